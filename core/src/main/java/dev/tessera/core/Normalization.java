@@ -1,0 +1,100 @@
+package dev.tessera.core;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * Layer norm and RMS norm over the last dimension, each one node whose backward reads what the
+ * forward saved (the normalised input and the reciprocal standard deviation), as llm.c's
+ * {@code layernorm_forward}/{@code layernorm_backward} pair.
+ */
+public final class Normalization {
+    private Normalization() {}
+
+    /**
+     * y = (x - mean) / sqrt(var + eps) · weight + bias over the last dim (biased variance, as
+     * PyTorch). {@code weight} and {@code bias} are (C) or null (no affine part).
+     */
+    public static Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) {
+        Checks.floating("layerNorm", "x", x);
+        long c = x.size(-1);
+        checkAffine("layerNorm", x, weight, "weight", c);
+        checkAffine("layerNorm", x, bias, "bias", c);
+        long[] shape = x.shape();
+        INDArray x2 = x.data().reshape('c', -1, c); // (N, C)
+        INDArray mean = x2.mean(true, 1); // (N, 1)
+        INDArray xc = x2.subColumnVector(mean);
+        INDArray var = xc.mul(xc).mean(true, 1);
+        INDArray rstd = Transforms.pow(var.addi(eps), -0.5, false); // (N, 1)
+        INDArray xhat = xc.muliColumnVector(rstd); // (N, C)
+        INDArray y = weight == null ? xhat.dup() : xhat.mulRowVector(weight.data());
+        if (bias != null) {
+            y.addiRowVector(bias.data());
+        }
+        Tensor[] inputs = inputs(x, weight, bias);
+        return Tensor.fromOp("layerNorm", y.reshape('c', shape), g -> {
+            INDArray g2 = g.reshape('c', -1, c);
+            if (weight != null && weight.requiresGrad()) {
+                weight.accumulateGradOwned(g2.mul(xhat).sum(0));
+            }
+            if (bias != null && bias.requiresGrad()) {
+                bias.accumulateGradOwned(g2.sum(0));
+            }
+            if (x.requiresGrad()) {
+                INDArray dxhat = weight == null ? g2.dup() : g2.mulRowVector(weight.data());
+                INDArray meanD = dxhat.mean(true, 1);
+                INDArray meanDX = dxhat.mul(xhat).mean(true, 1);
+                // dx = rstd · (dxhat - mean(dxhat) - xhat · mean(dxhat · xhat))
+                INDArray dx = dxhat.subiColumnVector(meanD).subi(xhat.mulColumnVector(meanDX)).muliColumnVector(rstd);
+                x.accumulateGradOwned(dx.reshape('c', shape));
+            }
+        }, inputs);
+    }
+
+    /** y = x / sqrt(mean(x²) + eps) · weight over the last dim; {@code weight} is (C) or null. */
+    public static Tensor rmsNorm(Tensor x, Tensor weight, double eps) {
+        Checks.floating("rmsNorm", "x", x);
+        long c = x.size(-1);
+        checkAffine("rmsNorm", x, weight, "weight", c);
+        long[] shape = x.shape();
+        INDArray x2 = x.data().reshape('c', -1, c); // (N, C)
+        INDArray rstd = Transforms.pow(x2.mul(x2).mean(true, 1).addi(eps), -0.5, false); // (N, 1)
+        INDArray xhat = x2.mulColumnVector(rstd);
+        INDArray y = weight == null ? xhat.dup() : xhat.mulRowVector(weight.data());
+        Tensor[] inputs = inputs(x, weight, null);
+        return Tensor.fromOp("rmsNorm", y.reshape('c', shape), g -> {
+            INDArray g2 = g.reshape('c', -1, c);
+            if (weight != null && weight.requiresGrad()) {
+                weight.accumulateGradOwned(g2.mul(xhat).sum(0));
+            }
+            if (x.requiresGrad()) {
+                INDArray dxhat = weight == null ? g2.dup() : g2.mulRowVector(weight.data());
+                INDArray meanDX = dxhat.mul(xhat).mean(true, 1);
+                // dx = rstd · (dxhat - xhat · mean(dxhat · xhat))
+                INDArray dx = dxhat.subi(xhat.mulColumnVector(meanDX)).muliColumnVector(rstd);
+                x.accumulateGradOwned(dx.reshape('c', shape));
+            }
+        }, inputs);
+    }
+
+    private static void checkAffine(String op, Tensor x, Tensor p, String name, long c) {
+        if (p == null) {
+            return;
+        }
+        Checks.sameDtype(op, "x", x, name, p);
+        Checks.shape(op, name, p.data(), c);
+    }
+
+    private static Tensor[] inputs(Tensor x, Tensor w, Tensor b) {
+        if (w != null && b != null) {
+            return new Tensor[] {x, w, b};
+        }
+        if (w != null) {
+            return new Tensor[] {x, w};
+        }
+        if (b != null) {
+            return new Tensor[] {x, b};
+        }
+        return new Tensor[] {x};
+    }
+}

@@ -1,0 +1,337 @@
+package dev.tessera.core;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * An n-dimensional value over an ND4J {@link INDArray} with eager reverse-mode autograd.
+ *
+ * <p>Every op computes its value immediately with ND4J (or a fused kernel) and, when gradients
+ * are enabled ({@link GradMode}) and some input requires a gradient, records a node whose
+ * {@link Backward} adds ({@code +=}) into its inputs' gradients. {@link #backward()} walks the
+ * recorded nodes in reverse topological order. Leaf tensors that require gradients
+ * ({@link Parameter}s, or {@link #variable}) keep their accumulated gradient in {@link #grad()}
+ * until {@link #zeroGrad()}; gradients of intermediate tensors are released once propagated.
+ *
+ * <pre>{@code
+ * Tensor w = Tensor.variable(Nd4j.rand(DataType.FLOAT, 3, 2));
+ * Tensor x = Tensor.constant(Nd4j.rand(DataType.FLOAT, 4, 3));
+ * Tensor loss = x.matmul(w).tanh().sum();   // scalar
+ * loss.backward();                          // w.grad() now holds dloss/dw, shape (3, 2)
+ * }</pre>
+ *
+ * <p>Shapes are never broadcast silently: {@link #add(Tensor)} and the other binary ops require
+ * equal shapes and throw otherwise; broadcasting is asked for explicitly with
+ * {@link #addBroadcast(Tensor)} and friends. Float32 is the default dtype; float64 is supported
+ * throughout for gradient checks. Mixing dtypes in one op is an error.
+ */
+public class Tensor {
+    private final INDArray data;
+    private final boolean requiresGrad;
+    private final Tensor[] inputs;
+    private final Backward backward;
+    private final String op;
+    private INDArray grad;
+
+    /** A leaf; {@code requiresGrad} leaves accumulate gradients (subclassed by {@code Parameter}). */
+    protected Tensor(INDArray data, boolean requiresGrad) {
+        this(data, requiresGrad, requiresGrad ? "variable" : "constant", null, null);
+    }
+
+    Tensor(INDArray data, boolean requiresGrad, String op, Backward backward, Tensor[] inputs) {
+        if (data == null) {
+            throw new IllegalArgumentException("data must not be null");
+        }
+        this.data = data;
+        this.requiresGrad = requiresGrad;
+        this.op = op;
+        this.backward = backward;
+        this.inputs = inputs;
+    }
+
+    // ---------------------------------------------------------------- factories
+
+    /** A tensor that never requires a gradient (inputs, targets, masks). */
+    public static Tensor constant(INDArray data) {
+        return new Tensor(data, false, "constant", null, null);
+    }
+
+    /** A leaf tensor that accumulates a gradient (use {@link Parameter} for module weights). */
+    public static Tensor variable(INDArray data) {
+        return new Tensor(data, true, "variable", null, null);
+    }
+
+    /** A float32 constant of the given shape filled with {@code values} (row-major). */
+    public static Tensor of(float[] values, long... shape) {
+        return constant(Nd4j.create(values, shape, 'c'));
+    }
+
+    /** A float64 constant of the given shape filled with {@code values} (row-major). */
+    public static Tensor of(double[] values, long... shape) {
+        return constant(Nd4j.create(values, shape, 'c'));
+    }
+
+    /** A scalar (rank 0) constant of the given dtype. */
+    public static Tensor scalar(double value, DataType dtype) {
+        return constant(Nd4j.scalar(dtype, value));
+    }
+
+    /** A zero-filled constant. */
+    public static Tensor zeros(DataType dtype, long... shape) {
+        return constant(Nd4j.zeros(dtype, shape));
+    }
+
+    /**
+     * Records the result of an op. Used by fused ops in every module: {@code backward} receives
+     * the gradient of the output and must add into the inputs with {@link #accumulateGrad}.
+     * When gradients are disabled, or no input requires one, the result is a constant and no
+     * closure is kept.
+     *
+     * @param op a short name for error messages and {@link #toString()}
+     * @param value the op's output
+     * @param backward the op's backward function
+     * @param inputs the op's tensor inputs
+     */
+    public static Tensor fromOp(String op, INDArray value, Backward backward, Tensor... inputs) {
+        if (!GradMode.isEnabled()) {
+            return new Tensor(value, false, op, null, null);
+        }
+        for (Tensor t : inputs) {
+            if (t.requiresGrad) {
+                return new Tensor(value, true, op, backward, inputs.clone());
+            }
+        }
+        return new Tensor(value, false, op, null, null);
+    }
+
+    // ---------------------------------------------------------------- accessors
+
+    /** The value. Callers must not modify it in place if it takes part in a recorded graph. */
+    public INDArray data() {
+        return data;
+    }
+
+    /** The accumulated gradient (same shape as {@link #data()}), or {@code null} if none yet. */
+    public INDArray grad() {
+        return grad;
+    }
+
+    public boolean requiresGrad() {
+        return requiresGrad;
+    }
+
+    /** True for tensors not produced by a recorded op. */
+    public boolean isLeaf() {
+        return backward == null;
+    }
+
+    /** The name of the op that produced this tensor ("constant", "variable", "matmul", ...). */
+    public String op() {
+        return op;
+    }
+
+    /** A fresh copy of the shape (ND4J caches its shape array; mutating that would corrupt the array). */
+    public long[] shape() {
+        return data.shape().clone();
+    }
+
+    public int rank() {
+        return data.rank();
+    }
+
+    /** Size of dimension {@code dim}; negative dims count from the end. */
+    public long size(int dim) {
+        return data.size(Checks.axis("dim", dim, rank()));
+    }
+
+    public long length() {
+        return data.length();
+    }
+
+    public DataType dtype() {
+        return data.dataType();
+    }
+
+    /** The single value of a one-element tensor. */
+    public double item() {
+        if (data.length() != 1) {
+            throw new IllegalStateException(
+                    "item() needs a tensor with exactly one element, but shape is " + Arrays.toString(shape()));
+        }
+        return data.getDouble(0);
+    }
+
+    /** A constant sharing this tensor's value, cut off from the graph. */
+    public Tensor detach() {
+        return constant(data);
+    }
+
+    /** Clears the accumulated gradient. */
+    public void zeroGrad() {
+        grad = null;
+    }
+
+    /**
+     * Adds {@code g} into this tensor's gradient (a no-op when it does not require one). The
+     * array is copied when it becomes the first gradient, so callers may pass arrays they still
+     * use (for example the incoming gradient itself).
+     */
+    public void accumulateGrad(INDArray g) {
+        if (!requiresGrad) {
+            return;
+        }
+        checkGradShape(g);
+        if (grad == null) {
+            grad = g.dup('c');
+        } else {
+            grad.addi(g);
+        }
+    }
+
+    /**
+     * Like {@link #accumulateGrad} but takes ownership of {@code g}: the caller must not use or
+     * hand it to anyone else afterwards. Saves one copy for freshly computed gradients.
+     */
+    public void accumulateGradOwned(INDArray g) {
+        if (!requiresGrad) {
+            return;
+        }
+        checkGradShape(g);
+        if (grad == null) {
+            grad = Contiguous.of(g);
+        } else {
+            grad.addi(g);
+        }
+    }
+
+    private void checkGradShape(INDArray g) {
+        if (!Arrays.equals(g.shape(), data.shape())) {
+            throw new IllegalStateException("gradient of '" + op + "' has shape " + Arrays.toString(g.shape())
+                    + " but the tensor has shape " + Arrays.toString(data.shape()));
+        }
+        if (g.dataType() != data.dataType()) {
+            throw new IllegalStateException(
+                    "gradient of '" + op + "' has dtype " + g.dataType() + " but the tensor has " + data.dataType());
+        }
+    }
+
+    // ---------------------------------------------------------------- backward
+
+    /** Backpropagates from this one-element tensor (a loss) with seed gradient 1. */
+    public void backward() {
+        if (data.length() != 1) {
+            throw new IllegalStateException("backward() without a gradient needs a one-element tensor, but shape is "
+                    + Arrays.toString(shape()) + "; pass the output gradient to backward(INDArray)");
+        }
+        backward(Nd4j.ones(data.dataType(), data.shape()));
+    }
+
+    /**
+     * Backpropagates {@code gradOutput} (same shape as this tensor) through the recorded graph,
+     * accumulating into every leaf that requires a gradient.
+     */
+    public void backward(INDArray gradOutput) {
+        if (!requiresGrad) {
+            throw new IllegalStateException("backward() on a tensor that does not require a gradient (op '" + op
+                    + "'): no input requires a gradient, or it was computed under GradMode.noGrad()");
+        }
+        List<Tensor> order = topologicalOrder(this);
+        accumulateGrad(gradOutput);
+        for (int i = order.size() - 1; i >= 0; i--) {
+            Tensor t = order.get(i);
+            if (t.backward == null || t.grad == null) {
+                continue;
+            }
+            INDArray g = t.grad;
+            t.grad = null; // intermediate gradients are released as soon as they are propagated
+            t.backward.apply(g);
+        }
+    }
+
+    /** Nodes reachable from root, inputs before outputs; iterative so deep graphs cannot overflow the stack. */
+    private static List<Tensor> topologicalOrder(Tensor root) {
+        List<Tensor> order = new ArrayList<>();
+        Set<Tensor> visited = Collections.newSetFromMap(new IdentityHashMap<>());
+        ArrayDeque<Object[]> stack = new ArrayDeque<>();
+        stack.push(new Object[] {root, 0});
+        visited.add(root);
+        while (!stack.isEmpty()) {
+            Object[] frame = stack.peek();
+            Tensor t = (Tensor) frame[0];
+            int next = (Integer) frame[1];
+            Tensor[] in = t.inputs;
+            if (in != null && next < in.length) {
+                frame[1] = next + 1;
+                Tensor child = in[next];
+                if (child.requiresGrad && visited.add(child)) {
+                    stack.push(new Object[] {child, 0});
+                }
+            } else {
+                stack.pop();
+                order.add(t);
+            }
+        }
+        return order;
+    }
+
+    // ---------------------------------------------------------------- fluent ops (see the op classes for details)
+
+    public Tensor add(Tensor other) { return Elementwise.add(this, other); }
+    public Tensor sub(Tensor other) { return Elementwise.sub(this, other); }
+    public Tensor mul(Tensor other) { return Elementwise.mul(this, other); }
+    public Tensor div(Tensor other) { return Elementwise.div(this, other); }
+    public Tensor addBroadcast(Tensor other) { return Elementwise.addBroadcast(this, other); }
+    public Tensor subBroadcast(Tensor other) { return Elementwise.subBroadcast(this, other); }
+    public Tensor mulBroadcast(Tensor other) { return Elementwise.mulBroadcast(this, other); }
+    public Tensor divBroadcast(Tensor other) { return Elementwise.divBroadcast(this, other); }
+    public Tensor add(double c) { return Elementwise.addScalar(this, c); }
+    public Tensor mul(double c) { return Elementwise.mulScalar(this, c); }
+    public Tensor neg() { return Elementwise.mulScalar(this, -1.0); }
+    public Tensor pow(double exponent) { return Elementwise.pow(this, exponent); }
+    public Tensor sqrt() { return Elementwise.sqrt(this); }
+    public Tensor exp() { return Elementwise.exp(this); }
+    public Tensor log() { return Elementwise.log(this); }
+    public Tensor abs() { return Elementwise.abs(this); }
+    public Tensor tanh() { return Activations.tanh(this); }
+    public Tensor sigmoid() { return Activations.sigmoid(this); }
+    public Tensor relu() { return Activations.relu(this); }
+    public Tensor silu() { return Activations.silu(this); }
+    public Tensor gelu() { return Activations.gelu(this); }
+    public Tensor geluTanh() { return Activations.geluTanh(this); }
+
+    public Tensor matmul(Tensor other) { return MatMul.matmul(this, other); }
+
+    public Tensor reshape(long... shape) { return ShapeOps.reshape(this, shape); }
+    public Tensor transpose(int dim0, int dim1) { return ShapeOps.transpose(this, dim0, dim1); }
+    public Tensor permute(int... dims) { return ShapeOps.permute(this, dims); }
+    public Tensor slice(int dim, long start, long end) { return ShapeOps.slice(this, dim, start, end); }
+    public Tensor unsqueeze(int dim) { return ShapeOps.unsqueeze(this, dim); }
+    public Tensor squeeze(int dim) { return ShapeOps.squeeze(this, dim); }
+    public Tensor contiguous() { return ShapeOps.contiguous(this); }
+
+    public Tensor sum() { return Reductions.sumAll(this); }
+    public Tensor mean() { return Reductions.meanAll(this); }
+    public Tensor sum(boolean keepDims, int... axes) { return Reductions.sum(this, keepDims, axes); }
+    public Tensor mean(boolean keepDims, int... axes) { return Reductions.mean(this, keepDims, axes); }
+    public Tensor max(int axis, boolean keepDims) { return Reductions.max(this, axis, keepDims); }
+    public Tensor logSumExp(int axis, boolean keepDims) { return Reductions.logSumExp(this, axis, keepDims); }
+
+    public Tensor softmax(int axis) { return Softmax.softmax(this, axis); }
+    public Tensor logSoftmax(int axis) { return Softmax.logSoftmax(this, axis); }
+
+    public Tensor maskedFill(Tensor mask, double value) { return Indexing.maskedFill(this, mask, value); }
+
+    @Override
+    public String toString() {
+        return "Tensor(op=" + op + ", shape=" + Arrays.toString(shape()) + ", dtype=" + dtype()
+                + (requiresGrad ? ", requiresGrad" : "") + ")";
+    }
+}

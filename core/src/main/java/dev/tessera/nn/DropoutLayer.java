@@ -1,0 +1,28 @@
+package dev.tessera.nn;
+
+import dev.tessera.core.Dropout;
+import dev.tessera.core.Rng;
+import dev.tessera.core.Tensor;
+
+/** Dropout with probability p in training mode; the identity in eval mode. */
+public final class DropoutLayer extends Module {
+    private final double p;
+    private final Rng rng;
+
+    /** @param rng the source of masks (its state belongs to the training run's checkpoint) */
+    public DropoutLayer(double p, Rng rng) {
+        if (!(p >= 0 && p < 1)) {
+            throw new IllegalArgumentException("p must be in [0, 1) but was " + p);
+        }
+        this.p = p;
+        this.rng = rng;
+    }
+
+    public Tensor forward(Tensor x) {
+        return isTraining() && p > 0 ? Dropout.dropout(x, p, rng) : x;
+    }
+
+    public double p() {
+        return p;
+    }
+}

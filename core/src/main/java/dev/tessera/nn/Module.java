@@ -1,0 +1,158 @@
+package dev.tessera.nn;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A layer or model: owns named {@link Parameter}s and child modules, giving hierarchical names
+ * such as {@code h.0.attn.c_attn.weight}, a train/eval mode, and state-dict export and import.
+ * Subclasses register their parts in the constructor, in a fixed order, so that names and
+ * iteration order are deterministic.
+ */
+public abstract class Module {
+    private final Map<String, Parameter> parameters = new LinkedHashMap<>();
+    private final Map<String, Module> children = new LinkedHashMap<>();
+    private boolean training = true;
+
+    /** Registers a parameter under {@code name} (no dots) and returns it. */
+    protected final Parameter registerParameter(String name, Parameter p) {
+        checkName(name);
+        if (p == null) {
+            throw new IllegalArgumentException("parameter '" + name + "' must not be null");
+        }
+        parameters.put(name, p);
+        return p;
+    }
+
+    /** Registers a child module under {@code name} (no dots) and returns it. */
+    protected final <M extends Module> M registerModule(String name, M m) {
+        checkName(name);
+        if (m == null) {
+            throw new IllegalArgumentException("module '" + name + "' must not be null");
+        }
+        children.put(name, m);
+        return m;
+    }
+
+    private void checkName(String name) {
+        if (name == null || name.isEmpty() || name.contains(".")) {
+            throw new IllegalArgumentException("names must be non-empty and contain no '.', got '" + name + "'");
+        }
+        if (parameters.containsKey(name) || children.containsKey(name)) {
+            throw new IllegalArgumentException("name '" + name + "' is already registered in " + getClass().getSimpleName());
+        }
+    }
+
+    /** All parameters with hierarchical names, in registration order (depth first). Shared parameters appear once. */
+    public final Map<String, Parameter> namedParameters() {
+        Map<String, Parameter> out = new LinkedHashMap<>();
+        Set<Parameter> seen = Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        collect("", out, seen);
+        return out;
+    }
+
+    private void collect(String prefix, Map<String, Parameter> out, Set<Parameter> seen) {
+        for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
+            if (seen.add(e.getValue())) {
+                out.put(prefix + e.getKey(), e.getValue());
+            }
+        }
+        for (Map.Entry<String, Module> e : children.entrySet()) {
+            e.getValue().collect(prefix + e.getKey() + ".", out, seen);
+        }
+    }
+
+    /** All distinct parameters, in {@link #namedParameters()} order. */
+    public final List<Parameter> parameters() {
+        return new ArrayList<>(namedParameters().values());
+    }
+
+    /** Direct children by name. */
+    public final Map<String, Module> children() {
+        return Collections.unmodifiableMap(children);
+    }
+
+    /** Total number of scalar parameters (shared parameters counted once). */
+    public final long parameterCount() {
+        long n = 0;
+        for (Parameter p : parameters()) {
+            n += p.length();
+        }
+        return n;
+    }
+
+    /** Sets training mode here and in every descendant (dropout is active only in training mode). */
+    public final void train(boolean on) {
+        training = on;
+        for (Module m : children.values()) {
+            m.train(on);
+        }
+    }
+
+    /** Shorthand for {@code train(false)}. */
+    public final void eval() {
+        train(false);
+    }
+
+    public final boolean isTraining() {
+        return training;
+    }
+
+    /** Clears the gradient of every parameter. */
+    public final void zeroGrad() {
+        for (Parameter p : parameters()) {
+            p.zeroGrad();
+        }
+    }
+
+    /** The parameters' current values by hierarchical name (live arrays, not copies). */
+    public final Map<String, INDArray> stateDict() {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Parameter> e : namedParameters().entrySet()) {
+            out.put(e.getKey(), e.getValue().data());
+        }
+        return out;
+    }
+
+    /**
+     * Copies values into the parameters. Shapes must match exactly; values are cast to each
+     * parameter's dtype. With {@code strict}, missing and unexpected names are errors (listed in
+     * the message); otherwise they are skipped and returned.
+     *
+     * @return the names in {@code state} that matched no parameter, followed by the parameter
+     *     names that {@code state} lacked (empty when strict)
+     */
+    public final List<String> loadStateDict(Map<String, INDArray> state, boolean strict) {
+        Map<String, Parameter> named = namedParameters();
+        Set<String> unexpected = new LinkedHashSet<>(state.keySet());
+        unexpected.removeAll(named.keySet());
+        Set<String> missing = new LinkedHashSet<>(named.keySet());
+        missing.removeAll(state.keySet());
+        if (strict && (!unexpected.isEmpty() || !missing.isEmpty())) {
+            throw new IllegalArgumentException("state dict does not match " + getClass().getSimpleName()
+                    + ": missing " + missing + ", unexpected " + unexpected);
+        }
+        for (Map.Entry<String, Parameter> e : named.entrySet()) {
+            INDArray v = state.get(e.getKey());
+            if (v == null) {
+                continue;
+            }
+            INDArray target = e.getValue().data();
+            if (!Arrays.equals(v.shape(), target.shape())) {
+                throw new IllegalArgumentException("state dict entry '" + e.getKey() + "' has shape "
+                        + Arrays.toString(v.shape()) + " but the parameter has shape " + Arrays.toString(target.shape()));
+            }
+            target.assign(v.dataType() == target.dataType() ? v : v.castTo(target.dataType()));
+        }
+        List<String> report = new ArrayList<>(unexpected);
+        report.addAll(missing);
+        return report;
+    }
+}

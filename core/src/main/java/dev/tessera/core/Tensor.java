@@ -34,6 +34,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * throughout for gradient checks. Mixing dtypes in one op is an error.
  */
 public class Tensor {
+    static {
+        // Pick the native build (AVX2/AVX-512, MKL) before anything in Tessera touches ND4J.
+        dev.tessera.backend.Backend.init();
+    }
+
     private final INDArray data;
     private final boolean requiresGrad;
     private final Tensor[] inputs;

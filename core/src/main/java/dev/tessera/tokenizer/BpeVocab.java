@@ -17,7 +17,7 @@ import java.util.Arrays;
  * looked up whole (most words of natural text are single tokens). Short pieces (&lt;= 64
  * bytes) merge with tiktoken's array loop, which is O(n^2) but allocation-free and faster
  * than anything clever for the n &lt;= 10 of real text; long pieces (runs of spaces, base64
- * blobs, minified code) use a doubly linked list and a binary heap with lazy invalidation,
+ * blobs, minified code) use a linked list and a tournament tree,
  * O(n log n), so a 1 MB piece takes milliseconds instead of minutes. A HashMap&lt;ByteArrayWrapper,
  * Integer&gt; (jtokkit's layout) was the obvious alternative and is several times slower
  * per lookup because of boxing, pointer chasing and hash recomputation.
@@ -36,6 +36,7 @@ final class BpeVocab {
     private final int largeMask;
     private final int[] byteId = new int[256];
     private final boolean wholePieceShortcut;
+    private final int maxLength;
 
     /**
      * @param tokens    byte strings by id ({@code null} for an unused id)
@@ -66,6 +67,15 @@ final class BpeVocab {
             throw new IllegalArgumentException("vocabulary too large: " + total + " bytes");
         }
         arena = new byte[(int) total];
+        int maxLen = 0;
+        for (byte[] t : tokens) {
+            maxLen = t == null ? maxLen : Math.max(maxLen, t.length);
+        }
+        maxLength = maxLen;
+        if (maxLen > Short.MAX_VALUE) {
+            throw new IllegalArgumentException("tokens longer than " + Short.MAX_VALUE + " bytes are not supported, got "
+                    + maxLen);
+        }
         Arrays.fill(byteId, -1);
         small = new LongIntMap(n);
         int cap = Integer.highestOneBit(Math.max(4, nLarge) * 2 - 1) << 1;
@@ -112,12 +122,22 @@ final class BpeVocab {
         return k;
     }
 
+    private static final java.lang.invoke.VarHandle LONGS =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
+    /** Hash of b[from, to), to - from &gt;= 8: eight bytes per step (the last word overlaps). */
     private static int hash(byte[] b, int from, int to) {
-        int h = 0x811C9DC5;
-        for (int i = from; i < to; i++) {
-            h = (h ^ b[i]) * 0x01000193;
+        long h = (to - from) * 0x9E3779B97F4A7C15L;
+        int i = from;
+        for (; i + 8 <= to; i += 8) {
+            h = (h ^ (long) LONGS.get(b, i)) * 0xBF58476D1CE4E5B9L;
+            h ^= h >>> 31;
         }
-        return h ^ (h >>> 16);
+        if (i < to) {
+            h = (h ^ (long) LONGS.get(b, to - 8)) * 0x94D049BB133111EBL;
+        }
+        h ^= h >>> 29;
+        return (int) (h ^ (h >>> 32));
     }
 
     private int putLarge(int id) {
@@ -159,6 +179,9 @@ final class BpeVocab {
     }
 
     private int rankOf(byte[] b, int from, int to) {
+        if (to - from > maxLength) {
+            return NO_RANK; // no token is that long: skip hashing a long concatenation
+        }
         int id = idOf(b, from, to);
         return id < 0 ? NO_RANK : rank[id];
     }
@@ -277,97 +300,77 @@ final class BpeVocab {
         }
     }
 
-    /** O(n log n) merge for long pieces: linked list of parts plus a heap of (rank, start). */
+    /**
+     * O(n log n) merge for long pieces: parts as a linked list over start offsets, and a
+     * tournament tree (segment tree of arg-min) over the pair rank of each part, ordered by
+     * (rank, start) so ties go to the leftmost pair as in tiktoken. Each node holds the packed
+     * {@code rank << 32 | start} of its subtree's minimum, so an update compares two adjacent
+     * longs per level (one cache line) instead of chasing winners' ranks across the array.
+     *
+     * <p>Performance notes. A binary heap of (rank, start) with lazy deletion has the same
+     * complexity but each push/pop touches ~20 random cache lines of a 16 MB array for a
+     * 1 MB piece; it was 3-4x slower on 1 MB runs of one character. A first tree version stored only the winner's index and read its
+     * rank from a separate array: 60% of the time went to those cache misses.
+     * The list is kept as part lengths in {@code short[]} (every part is a token, at most
+     * {@code maxLength <= 32767} bytes) rather than int next/prev arrays: for 1 MB pieces the
+     * working set drops from 21 MB to 12 MB, which is what keeps time(1M)/time(100k) near 10
+     * once the 100k case fits in cache and the 1M case does not.
+     */
     private void mergeLarge(byte[] b, int n, IntArray out) {
-        int[] next = new int[n];   // start of the next part, n at the end; -1 if not a part start
-        int[] prev = new int[n];
-        int[] cur = new int[n];    // current pair rank of the part starting here
-        long[] heap = new long[2 * n + 2]; // each merge pops one entry and pushes at most two
-        int hs = 0;
-        for (int i = 0; i < n; i++) {
-            next[i] = i + 1;
-            prev[i] = i - 1;
-        }
-        for (int i = 0; i + 1 < n; i++) {
-            cur[i] = rankOf(b, i, i + 2);
-            if (cur[i] != NO_RANK) {
-                hs = heapPush(heap, hs, ((long) cur[i] << 32) | i);
+        int size = Integer.highestOneBit(n - 1) << 1;
+        short[] len = new short[n];  // length of the part starting here, 0 if not a part start
+        short[] plen = new short[n]; // length of the previous part, 0 for the first part
+        long[] tree = new long[2 * size]; // node = min over its leaves of (rank << 32 | start)
+        for (int i = 0; i < size; i++) {
+            int r = NO_RANK;
+            if (i < n) {
+                len[i] = 1;
+                plen[i] = (short) (i == 0 ? 0 : 1);
+                r = i + 1 < n ? rankOf(b, i, i + 2) : NO_RANK;
             }
+            tree[size + i] = ((long) r << 32) | i;
         }
-        cur[n - 1] = NO_RANK;
-        while (hs > 0) {
-            long top = heap[0];
-            hs = heapPop(heap, hs);
+        for (int k = size - 1; k >= 1; k--) {
+            tree[k] = Math.min(tree[2 * k], tree[2 * k + 1]);
+        }
+        while (true) {
+            long top = tree[1];
+            if ((int) (top >>> 32) == NO_RANK) {
+                break;
+            }
             int s = (int) top;
-            int r = (int) (top >>> 32);
-            if (next[s] < 0 || cur[s] != r) {
-                continue; // stale entry
-            }
-            int mid = next[s];
-            int end = next[mid];
-            next[s] = end;
-            next[mid] = -1;
-            cur[mid] = NO_RANK;
+            int mid = s + len[s];
+            int end = mid + len[mid];
+            len[s] = (short) (end - s);
+            len[mid] = 0;
+            set(tree, size, mid, NO_RANK);
             if (end < n) {
-                prev[end] = s;
-                cur[s] = rankOf(b, s, next[end]);
+                plen[end] = len[s];
+                set(tree, size, s, rankOf(b, s, end + len[end]));
             } else {
-                cur[s] = NO_RANK;
+                set(tree, size, s, NO_RANK);
             }
-            if (cur[s] != NO_RANK) {
-                hs = heapPush(heap, hs, ((long) cur[s] << 32) | s);
-            }
-            int p = prev[s];
-            if (p >= 0) {
-                cur[p] = rankOf(b, p, end);
-                if (cur[p] != NO_RANK) {
-                    hs = heapPush(heap, hs, ((long) cur[p] << 32) | p);
-                }
+            if (s > 0) {
+                int p = s - plen[s];
+                set(tree, size, p, rankOf(b, p, end));
             }
         }
-        for (int s = 0; s < n; s = next[s]) {
-            int id = idOf(b, s, next[s]);
+        for (int s = 0; s < n; s += len[s]) {
+            int id = idOf(b, s, s + len[s]);
             out.add(id >= 0 ? id : requireByte(b[s]));
         }
     }
 
-    private static int heapPush(long[] h, int size, long v) {
-        if (size == h.length) {
-            throw new IllegalStateException("heap overflow");
-        }
-        int i = size;
-        while (i > 0) {
-            int p = (i - 1) >>> 1;
-            if (h[p] <= v) {
+    /** Sets leaf i's rank and fixes the minima above it, stopping once a node is unchanged. */
+    private static void set(long[] tree, int size, int i, int rank) {
+        int k = size + i;
+        tree[k] = ((long) rank << 32) | i;
+        for (k >>>= 1; k >= 1; k >>>= 1) {
+            long m = Math.min(tree[2 * k], tree[2 * k + 1]);
+            if (tree[k] == m) {
                 break;
             }
-            h[i] = h[p];
-            i = p;
+            tree[k] = m;
         }
-        h[i] = v;
-        return size + 1;
-    }
-
-    private static int heapPop(long[] h, int size) {
-        long v = h[--size];
-        int i = 0;
-        while (true) {
-            int c = 2 * i + 1;
-            if (c >= size) {
-                break;
-            }
-            if (c + 1 < size && h[c + 1] < h[c]) {
-                c++;
-            }
-            if (h[c] >= v) {
-                break;
-            }
-            h[i] = h[c];
-            i = c;
-        }
-        if (size > 0) {
-            h[i] = v;
-        }
-        return size;
     }
 }

@@ -81,4 +81,26 @@ public final class Tokenizers {
         }
         return TiktokenRanks.build(TiktokenRanks.read(in, source), pattern.scanner(), specialTokens);
     }
+
+    /** Reads a Hugging Face tokenizer.json (byte-level BPE or WordPiece); see {@link TokenizerJson}. */
+    public static Tokenizer fromTokenizerJson(Path file) throws IOException {
+        return TokenizerJson.read(file);
+    }
+
+    /**
+     * A BERT WordPiece tokenizer over a vocabulary (token -&gt; id). The special tokens are
+     * those of {@code [PAD] [UNK] [CLS] [SEP] [MASK]} present in the vocabulary.
+     */
+    public static Tokenizer wordPiece(Map<String, Integer> vocab, WordPieceConfig config) {
+        if (vocab == null || config == null) {
+            throw new IllegalArgumentException("vocab and config must not be null");
+        }
+        java.util.Set<String> specials = new java.util.LinkedHashSet<>();
+        for (String s : new String[] {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"}) {
+            if (vocab.containsKey(s)) {
+                specials.add(s);
+            }
+        }
+        return new WordPieceTokenizer(vocab, config, specials);
+    }
 }

@@ -105,6 +105,7 @@ public final class BpeTrainer {
             while (texts.hasNext()) {
                 c.count(texts.next());
             }
+            logSkipped(c.skipped, config);
             return wc;
         }
         BlockingQueue<String> queue = new ArrayBlockingQueue<>(2 * threads);
@@ -122,6 +123,7 @@ public final class BpeTrainer {
                     for (String s; (s = queue.take()) != END; ) {
                         c.count(s);
                     }
+                    logSkipped(c.skipped, config);
                     return wc;
                 }));
             }
@@ -153,6 +155,12 @@ public final class BpeTrainer {
         }
     }
 
+    private static void logSkipped(long skipped, BpeTrainerConfig config) {
+        if (skipped > 0) {
+            LOG.info("ignored {} pieces longer than maxWordBytes = {}", skipped, config.maxWordBytes());
+        }
+    }
+
     /** Pre-tokenises texts and counts their pieces. */
     private static final class Counter {
         private final PieceScanner scanner;
@@ -160,6 +168,7 @@ public final class BpeTrainer {
         private final int maxWordBytes;
         private final WordCounts out;
         private byte[] buf = new byte[1024];
+        long skipped;
 
         Counter(PieceScanner scanner, List<String> specials, int maxWordBytes, WordCounts out) {
             this.scanner = scanner;
@@ -195,6 +204,8 @@ public final class BpeTrainer {
                 int n = Utf8.encode(s, i, e, buf);
                 if (n <= maxWordBytes) {
                     out.add(buf, 0, n, 1);
+                } else {
+                    skipped++;
                 }
                 i = e;
             }

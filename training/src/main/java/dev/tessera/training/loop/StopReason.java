@@ -6,6 +6,8 @@ public enum StopReason {
     COMPLETED,
     /** The validation loss stopped improving for {@code patience} evaluations. */
     EARLY_STOPPED,
+    /** {@link Trainer#requestStop()} was called. */
+    STOP_REQUESTED,
     /** A loss or gradient was NaN/Inf; nothing from that step was applied or saved. */
     NON_FINITE
 }

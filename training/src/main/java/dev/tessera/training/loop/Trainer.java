@@ -61,6 +61,7 @@ public final class Trainer {
     private double bestEval = Double.POSITIVE_INFINITY;
     private int badEvals;
     private EvalMetrics lastEval;
+    private volatile boolean stopRequested;
 
     /**
      * @param validation fixed validation batches (may be empty when {@code evalEvery} is 0)
@@ -89,6 +90,14 @@ public final class Trainer {
 
     public void addListener(TrainingListener l) {
         listeners.add(l);
+    }
+
+    /**
+     * Asks the loop to stop after the current step (thread-safe; e.g. from a time limit or a
+     * shutdown hook). The run ends with {@link StopReason#STOP_REQUESTED} and a checkpoint.
+     */
+    public void requestStop() {
+        stopRequested = true;
     }
 
     /** Steps completed. */
@@ -204,6 +213,9 @@ public final class Trainer {
                     result = new TrainingResult(StopReason.EARLY_STOPPED, step, "validation loss did not improve on "
                             + bestEval + " for " + badEvals + " evaluations", lastEval);
                 }
+            }
+            if (result == null && stopRequested) {
+                result = new TrainingResult(StopReason.STOP_REQUESTED, step, "stop requested after step " + step, lastEval);
             }
             if (store != null && ((config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0) || last
                     || result != null)) {

@@ -1,6 +1,5 @@
 package dev.tessera.backend;
 
-import java.lang.ref.Reference;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -123,7 +122,7 @@ public final class Gemm {
     // ---------------------------------------------------------------- validation
 
     /** Problem sizes: op(a) is (m, k), op(b) is (k, n), batch 1 for 2-D. */
-    private record Dims(long batch, long m, long n, long k, int rank) {}
+    private record Dims(long batch, long m, long n, long k) {}
 
     private static Dims check(String fn, INDArray a, INDArray b, boolean transA, boolean transB, int rank) {
         String what = rank == 2 ? "2-D" : "3-D";
@@ -168,7 +167,7 @@ public final class Gemm {
             }
             batch = a.size(0);
         }
-        return new Dims(batch, m, n, ka, rank);
+        return new Dims(batch, m, n, ka);
     }
 
     // ---------------------------------------------------------------- dispatch
@@ -190,12 +189,12 @@ public final class Gemm {
         if (usesDirectMkl() && DirectGemm.tryCompute(a, b, ta, tb, c, alpha, beta, d.batch, d.m, d.n, d.k)) {
             return;
         }
-        portable(a, b, ta, tb, c, alpha, beta, d.rank);
+        portable(a, b, ta, tb, c, alpha, beta);
     }
 
     /** ND4J's MatMul op; the product is formed in a temporary, so c may alias a or b. */
     private static void portable(INDArray a, INDArray b, boolean ta, boolean tb, INDArray c,
-            double alpha, double beta, int rank) {
+            double alpha, double beta) {
         INDArray p = Nd4j.matmul(a, b, ta, tb, false); // (M, N) or (Bt, M, N)
         combine(p, c, alpha, beta);
     }
@@ -213,6 +212,5 @@ public final class Gemm {
             }
             c.addi(p);
         }
-        Reference.reachabilityFence(p);
     }
 }

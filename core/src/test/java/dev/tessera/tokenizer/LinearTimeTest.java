@@ -33,15 +33,24 @@ class LinearTimeTest {
         for (Tokenizer t : new Tokenizer[] {Tokenizers.r50kBase(), Tokenizers.cl100kBase(), Tokenizers.o200kBase()}) {
             for (String unit : new String[] {"^", "a", " ", "\n"}) {
                 bestNanos(t, unit.repeat(10_000)); // warm-up, and the 10k case
-                long t100k = bestNanos(t, unit.repeat(100_000));
-                long t1m = bestNanos(t, unit.repeat(1_000_000));
+                String s100k = unit.repeat(100_000);
+                String s1m = unit.repeat(1_000_000);
+                long t100k = bestNanos(t, s100k);
+                long t1m = bestNanos(t, s1m);
+                if (t1m > 15 * t100k) { // one more round before failing: other processes pollute caches
+                    t100k = Math.min(t100k, bestNanos(t, s100k));
+                    t1m = Math.min(t1m, bestNanos(t, s1m));
+                }
                 double ratio = (double) t1m / Math.max(t100k, 1);
                 assertTrue(ratio <= 15, () -> "time(1M)/time(100k) = " + ratio + " for " + ScannerRegexEquivalenceTest.escape(unit));
             }
         }
     }
 
-    /** Inputs aimed at the scanners' re-scans (o200k's case rules, cl100k's newline rule). */
+    /**
+     * Inputs aimed at the scanners' re-scans (o200k's case rules, cl100k's newline rule).
+     * Bound 20 for 10x the input: a quadratic scanner would give about 100.
+     */
     @Test
     void adversarialScannerInputsScaleLinearly() {
         String[] units = {"\u0301A", "A\u0301", "\u0301AB1", "'A", " \n", "\u3000a", "a'"};
@@ -51,7 +60,7 @@ class LinearTimeTest {
                 long small = bestNanos(t, unit.repeat(50_000));
                 long large = bestNanos(t, unit.repeat(500_000));
                 double ratio = (double) large / Math.max(small, 1);
-                assertTrue(ratio <= 15, () -> "time ratio " + ratio + " for " + ScannerRegexEquivalenceTest.escape(unit));
+                assertTrue(ratio <= 20, () -> "time ratio " + ratio + " for " + ScannerRegexEquivalenceTest.escape(unit));
             }
         }
     }

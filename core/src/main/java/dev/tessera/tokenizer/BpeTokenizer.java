@@ -48,9 +48,10 @@ final class BpeTokenizer implements Tokenizer {
     public int[] encodeOrdinary(String text) {
         requireText(text);
         IntArray out = new IntArray(text.length() / 3 + 4);
-        Work w = new Work();
+        Work w = work.get();
         String t = prefixed(text);
         encodeSegment(t, 0, t.length(), out, w, null);
+        w.trimmed();
         return out.toArray();
     }
 
@@ -106,7 +107,7 @@ final class BpeTokenizer implements Tokenizer {
             ids[i] = id;
             next[i] = toks[i].isEmpty() ? -1 : text.indexOf(toks[i]);
         }
-        Work w = new Work();
+        Work w = work.get();
         int pos = 0;
         while (true) {
             int best = -1;
@@ -122,6 +123,7 @@ final class BpeTokenizer implements Tokenizer {
             int end = best < 0 ? text.length() : next[best];
             encodeSegment(text, pos, end, out, w, spans);
             if (best < 0) {
+                w.trimmed();
                 return;
             }
             out.add(ids[best]);
@@ -141,7 +143,21 @@ final class BpeTokenizer implements Tokenizer {
     static final class Work {
         final BpeVocab.Scratch scratch = new BpeVocab.Scratch();
         int[] byteToChar = new int[256];
+
+        /** Drops buffers grown by a huge piece, so a thread does not keep megabytes alive. */
+        Work trimmed() {
+            if (scratch.buf.length > (1 << 16)) {
+                scratch.buf = new byte[256];
+            }
+            if (byteToChar.length > (1 << 16)) {
+                byteToChar = new int[256];
+            }
+            return this;
+        }
     }
+
+    /** Per-thread scratch state and piece cache, so a tokenizer can be shared by threads. */
+    private final ThreadLocal<Work> work = ThreadLocal.withInitial(Work::new);
 
     void encodeSegment(String text, int from, int to, IntArray out, Work w, IntArray spans) {
         int i = from;
@@ -233,8 +249,7 @@ final class BpeTokenizer implements Tokenizer {
     int[] encodeBytes(byte[] bytes) {
         IntArray out = new IntArray(bytes.length / 2 + 4);
         if (bytes.length > 0) {
-            Work w = new Work();
-            vocab.encodePiece(bytes, bytes.length, out, w.scratch);
+            vocab.encodePiece(bytes, bytes.length, out, work.get().scratch);
         }
         return out.toArray();
     }

@@ -68,8 +68,7 @@ public final class BpeTrainer {
                 throw new IllegalArgumentException("not a readable file: " + f);
             }
         }
-        Iterator<String> chunks = new FileChunks(files);
-        try {
+        try (FileChunks chunks = new FileChunks(files)) {
             return train(chunks, config);
         } catch (UncheckedIOException e) {
             throw e.getCause();
@@ -103,7 +102,11 @@ public final class BpeTrainer {
             WordCounts wc = new WordCounts();
             Counter c = new Counter(scanner, specials, config.maxWordBytes(), wc);
             while (texts.hasNext()) {
-                c.count(texts.next());
+                String s = texts.next();
+                if (s == null) {
+                    throw new IllegalArgumentException("texts must not contain null");
+                }
+                c.count(s);
             }
             logSkipped(c.skipped, config);
             return wc;
@@ -133,11 +136,11 @@ public final class BpeTrainer {
                     if (s == null) {
                         throw new IllegalArgumentException("texts must not contain null");
                     }
-                    queue.put(s);
+                    put(queue, s, parts);
                 }
             } finally {
                 for (int i = 0; i < threads; i++) {
-                    queue.put(END);
+                    put(queue, END, parts);
                 }
             }
             WordCounts total = parts.get(0).get();
@@ -152,6 +155,22 @@ public final class BpeTrainer {
             throw new IllegalStateException("word counting failed: " + e.getCause(), e.getCause());
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    /**
+     * Hands a text to the counting threads without blocking forever if one of them died
+     * (a full queue with no consumer would otherwise hang the producer).
+     */
+    private static void put(BlockingQueue<String> queue, String s, List<Future<WordCounts>> parts)
+            throws InterruptedException, ExecutionException {
+        while (!queue.offer(s, 50, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            for (Future<WordCounts> f : parts) {
+                if (f.isDone()) {
+                    f.get(); // rethrows the worker's failure
+                    throw new IllegalStateException("a word-counting thread stopped early");
+                }
+            }
         }
     }
 
@@ -213,7 +232,7 @@ public final class BpeTrainer {
     }
 
     /** Reads files as chunks of about CHUNK_CHARS chars, each cut after a newline. */
-    private static final class FileChunks implements Iterator<String> {
+    private static final class FileChunks implements Iterator<String>, AutoCloseable {
         private final Iterator<Path> files;
         private BufferedReader reader;
         private String next;
@@ -224,6 +243,14 @@ public final class BpeTrainer {
 
         FileChunks(List<Path> files) {
             this.files = files.iterator();
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (reader != null) {
+                reader.close();
+                reader = null;
+            }
         }
 
         @Override

@@ -215,11 +215,27 @@ final class BpeVocab {
         System.arraycopy(arena, start[id], dst, at, length[id]);
     }
 
-    /** Scratch arrays reused across pieces by one encoding call (not thread-safe). */
+    /**
+     * Per-thread scratch state (not thread-safe): merge arrays, the UTF-8 buffer, and a
+     * bounded cache of recently merged pieces.
+     *
+     * <p>The cache is direct-mapped, {@value #CACHE_SLOTS} slots keyed by the piece's bytes,
+     * holding the ids of pieces that needed merging (single-token pieces are already one
+     * lookup). Words recur in any real text (Zipf), so most multi-token pieces are merged
+     * once per thread rather than at every occurrence; on the mixed benchmark corpus this
+     * removed about a third of cl100k's encode time. It is bounded (at most
+     * {@value #CACHE_SLOTS} entries of at most 64 bytes) and per thread, so there is no
+     * locking; a shared concurrent map was rejected because every lookup would pay for
+     * synchronisation.
+     */
     static final class Scratch {
+        static final int CACHE_SLOTS = 4096;
         int[] pos = new int[SMALL_PIECE + 1];
         int[] rk = new int[SMALL_PIECE];
         byte[] buf = new byte[256];
+        final int[] cacheHash = new int[CACHE_SLOTS];
+        final byte[][] cacheKey = new byte[CACHE_SLOTS][];
+        final int[][] cacheIds = new int[CACHE_SLOTS][];
     }
 
     /**
@@ -241,10 +257,31 @@ final class BpeVocab {
             }
         }
         if (n <= SMALL_PIECE) {
+            int h = smallHash(b, n);
+            int slot = h & (Scratch.CACHE_SLOTS - 1);
+            byte[] key = sc.cacheKey[slot];
+            if (key != null && sc.cacheHash[slot] == h && Arrays.equals(key, 0, key.length, b, 0, n)) {
+                for (int id : sc.cacheIds[slot]) {
+                    out.add(id);
+                }
+                return;
+            }
+            int before = out.size;
             mergeSmall(b, n, out, sc);
+            sc.cacheHash[slot] = h;
+            sc.cacheKey[slot] = Arrays.copyOf(b, n);
+            sc.cacheIds[slot] = Arrays.copyOfRange(out.a, before, out.size);
         } else {
             mergeLarge(b, n, out);
         }
+    }
+
+    private static int smallHash(byte[] b, int n) {
+        int h = n;
+        for (int i = 0; i < n; i++) {
+            h = 31 * h + b[i];
+        }
+        return h ^ (h >>> 13);
     }
 
     private int requireByte(byte v) {

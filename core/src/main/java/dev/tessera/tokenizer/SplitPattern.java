@@ -39,6 +39,11 @@ public enum SplitPattern {
         return spellings.get(0);
     }
 
+    /** Every regex spelling this scanner implements (the first is canonical). */
+    List<String> spellings() {
+        return spellings;
+    }
+
     PieceScanner scanner() {
         return scanner;
     }

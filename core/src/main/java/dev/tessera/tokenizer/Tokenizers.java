@@ -17,7 +17,7 @@ import java.util.Map;
  * Tokenizers.r50kBase().encode("hello world")  -> [31373, 995]
  * Tokenizers.o200kBase().encode("hello world") -> [24912, 2375]
  * </pre>
- * The four built-in encodings are loaded once (about 0.2-0.6 s each) and cached.
+ * The four built-in encodings are loaded on first use (0.5-1 s each on a 2-core machine) and cached.
  */
 public final class Tokenizers {
     private static final Map<TiktokenEncoding, Tokenizer> CACHE = new EnumMap<>(TiktokenEncoding.class);

@@ -188,5 +188,11 @@ class BpeTrainerTest {
         assertThrows(IllegalArgumentException.class,
                 () -> new BpeTrainerConfig(300, List.of("a", "a"), SplitPattern.CL100K, 2, 256, 1));
         assertThrows(IllegalArgumentException.class, () -> BpeTrainer.trainFiles(List.of(), BpeTrainerConfig.of(300)));
+        for (int threads = 1; threads <= 2; threads++) {
+            BpeTrainerConfig c = config(300, threads);
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> BpeTrainer.train(Arrays.asList("abc", null).iterator(), c));
+            assertTrue(e.getMessage().contains("null"), e.getMessage());
+        }
     }
 }

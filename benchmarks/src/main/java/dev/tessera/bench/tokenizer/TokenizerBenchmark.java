@@ -67,20 +67,58 @@ public class TokenizerBenchmark {
         "    \n\t\tindented   text   with    runs of     spaces\r\n\r\n",
     };
 
-    /** UTF-8 size of the benchmark text (declared after PARAGRAPHS: static initialisers run in order). */
+    private static final String[] SYLLABLES = {
+        "ka", "to", "ri", "mon", "el", "sta", "qu", "ver", "in", "ax", "pre", "lo", "gen", "th", "ion", "ul",
+        "be", "dra", "sen", "or", "pha", "cl", "ex", "ne", "wy", "zu", "ing", "ed", "ly", "ment", "co", "de",
+    };
+
+    /** UTF-8 size of the benchmark text (declared after the tables: static initialisers run in order). */
     public static final int TEXT_BYTES = corpus().getBytes(StandardCharsets.UTF_8).length;
 
-    /** Deterministic ~400 KB mixed text. */
+    /**
+     * Deterministic ~400 KB mixed text: the paragraphs above interleaved with generated prose
+     * (words built from random syllables, random capitalisation and punctuation), random
+     * identifiers and numbers, and random CJK ideograph runs, so that the text is not a few
+     * templates repeated (which would let any piece cache hit almost always).
+     */
     static String corpus() {
         SplittableRandom r = new SplittableRandom(20240611);
         StringBuilder sb = new StringBuilder(420_000);
-        while (sb.toString().getBytes(StandardCharsets.UTF_8).length < 400_000) {
-            for (int k = 0; k < 200; k++) {
-                sb.append(PARAGRAPHS[r.nextInt(PARAGRAPHS.length)]);
-                if (r.nextInt(4) == 0) {
-                    sb.append(r.nextInt(1_000_000)).append(' ');
+        int bytes = 0;
+        while (bytes < 400_000) {
+            int start = sb.length();
+            switch (r.nextInt(4)) {
+                case 0 -> sb.append(PARAGRAPHS[r.nextInt(PARAGRAPHS.length)]);
+                case 1 -> {
+                    int words = 8 + r.nextInt(20);
+                    for (int w = 0; w < words; w++) {
+                        StringBuilder word = new StringBuilder();
+                        int syl = 1 + r.nextInt(4);
+                        for (int s = 0; s < syl; s++) {
+                            word.append(SYLLABLES[Math.min(r.nextInt(SYLLABLES.length), r.nextInt(SYLLABLES.length))]);
+                        }
+                        if (r.nextInt(8) == 0) {
+                            word.setCharAt(0, Character.toUpperCase(word.charAt(0)));
+                        }
+                        sb.append(word).append(r.nextInt(10) == 0 ? ", " : " ");
+                    }
+                    sb.append(r.nextInt(3) == 0 ? "?\n" : ".\n");
+                }
+                case 2 -> {
+                    sb.append("    int ").append(SYLLABLES[r.nextInt(SYLLABLES.length)])
+                            .append(Character.toUpperCase(SYLLABLES[r.nextInt(SYLLABLES.length)].charAt(0)))
+                            .append(SYLLABLES[r.nextInt(SYLLABLES.length)]).append('_').append(r.nextInt(1000))
+                            .append(" = ").append(r.nextInt(1_000_000)).append(";\n");
+                }
+                default -> {
+                    int n = 2 + r.nextInt(12);
+                    for (int i = 0; i < n; i++) {
+                        sb.append((char) (0x4E00 + r.nextInt(0x9FA5 - 0x4E00)));
+                    }
+                    sb.append(r.nextInt(2) == 0 ? "。" : "，");
                 }
             }
+            bytes += sb.substring(start).getBytes(StandardCharsets.UTF_8).length;
         }
         return sb.toString();
     }

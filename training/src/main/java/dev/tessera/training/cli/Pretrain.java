@@ -101,7 +101,8 @@ public final class Pretrain {
         Module model;
         ForwardFunction forward;
         BatchSource train;
-        List<Batch> validation = Sequential.windows(corpus.tokens, valStart, n, o.batch(), o.context(), o.evalBatches());
+        List<Batch> windows = Sequential.windows(corpus.tokens, valStart, n, o.batch(), o.context(), o.evalBatches());
+        List<Batch> validation = windows;
         MaskingConfig masking = null;
         if (o.objective() == Objective.GPT) {
             GptModel gpt = new GptModel(new GptConfig(vocab, o.context(), o.embd(), o.layers(), o.heads(), o.dropout(), 1e-5),
@@ -114,7 +115,9 @@ public final class Pretrain {
                     DataType.FLOAT);
             model = enc;
             forward = b -> enc.forward(b.inputs(), b.attentionMask());
-            masking = MaskingConfig.bert(vocab, corpus.special(Corpus.MASK), corpus.eotId, corpus.special(Corpus.PAD));
+            int maskId = corpus.special(Corpus.MASK);
+            masking = new MaskingConfig(vocab, maskId, new int[] {maskId, corpus.eotId, corpus.special(Corpus.PAD)},
+                    o.maskProb(), 0.8, 0.1);
             int ignore = CrossEntropyOptions.DEFAULT_IGNORE_INDEX;
             train = new MaskedLmBatches(new WindowSampler(corpus.tokens, 0, valStart, o.batch(), o.context(), o.seed() + 1),
                     masking, ignore, o.seed() + 2);
@@ -148,7 +151,7 @@ public final class Pretrain {
         if (o.objective() == Objective.GPT) {
             sample((GptModel) model, corpus, o, out);
         } else {
-            fill((MlmEncoder) model, corpus, o, validation.get(0), out);
+            fill((MlmEncoder) model, corpus, o, windows.get(0), out);
         }
         return new Summary(eval.loss(), eval.accuracy(), entropy, baseline, speed.tokensPerSecond(), trainer.step());
     }

@@ -63,7 +63,11 @@ final class MlmEncoder extends Module {
         if (t > nPositions) {
             throw new IllegalArgumentException("sequence length " + t + " exceeds the encoder's " + nPositions + " positions");
         }
-        INDArray positions = Nd4j.arange(t).castTo(DataType.INT).reshape(1, t).repeat(0, b); // (B, T)
+        int[] pos = new int[b * t];
+        for (int i = 0; i < pos.length; i++) {
+            pos[i] = i % t;
+        }
+        INDArray positions = Nd4j.createFromArray(pos).reshape('c', b, t); // (B, T): 0 .. T−1 in every row
         AttentionContext ctx = new AttentionContext(positions, attentionMask, null, 0);
         Tensor x = h.forward(wte.forward(ids).add(wpe.forward(positions)), ctx); // (B, T, C)
         Tensor y = lnHead.forward(transform.forward(lnF.forward(x)).gelu()); // (B, T, C)

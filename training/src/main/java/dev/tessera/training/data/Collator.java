@@ -10,6 +10,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * position). With right padding and causal attention the real tokens never see the padding.
  */
 public final class Collator {
+    static {
+        // creates ND4J arrays, possibly before any Tensor: pick the native build first (see Backend)
+        dev.tessera.backend.Backend.init();
+    }
+
     private Collator() {}
 
     public static Batch pad(List<LabeledSequence> sequences, int padId, int ignoreIndex) {

@@ -6,6 +6,11 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /** Deterministic non-overlapping next-token windows, for validation sets that must not change between evaluations. */
 public final class Sequential {
+    static {
+        // creates ND4J arrays, possibly before any Tensor: pick the native build first (see Backend)
+        dev.tessera.backend.Backend.init();
+    }
+
     private Sequential() {}
 
     /** Up to {@code maxBatches} batches of (B, T) windows taken in order from [from, to). */

@@ -11,6 +11,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * same windows.
  */
 public final class WindowSampler implements BatchSource {
+    static {
+        // creates ND4J arrays, possibly before any Tensor: pick the native build first (see Backend)
+        dev.tessera.backend.Backend.init();
+    }
+
     private final TokenFile tokens;
     private final int batchSize;
     private final int length;

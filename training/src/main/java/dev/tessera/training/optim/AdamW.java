@@ -1,0 +1,151 @@
+package dev.tessera.training.optim;
+
+import dev.tessera.core.Contiguous;
+import dev.tessera.nn.Parameter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.BiPredicate;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * AdamW as PyTorch's {@code torch.optim.AdamW} (non-AMSGrad) computes it, per element and step t:
+ * <pre>
+ *   p ← p·(1 − lr·wd)                      (decaying parameters only)
+ *   m ← β1·m + (1 − β1)·g
+ *   v ← β2·v + (1 − β2)·g²
+ *   p ← p − (lr / (1 − β1^t)) · m / (√v / √(1 − β2^t) + ε)
+ * </pre>
+ * Moments have the parameter's dtype. Each parameter is updated by one fused loop over its
+ * buffer, evaluated in float64 and rounded once when stored.
+ */
+public final class AdamW implements Optimizer {
+    private final Map<String, Parameter> params;
+    private final Map<String, Boolean> decays = new LinkedHashMap<>();
+    private final Map<String, INDArray> m = new LinkedHashMap<>();
+    private final Map<String, INDArray> v = new LinkedHashMap<>();
+    private final AdamWConfig config;
+    private double lr;
+    private long step;
+
+    /** Decay per {@link AdamWConfig#decayRule()}. */
+    public AdamW(Map<String, Parameter> params, AdamWConfig config) {
+        this(params, config, (name, p) -> config.decayRule().decays(p));
+    }
+
+    /** Decay where {@code decay(name, parameter)} says so (overrides the config's rule). */
+    public AdamW(Map<String, Parameter> params, AdamWConfig config, BiPredicate<String, Parameter> decay) {
+        if (config == null || decay == null) {
+            throw new IllegalArgumentException("config and decay must not be null");
+        }
+        this.params = NamedParams.copyOf(params);
+        this.config = config;
+        this.lr = config.lr();
+        for (Map.Entry<String, Parameter> e : this.params.entrySet()) {
+            Parameter p = e.getValue();
+            if (p.dtype() != DataType.FLOAT && p.dtype() != DataType.DOUBLE) {
+                throw new IllegalArgumentException("parameter '" + e.getKey() + "' must be FLOAT or DOUBLE but is " + p.dtype());
+            }
+            decays.put(e.getKey(), decay.test(e.getKey(), p));
+            m.put(e.getKey(), Nd4j.zeros(p.dtype(), p.shape()));
+            v.put(e.getKey(), Nd4j.zeros(p.dtype(), p.shape()));
+        }
+    }
+
+    /** Whether the named parameter decays. */
+    public boolean decays(String name) {
+        Boolean d = decays.get(name);
+        if (d == null) {
+            throw new IllegalArgumentException("no parameter named '" + name + "'");
+        }
+        return d;
+    }
+
+    @Override
+    public void step() {
+        step++;
+        double b1 = config.beta1();
+        double b2 = config.beta2();
+        double stepSize = lr / (1 - Math.pow(b1, step));
+        double bc2Sqrt = Math.sqrt(1 - Math.pow(b2, step));
+        double eps = config.eps();
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            Parameter p = e.getValue();
+            if (p.grad() == null) {
+                continue;
+            }
+            double shrink = decays.get(e.getKey()) ? 1 - lr * config.weightDecay() : 1;
+            FlatView pv = new FlatView(p.data());
+            FlatView gv = new FlatView(Contiguous.of(p.grad()));
+            FlatView mv = new FlatView(m.get(e.getKey()));
+            FlatView vv = new FlatView(v.get(e.getKey()));
+            for (int i = 0; i < pv.length; i++) {
+                double g = gv.get(i);
+                double mi = b1 * mv.get(i) + (1 - b1) * g;
+                double vi = b2 * vv.get(i) + (1 - b2) * g * g;
+                mv.set(i, mi);
+                vv.set(i, vi);
+                double denom = Math.sqrt(vi) / bc2Sqrt + eps;
+                pv.set(i, pv.get(i) * shrink - stepSize * mi / denom);
+            }
+        }
+    }
+
+    @Override
+    public void zeroGrad() {
+        for (Parameter p : params.values()) {
+            p.zeroGrad();
+        }
+    }
+
+    @Override
+    public double learningRate() {
+        return lr;
+    }
+
+    @Override
+    public void setLearningRate(double lr) {
+        if (!(lr >= 0) || Double.isInfinite(lr)) {
+            throw new IllegalArgumentException("lr must be finite and >= 0 but was " + lr);
+        }
+        this.lr = lr;
+    }
+
+    @Override
+    public long stepCount() {
+        return step;
+    }
+
+    @Override
+    public Map<String, INDArray> stateDict() {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        out.put("step", Nd4j.scalar(DataType.LONG, step));
+        out.put("lr", Nd4j.scalar(DataType.DOUBLE, lr));
+        for (String name : params.keySet()) {
+            out.put("exp_avg." + name, m.get(name).dup());
+            out.put("exp_avg_sq." + name, v.get(name).dup());
+        }
+        return out;
+    }
+
+    @Override
+    public void loadStateDict(Map<String, INDArray> state) {
+        NamedParams.checkNoExtra(state, 2 + 2 * params.size());
+        INDArray s = NamedParams.required(state, "step", new long[0]);
+        INDArray l = NamedParams.required(state, "lr", new long[0]);
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            long[] shape = e.getValue().shape();
+            NamedParams.required(state, "exp_avg." + e.getKey(), shape);
+            NamedParams.required(state, "exp_avg_sq." + e.getKey(), shape);
+        }
+        for (String name : params.keySet()) {
+            INDArray target = m.get(name);
+            target.assign(state.get("exp_avg." + name).castTo(target.dataType()));
+            target = v.get(name);
+            target.assign(state.get("exp_avg_sq." + name).castTo(target.dataType()));
+        }
+        step = s.getLong(0);
+        setLearningRate(l.getDouble(0));
+    }
+}

@@ -1,0 +1,173 @@
+package dev.tessera.training.loss;
+
+import static dev.tessera.training.TestArrays.assertClose;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tessera.core.Rng;
+import dev.tessera.core.Tensor;
+import dev.tessera.testing.GoldenFile;
+import dev.tessera.testing.GradCheck;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+class CrossEntropyTest {
+    private static final GoldenFile GOLDEN = GoldenFile.load("/golden/training.json");
+
+    private static INDArray ints(INDArray a) {
+        return a.castTo(DataType.INT);
+    }
+
+    private static void checkGolden(String name, CrossEntropyOptions options) {
+        Tensor logits = Tensor.variable(GOLDEN.get("ce.logits").dup());
+        LossResult r = CrossEntropy.loss(logits, ints(GOLDEN.get("ce.targets")), options);
+        r.loss().backward();
+        assertEquals(GOLDEN.get("ce." + name + ".loss").getDouble(0), r.loss().item(), 1e-12, name + " loss");
+        assertClose(name + " grad", GOLDEN.get("ce." + name + ".grad"), logits.grad(), 1e-12);
+    }
+
+    @Test
+    void matchesPyTorchWithIgnoreIndex() {
+        checkGolden("plain", CrossEntropyOptions.defaults());
+    }
+
+    @Test
+    void matchesPyTorchWithLabelSmoothing() {
+        checkGolden("smooth", CrossEntropyOptions.defaults().withLabelSmoothing(0.1));
+    }
+
+    @Test
+    void matchesPyTorchWithZLoss() {
+        checkGolden("zloss", CrossEntropyOptions.defaults().withLabelSmoothing(0.1).withZLoss(1e-2));
+    }
+
+    @Test
+    void causalShiftMatchesPyTorch() {
+        Tensor logits = Tensor.variable(GOLDEN.get("ce.logits").dup());
+        LossResult r = CausalLmLoss.loss(logits, ints(GOLDEN.get("causal.ids")), CrossEntropyOptions.defaults());
+        r.loss().backward();
+        assertEquals(GOLDEN.get("causal.loss").getDouble(0), r.loss().item(), 1e-12);
+        assertClose("causal grad", GOLDEN.get("causal.grad"), logits.grad(), 1e-12);
+        assertEquals(7, r.validTokens()); // 2 rows × 4 shifted targets, one of them ignored
+    }
+
+    @Test
+    void gradientCheckAllVariants() {
+        Rng rng = new Rng(7);
+        INDArray targets = Nd4j.createFromArray(new int[][] {{1, -100, 4}, {0, 2, -100}});
+        CrossEntropyOptions[] variants = {
+            CrossEntropyOptions.defaults(),
+            CrossEntropyOptions.defaults().withLabelSmoothing(0.2),
+            CrossEntropyOptions.defaults().withLabelSmoothing(0.1).withZLoss(1e-2),
+        };
+        for (CrossEntropyOptions o : variants) {
+            Tensor x = GradCheck.randomVariable(rng, 2, 3, 5);
+            GradCheck.check("ce " + o, GradCheck.LOSS_TOLERANCE, in -> CrossEntropy.loss(in[0], targets, o).loss(), x);
+            GradCheck.check("ce normalizer " + o, GradCheck.LOSS_TOLERANCE,
+                    in -> CrossEntropy.loss(in[0], targets, o, 10).loss(), x);
+        }
+        // batch 1, and a transposed view as input
+        Tensor one = GradCheck.randomVariable(rng, 1, 4, 6);
+        INDArray t1 = Nd4j.createFromArray(new int[][] {{5, 0, -100, 3}});
+        GradCheck.check("ce batch 1", GradCheck.LOSS_TOLERANCE,
+                in -> CausalLmLoss.loss(in[0], t1, CrossEntropyOptions.defaults()).loss(), one);
+        Tensor view = Tensor.variable(rng.normal(DataType.DOUBLE, 0, 1, 5, 3).transpose());
+        INDArray t2 = Nd4j.createFromArray(new int[] {1, 4, 0});
+        GradCheck.check("ce view", GradCheck.LOSS_TOLERANCE,
+                in -> CrossEntropy.loss(in[0], t2, CrossEntropyOptions.defaults().withLabelSmoothing(0.1)).loss(), view);
+    }
+
+    /** float64 reference: lse − z_y with lse = m + log Σ exp(z − m). */
+    private static double reference(double[] z, int y) {
+        double m = Double.NEGATIVE_INFINITY;
+        for (double x : z) {
+            m = Math.max(m, x);
+        }
+        double s = 0;
+        for (double x : z) {
+            s += Math.exp(x - m);
+        }
+        return m + Math.log(s) - z[y];
+    }
+
+    @Test
+    void extremeLogitsAreStable() {
+        double inf = Double.NEGATIVE_INFINITY;
+        double[][] rows = {
+            {1e4, -1e4, 0, 3}, {1e8, -1e8, 1e8, 0}, {-1e8, -1e8, -1e8, -1e8}, {inf, 2, inf, -1},
+            {1e4, 1e4 - 1, inf, -1e8}, {-1e4, 1e4, 5, inf},
+        };
+        int[] targets = {1, 2, 0, 1, 1, 0};
+        for (DataType dt : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
+            double expectedSum = 0;
+            for (int i = 0; i < rows.length; i++) {
+                double[] z = rows[i].clone();
+                if (dt == DataType.FLOAT) {
+                    for (int k = 0; k < z.length; k++) {
+                        z[k] = (float) z[k];
+                    }
+                }
+                expectedSum += reference(z, targets[i]);
+            }
+            Tensor logits = Tensor.variable(Nd4j.createFromArray(rows).castTo(dt));
+            LossResult r = CrossEntropy.loss(logits, Nd4j.createFromArray(targets), CrossEntropyOptions.defaults());
+            r.loss().backward();
+            double expected = expectedSum / rows.length;
+            assertEquals(expected, r.loss().item(), Math.abs(expected) * (dt == DataType.FLOAT ? 1e-6 : 1e-12), dt.toString());
+            double[] g = dev.tessera.training.Flat.doubles(logits.grad());
+            for (double x : g) {
+                assertTrue(Double.isFinite(x), dt + " gradient has " + x);
+            }
+            // probabilities of −inf entries are exactly 0, so their gradient is exactly 0
+            assertEquals(0.0, logits.grad().getDouble(3, 0));
+        }
+    }
+
+    @Test
+    void smoothingWithMinusInfinityIsInfiniteNotNaN() {
+        Tensor logits = Tensor.variable(Nd4j.createFromArray(new double[][] {{Double.NEGATIVE_INFINITY, 1, 2}}));
+        LossResult r = CrossEntropy.loss(logits, Nd4j.createFromArray(new int[] {1}),
+                CrossEntropyOptions.defaults().withLabelSmoothing(0.1));
+        assertEquals(Double.POSITIVE_INFINITY, r.loss().item());
+        r.loss().backward();
+        assertFalse(Double.isNaN(logits.grad().sumNumber().doubleValue()));
+    }
+
+    @Test
+    void allIgnoredGivesZeroLossAndGradient() {
+        Tensor logits = Tensor.variable(Nd4j.rand(DataType.DOUBLE, 2, 3));
+        LossResult r = CrossEntropy.loss(logits, Nd4j.createFromArray(new int[] {-100, -100}), CrossEntropyOptions.defaults());
+        assertEquals(0.0, r.loss().item());
+        assertEquals(0, r.validTokens());
+        r.loss().backward();
+        assertEquals(0.0, logits.grad().sumNumber().doubleValue());
+    }
+
+    @Test
+    void metrics() {
+        Tensor logits = Tensor.constant(Nd4j.zeros(DataType.DOUBLE, 4, 50));
+        LossResult r = CrossEntropy.loss(logits, Nd4j.createFromArray(new int[] {0, 1, 2, 3}), CrossEntropyOptions.defaults());
+        assertEquals(50.0, r.perplexity(), 1e-9);
+        assertEquals(Math.log(50) * 4, r.nllSum(), 1e-12);
+        assertEquals(8.0, LmMetrics.bitsPerByte(8 * Math.log(2), 1), 1e-12);
+        assertEquals(0.25, r.accuracy()); // argmax of a constant row is index 0
+    }
+
+    @Test
+    void rejectsBadInput() {
+        Tensor logits = Tensor.constant(Nd4j.zeros(DataType.DOUBLE, 2, 5));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> CrossEntropy.loss(logits, Nd4j.createFromArray(new int[] {0, 5}), CrossEntropyOptions.defaults()));
+        assertTrue(e.getMessage().contains("targets[1]") && e.getMessage().contains("5"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> CrossEntropy.loss(logits, Nd4j.createFromArray(new int[] {0, 1, 2}), CrossEntropyOptions.defaults()));
+        assertTrue(e.getMessage().contains("[2]"), e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> CrossEntropy.loss(logits, Nd4j.createFromArray(new int[] {0, 1}), CrossEntropyOptions.defaults(), 0));
+        assertThrows(IllegalArgumentException.class, () -> new CrossEntropyOptions(-100, 1.0, 0));
+    }
+}

@@ -17,14 +17,14 @@ import org.nd4j.linalg.factory.Nd4j;
  * </pre>
  * Diagnostics (no gradient): clip fraction = masked mean of [−A·clip(ρ) &gt; −A·ρ] (the tokens
  * whose gradient the clip removed), approx-KL = ½·masked mean of (logp − oldLogp)² (TRL's
- * estimator of KL(old ‖ new)), and the masked mean ratio. Example: A = 1, ε = 0.2, logp − old =
+ * estimator of KL(old ‖ new)), and the masked mean, min and max ratio. Example: A = 1, ε = 0.2, logp − old =
  * ln 1.5 → ρ = 1.5, L = max(−1.5, −1.2) = −1.2, clipped, zero gradient.
  */
 public final class PolicyLoss {
     private PolicyLoss() {}
 
     /** The loss (rank 0, differentiable in logp) and its diagnostics. */
-    public record Result(Tensor loss, double clipFraction, double approxKl, double meanRatio, double maxRatio) {}
+    public record Result(Tensor loss, double clipFraction, double approxKl, double meanRatio, double minRatio, double maxRatio) {}
 
     /**
      * @param logp (B, T) current policy log-probs of the sampled tokens (requires grad)
@@ -46,7 +46,7 @@ public final class PolicyLoss {
         double[] old = doubles(oldLogp.data());
         double[] a = doubles(advantages.data());
         double[] m = doubles(mask.data());
-        double n = 0, clipped = 0, kl = 0, ratioSum = 0, ratioMax = 0;
+        double n = 0, clipped = 0, kl = 0, ratioSum = 0, ratioMax = 0, ratioMin = Double.POSITIVE_INFINITY;
         for (int i = 0; i < m.length; i++) {
             if (m[i] == 0) {
                 continue;
@@ -60,9 +60,10 @@ public final class PolicyLoss {
             kl += 0.5 * d * d;
             ratioSum += ratio;
             ratioMax = Math.max(ratioMax, ratio);
+            ratioMin = Math.min(ratioMin, ratio);
         }
         double div = Math.max(n, 1);
-        return new Result(loss, clipped / div, kl / div, ratioSum / div, ratioMax);
+        return new Result(loss, clipped / div, kl / div, ratioSum / div, n == 0 ? 0 : ratioMin, ratioMax);
     }
 
     /**

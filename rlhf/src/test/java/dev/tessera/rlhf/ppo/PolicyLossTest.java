@@ -49,6 +49,7 @@ class PolicyLossTest {
                 Golden.constant("mask"), 0.2);
         assertEquals(1.0, r.meanRatio(), 0);
         assertEquals(1.0, r.maxRatio(), 0);
+        assertEquals(1.0, r.minRatio(), 0);
         assertEquals(0, r.clipFraction(), 0);
         assertEquals(0, r.approxKl(), 0);
         double meanAdv = dev.tessera.rlhf.math.Masked.mean(Golden.constant("ppo.adv"), Golden.constant("mask")).item();

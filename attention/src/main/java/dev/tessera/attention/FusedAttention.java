@@ -1,0 +1,121 @@
+package dev.tessera.attention;
+
+import dev.tessera.backend.Gemm;
+import dev.tessera.core.Contiguous;
+import dev.tessera.core.Tensor;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Materialising scaled dot-product attention as one autograd node: two batched GEMMs (MKL
+ * {@code cblas_?gemm_batch_strided} through {@link Gemm}) around a fused Java row loop for
+ * mask + ALiBi + softmax, and a hand-written backward reading the saved probabilities.
+ *
+ * <p>MQA/GQA without copying k and v: with q dense (B, H, Tq, D) and H = Hkv·g, q viewed as
+ * (B·Hkv, g·Tq, D) puts the g query heads that share one key head into one matrix, so
+ * {@code S = q kᵀ} is one batched GEMM over B·Hkv (k viewed (B·Hkv, Tk, D)), and its result is
+ * already laid out (B, H, Tq, Tk). In the backward, {@code dV = Pᵀ dO} and {@code dK = dSᵀ q}
+ * then sum over the group inside the GEMM. (Repeating k/v to H heads was the first version; it
+ * costs two (B, H, Tk, D) copies forward and a group reduction backward.)
+ *
+ * <p>The scale is folded into the first GEMM ({@code alpha}); dropout masks are not stored but
+ * regenerated from a counter-based hash ({@link DropoutHash}).
+ */
+final class FusedAttention {
+    private FusedAttention() {}
+
+    static AttentionResult forward(Tensor q, Tensor k, Tensor v, AttentionOptions o, boolean wantProbs) {
+        AttentionShapes s = new AttentionShapes(q, k, v);
+        s.checkBias(o.bias());
+        MaskPlan m = new MaskPlan(o, s.batch, s.heads, s.tq, s.tk);
+        double scale = o.scaleFor(s.d);
+        int bk = s.batch * s.kvHeads;
+        INDArray q3 = Contiguous.of(q.data()).reshape('c', bk, (long) s.group * s.tq, s.d); // (B·Hkv, g·Tq, D)
+        INDArray k3 = AttentionShapes.sanitize(Contiguous.of(k.data()), m).reshape('c', bk, s.tk, s.d); // (B·Hkv, Tk, D)
+        INDArray v3 = AttentionShapes.sanitize(Contiguous.of(v.data()), m).reshape('c', bk, s.tk, s.dv); // (B·Hkv, Tk, Dv)
+
+        INDArray p = Nd4j.createUninitialized(s.dtype, bk, (long) s.group * s.tq, s.tk); // (B·Hkv, g·Tq, Tk) = (B, H, Tq, Tk)
+        Gemm.matmulInto(q3, k3, false, true, p, scale, 0.0);
+        if (o.bias() != null) {
+            addBias(p, o.bias().data(), s);
+        }
+        softmax(p, m, s.dtype);
+        long seed = o.dropout() > 0 ? o.rng().nextLong() : 0;
+        INDArray pd = p; // probabilities after dropout
+        if (o.dropout() > 0) {
+            pd = Nd4j.createUninitialized(s.dtype, p.shape());
+            dropout(p, pd, m, seed, o.dropout(), s.dtype);
+        }
+        INDArray out = Gemm.batchedMatmul(pd, v3, false, false).reshape('c', s.batch, s.heads, s.tq, s.dv); // (B, H, Tq, Dv)
+        Tensor bias = o.bias();
+        double drop = o.dropout();
+        Tensor[] inputs = bias == null ? new Tensor[] {q, k, v} : new Tensor[] {q, k, v, bias};
+        Tensor y = Tensor.fromOp("attention", out, g -> {
+            INDArray g3 = Contiguous.of(g).reshape('c', bk, (long) s.group * s.tq, s.dv); // (B·Hkv, g·Tq, Dv)
+            if (v.requiresGrad()) {
+                INDArray pdb = drop > 0 ? Nd4j.createUninitialized(s.dtype, p.shape()) : p;
+                if (drop > 0) {
+                    dropout(p, pdb, m, seed, drop, s.dtype);
+                }
+                v.accumulateGradOwned(Gemm.batchedMatmul(pdb, g3, true, false).reshape('c', v.shape())); // (B, Hkv, Tk, Dv)
+            }
+            if (!q.requiresGrad() && !k.requiresGrad() && (bias == null || !bias.requiresGrad())) {
+                return;
+            }
+            INDArray ds = Gemm.batchedMatmul(g3, v3, false, true); // (B·Hkv, g·Tq, Tk): dL/dP_dropped
+            softmaxBackward(p, ds, m, seed, drop, s.dtype); // now dL/d(scaled scores)
+            if (bias != null && bias.requiresGrad()) {
+                INDArray ds4 = ds.reshape('c', s.batch, s.heads, s.tq, s.tk);
+                bias.accumulateGradOwned(bias.size(0) == 1 && s.batch != 1 ? ds4.sum(true, 0) : ds4.dup('c'));
+            }
+            if (q.requiresGrad()) {
+                INDArray dq = Nd4j.createUninitialized(s.dtype, bk, (long) s.group * s.tq, s.d);
+                Gemm.matmulInto(ds, k3, false, false, dq, scale, 0.0);
+                q.accumulateGradOwned(dq.reshape('c', q.shape()));
+            }
+            if (k.requiresGrad()) {
+                INDArray dk = Nd4j.createUninitialized(s.dtype, bk, s.tk, s.d);
+                Gemm.matmulInto(ds, q3, true, false, dk, scale, 0.0);
+                k.accumulateGradOwned(dk.reshape('c', k.shape()));
+            }
+        }, inputs);
+        return new AttentionResult(y, wantProbs ? p.reshape('c', s.batch, s.heads, s.tq, s.tk) : null);
+    }
+
+    /** scores (B·Hkv, g·Tq, Tk) += bias (1 or B, H, Tq, Tk). */
+    private static void addBias(INDArray scores, INDArray bias, AttentionShapes s) {
+        long per = (long) s.heads * s.tq * s.tk;
+        INDArray flat = scores.reshape('c', s.batch, per); // (B, H·Tq·Tk)
+        INDArray b = Contiguous.of(bias).reshape('c', bias.size(0), per);
+        if (bias.size(0) == 1) {
+            flat.addiRowVector(b);
+        } else {
+            flat.addi(b);
+        }
+    }
+
+    static void softmax(INDArray p, MaskPlan m, DataType t) {
+        if (t == DataType.FLOAT) {
+            AttentionRowsFloat.softmax(p, m, null);
+        } else {
+            AttentionRowsDouble.softmax(p, m, null);
+        }
+    }
+
+    static void dropout(INDArray p, INDArray dst, MaskPlan m, long seed, double prob, DataType t) {
+        if (t == DataType.FLOAT) {
+            AttentionRowsFloat.dropout(p, dst, m, seed, prob);
+        } else {
+            AttentionRowsDouble.dropout(p, dst, m, seed, prob);
+        }
+    }
+
+    static void softmaxBackward(INDArray p, INDArray g, MaskPlan m, long seed, double prob, DataType t) {
+        if (t == DataType.FLOAT) {
+            AttentionRowsFloat.softmaxBackward(p, g, m, seed, prob);
+        } else {
+            AttentionRowsDouble.softmaxBackward(p, g, m, seed, prob);
+        }
+    }
+}

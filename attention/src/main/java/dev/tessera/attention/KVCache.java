@@ -1,0 +1,163 @@
+package dev.tessera.attention;
+
+import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * Keys and values of earlier tokens for incremental decoding, preallocated for {@code capacity}
+ * slots per layer: (B, Hkv, capacity, hs) each. Every call of a model appends the same number of
+ * slots for every sequence of the batch; an attention mask marks which appended slots hold real
+ * tokens, so sequences of different lengths share one cache: left-padded prompts, or right-padded
+ * prompts continued after the padding (the padded slots are simply never attended). Each sequence
+ * keeps its own length (number of real tokens), which fixes the positions of its new tokens.
+ *
+ * <p>Protocol, driven by the model: {@link #begin} for the new chunk (positions, key mask),
+ * {@link #update} once per layer, {@link #commit} at the end. A cache is reused across calls and
+ * cleared with {@link #reset}. Cached keys and values are constants: no gradient flows into
+ * earlier calls (decoding is inference; train with the full forward).
+ */
+public final class KVCache {
+    private final int batch;
+    private final int capacity;
+    private final INDArray[] keys; // per layer (B, Hkv, capacity, hs)
+    private final INDArray[] values; // per layer (B, Hkv, capacity, hs)
+    private final INDArray valid; // (B, capacity) 1 for slots that hold real tokens
+    private final long[] lengths; // (B) real tokens so far per sequence
+    private int used; // slots filled, same for every sequence
+    private int pending = -1; // slots being appended by the current call, -1 outside a call
+
+    /**
+     * @param capacity slots per sequence (prompt plus generated tokens, padding included)
+     */
+    public KVCache(int nLayer, int batch, int nKvHead, int headDim, int capacity, DataType dtype) {
+        if (nLayer <= 0 || batch <= 0 || nKvHead <= 0 || headDim <= 0 || capacity <= 0) {
+            throw new IllegalArgumentException("KVCache: nLayer, batch, nKvHead, headDim and capacity must be > 0, got "
+                    + nLayer + ", " + batch + ", " + nKvHead + ", " + headDim + ", " + capacity);
+        }
+        this.batch = batch;
+        this.capacity = capacity;
+        this.keys = new INDArray[nLayer];
+        this.values = new INDArray[nLayer];
+        for (int l = 0; l < nLayer; l++) {
+            keys[l] = Nd4j.zeros(dtype, batch, nKvHead, capacity, headDim);
+            values[l] = Nd4j.zeros(dtype, batch, nKvHead, capacity, headDim);
+        }
+        this.valid = Nd4j.zeros(DataType.FLOAT, batch, capacity);
+        this.lengths = new long[batch];
+    }
+
+    /** What one call needs: the new tokens' positions, the keys' validity and the causal offset. */
+    public record Step(INDArray positions, INDArray keyPadding, int offset) {}
+
+    /**
+     * Starts appending {@code t} slots.
+     *
+     * @param mask (B, t) non-zero for real tokens, or null when all are real
+     * @return positions (B, t), key padding (B, used + t), causal offset {@code used}
+     */
+    public Step begin(INDArray mask, int t) {
+        if (t <= 0) {
+            throw new IllegalArgumentException("KVCache.begin: t must be > 0 but was " + t);
+        }
+        if (used + t > capacity) {
+            throw new IllegalArgumentException("KVCache.begin: appending " + t + " slots to " + used
+                    + " exceeds the capacity " + capacity + "; allocate a larger cache or reset() it");
+        }
+        boolean[] real = PositionIds.realFlags(mask, batch, t);
+        INDArray positions = PositionIds.fromMask(mask, batch, t, lengths);
+        for (int b = 0; b < batch; b++) {
+            for (int i = 0; i < t; i++) {
+                boolean r = real == null || real[b * t + i];
+                valid.putScalar(b, used + i, r ? 1 : 0);
+            }
+        }
+        pending = t;
+        INDArray pad = valid.get(NDArrayIndex.all(), NDArrayIndex.interval(0, used + t)).dup('c');
+        return new Step(positions, pad, used);
+    }
+
+    /**
+     * Writes layer {@code layer}'s new keys and values (B, Hkv, t, hs) into the pending slots and
+     * returns all of them so far, (B, Hkv, used + t, hs) each (copies the attention may read freely).
+     */
+    public INDArray[] update(int layer, INDArray k, INDArray v) {
+        if (pending < 0) {
+            throw new IllegalStateException("KVCache.update outside a call: begin() first");
+        }
+        if (layer < 0 || layer >= keys.length) {
+            throw new IllegalArgumentException("layer must be in [0, " + keys.length + ") but was " + layer);
+        }
+        long[] expected = {batch, keys[layer].size(1), pending, keys[layer].size(3)};
+        if (!Arrays.equals(k.shape(), expected) || !Arrays.equals(v.shape(), expected)) {
+            throw new IllegalArgumentException("KVCache.update: k and v must have shape " + Arrays.toString(expected)
+                    + " but have " + Arrays.toString(k.shape()) + " and " + Arrays.toString(v.shape()));
+        }
+        keys[layer].get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(used, used + pending),
+                NDArrayIndex.all()).assign(k);
+        values[layer].get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(used, used + pending),
+                NDArrayIndex.all()).assign(v);
+        int n = used + pending;
+        return new INDArray[] {
+            keys[layer].get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, n), NDArrayIndex.all()).dup('c'),
+            values[layer].get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, n), NDArrayIndex.all()).dup('c')
+        };
+    }
+
+    /** Finishes the call: the pending slots become part of the cache, per-sequence lengths advance. */
+    public void commit(INDArray mask) {
+        if (pending < 0) {
+            throw new IllegalStateException("KVCache.commit outside a call: begin() first");
+        }
+        boolean[] real = PositionIds.realFlags(mask, batch, pending);
+        for (int b = 0; b < batch; b++) {
+            for (int i = 0; i < pending; i++) {
+                if (real == null || real[b * pending + i]) {
+                    lengths[b]++;
+                }
+            }
+        }
+        used += pending;
+        pending = -1;
+    }
+
+    /** Abandons a call that failed midway (its slots are neither valid nor counted). */
+    public void rollback() {
+        if (pending > 0) {
+            for (int b = 0; b < batch; b++) {
+                for (int i = 0; i < pending; i++) {
+                    valid.putScalar(b, used + i, 0);
+                }
+            }
+        }
+        pending = -1;
+    }
+
+    /** Empties the cache for reuse (the buffers are kept). */
+    public void reset() {
+        used = 0;
+        pending = -1;
+        Arrays.fill(lengths, 0);
+        valid.assign(0);
+    }
+
+    /** Slots filled (the same for every sequence, padding included). */
+    public int used() {
+        return used;
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    public int batch() {
+        return batch;
+    }
+
+    /** Real tokens per sequence so far. */
+    public long[] lengths() {
+        return lengths.clone();
+    }
+}

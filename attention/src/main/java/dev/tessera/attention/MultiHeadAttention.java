@@ -1,0 +1,101 @@
+package dev.tessera.attention;
+
+import dev.tessera.core.Rng;
+import dev.tessera.core.ShapeOps;
+import dev.tessera.core.Tensor;
+import dev.tessera.nn.Init;
+import dev.tessera.nn.Linear;
+import dev.tessera.nn.Module;
+import dev.tessera.nn.Parameter;
+import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Multi-head (MHA), multi-query (MQA) and grouped-query (GQA) self-attention with RoPE, ALiBi or
+ * no positions, sliding windows and a KV cache, over {@link ScaledDotProductAttention}.
+ *
+ * <p>Parameters (weights input-major, as {@link Linear}): fused, {@code c_attn} (C, (H + 2·Hkv)·hs)
+ * and {@code c_proj} (C, C), the GPT-2 names; separate, {@code q_proj} (C, H·hs), {@code k_proj}
+ * and {@code v_proj} (C, Hkv·hs), {@code o_proj} (C, C), the Llama names.
+ */
+public final class MultiHeadAttention extends Module {
+    private final AttentionConfig config;
+    private final int layer; // index in the model (its KV-cache slot)
+    private final Linear cAttn; // (C, (H + 2Hkv)·hs) or null
+    private final Linear qProj; // (C, H·hs) or null
+    private final Linear kProj; // (C, Hkv·hs) or null
+    private final Linear vProj; // (C, Hkv·hs) or null
+    private final Linear outProj; // (C, C)
+    private final double[] alibi; // (H) or null
+    private final Rng dropoutRng;
+
+    /**
+     * @param layer the layer index (KV-cache slot)
+     * @param nLayer the model depth, for GPT-2's scaled init of the output projection
+     */
+    public MultiHeadAttention(AttentionConfig config, int layer, int nLayer, Rng rng, DataType dtype) {
+        this.config = config;
+        this.layer = layer;
+        int c = config.nEmbd();
+        int hs = config.headSize();
+        int kv = config.nKvHead() * hs;
+        if (config.fusedQkv()) {
+            cAttn = registerModule("c_attn", new Linear(c, c + 2L * kv, config.bias(), rng, dtype));
+            qProj = kProj = vProj = null;
+        } else {
+            cAttn = null;
+            qProj = registerModule("q_proj", new Linear(c, c, config.bias(), rng, dtype));
+            kProj = registerModule("k_proj", new Linear(c, kv, config.bias(), rng, dtype));
+            vProj = registerModule("v_proj", new Linear(c, kv, config.bias(), rng, dtype));
+        }
+        Parameter w = new Parameter(Init.gpt2Residual(rng, dtype, nLayer, c, c));
+        Parameter b = config.bias() ? new Parameter(Nd4j.zeros(dtype, c)) : null;
+        outProj = registerModule(config.fusedQkv() ? "c_proj" : "o_proj", new Linear(w, b));
+        alibi = config.positions() == PositionEncoding.ALIBI ? Alibi.slopes(config.nHead()) : null;
+        dropoutRng = rng.fork();
+    }
+
+    /** x (B, T, C) → (B, T, C). */
+    public Tensor forward(Tensor x, AttentionContext ctx) {
+        long b = x.size(0);
+        long t = x.size(1);
+        int h = config.nHead();
+        int hkv = config.nKvHead();
+        int hs = config.headSize();
+        Tensor q;
+        Tensor k;
+        Tensor v;
+        if (cAttn != null) {
+            List<Tensor> parts = ShapeOps.split(cAttn.forward(x), 2, (long) h * hs, (long) hkv * hs, (long) hkv * hs);
+            q = parts.get(0); // (B, T, H·hs)
+            k = parts.get(1); // (B, T, Hkv·hs)
+            v = parts.get(2);
+        } else {
+            q = qProj.forward(x);
+            k = kProj.forward(x);
+            v = vProj.forward(x);
+        }
+        q = q.reshape(b, t, h, hs).transpose(1, 2); // (B, H, T, hs)
+        k = k.reshape(b, t, hkv, hs).transpose(1, 2); // (B, Hkv, T, hs)
+        v = v.reshape(b, t, hkv, hs).transpose(1, 2); // (B, Hkv, T, hs)
+        if (config.positions() == PositionEncoding.ROPE) {
+            q = Rope.apply(q, ctx.positions(), config.rope());
+            k = Rope.apply(k, ctx.positions(), config.rope());
+        }
+        if (ctx.cache() != null) {
+            var kvAll = ctx.cache().update(layer, k.data(), v.data());
+            k = Tensor.constant(kvAll[0]); // (B, Hkv, used + T, hs)
+            v = Tensor.constant(kvAll[1]);
+        }
+        AttentionOptions o = new AttentionOptions(Double.NaN, config.causal(), ctx.causalOffset(), config.window(),
+                null, ctx.keyPadding(), alibi, null, isTraining() ? config.attnDropout() : 0.0, dropoutRng);
+        Tensor y = ScaledDotProductAttention.attention(q, k, v, o); // (B, H, T, hs)
+        y = y.transpose(1, 2).reshape(b, t, (long) h * hs); // (B, T, C)
+        return outProj.forward(y);
+    }
+
+    public AttentionConfig config() {
+        return config;
+    }
+}

@@ -1,0 +1,9 @@
+package dev.tessera.attention;
+
+/** The normalisation layer of a transformer block. */
+public enum NormKind {
+    /** LayerNorm with weight and bias (GPT-2, BERT). */
+    LAYER_NORM,
+    /** RMSNorm with weight only (Llama). */
+    RMS_NORM
+}

@@ -1,0 +1,145 @@
+package dev.tessera.attention;
+
+import java.nio.DoubleBuffer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Row loops of {@link TiledAttention} for float64, over one (query block × key block) tile of all
+ * B·H heads at once: scores laid out (BH, nq, nk). {@code TiledRowsFloat} is the float32 original of this
+ * file by replacing the element type; keep the two in step.
+ */
+final class TiledRowsDouble {
+    private TiledRowsDouble() {}
+
+    /**
+     * Online-softmax update for one tile (FlashAttention-2, forward): per row, the new running max
+     * {@code m'}, the correction {@code exp(m − m')} applied to the running sum and to the output
+     * accumulator rows in {@code out}, and the tile's unnormalised probabilities written over the
+     * scores (after dropout, which does not enter the running sum).
+     */
+    static void forwardTile(INDArray scores, int heads, int tq, int nq, int nk, int qb, int kb, MaskPlan m,
+            double[] runMax, double[] runSum, INDArray out, int dv, long seed, double p) {
+        DoubleBuffer s = AttentionRowsDouble.buffer(scores);
+        DoubleBuffer o = AttentionRowsDouble.buffer(out);
+        double dropScale = p > 0 ? (double) (1.0 / (1.0 - p)) : 1;
+        int rows = runMax.length;
+        AttentionRowsDouble.parallelRows(rows, Math.max(nk, dv), (r0, r1, row, acc) -> {
+            for (int r = r0; r < r1; r++) {
+                int bh = r / nq;
+                int i = qb + r - bh * nq;
+                int b = bh / heads;
+                int h = bh - b * heads;
+                int lo = Math.max(m.lo(i) - kb, 0);
+                int hi = Math.min(m.hi(b, i) - kb, nk);
+                int base = r * nk;
+                s.get(base, row, 0, nk);
+                double max = runMax[r];
+                for (int j = lo; j < hi; j++) {
+                    if (m.real(b, kb + j)) {
+                        if (m.slopes != null) {
+                            row[j] -= m.slopes[h] * Math.abs(i + m.offset - (kb + j));
+                        }
+                        max = Math.max(max, row[j]);
+                    }
+                }
+                if (max == Double.NEGATIVE_INFINITY || Double.isNaN(max)) {
+                    java.util.Arrays.fill(row, 0, nk, 0);
+                    s.put(base, row, 0, nk);
+                    continue;
+                }
+                double corr = runMax[r] == Double.NEGATIVE_INFINITY ? 0 : (double) Math.exp(runMax[r] - max);
+                double sum = 0;
+                long grow = (long) bh * tq + i;
+                for (int j = 0; j < nk; j++) {
+                    double e = 0;
+                    if (j >= lo && j < hi && m.real(b, kb + j)) {
+                        e = (double) Math.exp(row[j] - max);
+                        sum += e;
+                        if (p > 0) {
+                            e = DropoutHash.keep(seed, grow, kb + j, p) ? e * dropScale : 0;
+                        }
+                    }
+                    row[j] = e;
+                }
+                s.put(base, row, 0, nk);
+                runSum[r] = (double) (runSum[r] * corr + sum);
+                runMax[r] = max;
+                if (corr != 1) {
+                    int ob = (int) (grow * dv);
+                    o.get(ob, acc, 0, dv);
+                    for (int c = 0; c < dv; c++) {
+                        acc[c] *= corr;
+                    }
+                    o.put(ob, acc, 0, dv);
+                }
+            }
+        });
+    }
+
+    /** Divides the accumulated rows by the running sums (empty rows stay 0) and records the log-sum-exp. */
+    static void finish(INDArray out, int tq, int nq, int qb, int dv, double[] runMax, double[] runSum, double[] lse) {
+        DoubleBuffer o = AttentionRowsDouble.buffer(out);
+        AttentionRowsDouble.parallelRows(runMax.length, dv, (r0, r1, acc, unused) -> {
+            for (int r = r0; r < r1; r++) {
+                int bh = r / nq;
+                int i = qb + r - bh * nq;
+                int grow = bh * tq + i;
+                if (runSum[r] == 0) {
+                    lse[grow] = Double.NEGATIVE_INFINITY;
+                    continue; // the accumulator row was never written: still 0
+                }
+                double inv = 1 / runSum[r];
+                o.get(grow * dv, acc, 0, dv);
+                for (int c = 0; c < dv; c++) {
+                    acc[c] *= inv;
+                }
+                o.put(grow * dv, acc, 0, dv);
+                lse[grow] = (double) (runMax[r] + Math.log(runSum[r]));
+            }
+        });
+    }
+
+    /**
+     * Backward for one tile, recomputing the probabilities from the saved log-sum-exp: on exit
+     * {@code scores} holds P after dropout (for dV += Pᵀ dO) and {@code grad}, which held
+     * dO·Vᵀ, holds dL/d(scaled scores) = P ⊙ (dP − D) with D = rowsum(dO ⊙ O).
+     */
+    static void backwardTile(INDArray scores, INDArray grad, int heads, int tq, int nq, int nk, int qb, int kb,
+            MaskPlan m, double[] lse, double[] dsum, long seed, double p) {
+        DoubleBuffer s = AttentionRowsDouble.buffer(scores);
+        DoubleBuffer gb = AttentionRowsDouble.buffer(grad);
+        double dropScale = p > 0 ? (double) (1.0 / (1.0 - p)) : 1;
+        AttentionRowsDouble.parallelRows(heads * m.batch * nq, nk, (r0, r1, row, grow) -> {
+            for (int r = r0; r < r1; r++) {
+                int bh = r / nq;
+                int i = qb + r - bh * nq;
+                int b = bh / heads;
+                int h = bh - b * heads;
+                int lo = Math.max(m.lo(i) - kb, 0);
+                int hi = Math.min(m.hi(b, i) - kb, nk);
+                int base = r * nk;
+                int global = bh * tq + i;
+                double l = lse[global];
+                s.get(base, row, 0, nk);
+                gb.get(base, grow, 0, nk);
+                double d = dsum[global];
+                for (int j = 0; j < nk; j++) {
+                    double pj = 0;
+                    if (l != Double.NEGATIVE_INFINITY && j >= lo && j < hi && m.real(b, kb + j)) {
+                        double sj = row[j];
+                        if (m.slopes != null) {
+                            sj -= m.slopes[h] * Math.abs(i + m.offset - (kb + j));
+                        }
+                        pj = (double) Math.exp(sj - l);
+                    }
+                    boolean kept = p == 0 || DropoutHash.keep(seed, global, kb + j, p);
+                    double scale = kept ? dropScale : 0;
+                    grow[j] = pj == 0 ? 0 : pj * (grow[j] * scale - d);
+                    row[j] = pj * scale;
+                }
+                s.put(base, row, 0, nk);
+                gb.put(base, grow, 0, nk);
+            }
+        });
+    }
+}

@@ -1,0 +1,145 @@
+package dev.tessera.attention;
+
+import java.nio.FloatBuffer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Row loops of {@link TiledAttention} for float32, over one (query block × key block) tile of all
+ * B·H heads at once: scores laid out (BH, nq, nk). {@code TiledRowsDouble} is generated from this
+ * file by replacing the element type; keep the two in step.
+ */
+final class TiledRowsFloat {
+    private TiledRowsFloat() {}
+
+    /**
+     * Online-softmax update for one tile (FlashAttention-2, forward): per row, the new running max
+     * {@code m'}, the correction {@code exp(m − m')} applied to the running sum and to the output
+     * accumulator rows in {@code out}, and the tile's unnormalised probabilities written over the
+     * scores (after dropout, which does not enter the running sum).
+     */
+    static void forwardTile(INDArray scores, int heads, int tq, int nq, int nk, int qb, int kb, MaskPlan m,
+            float[] runMax, float[] runSum, INDArray out, int dv, long seed, double p) {
+        FloatBuffer s = AttentionRowsFloat.buffer(scores);
+        FloatBuffer o = AttentionRowsFloat.buffer(out);
+        float dropScale = p > 0 ? (float) (1.0 / (1.0 - p)) : 1;
+        int rows = runMax.length;
+        AttentionRowsFloat.parallelRows(rows, Math.max(nk, dv), (r0, r1, row, acc) -> {
+            for (int r = r0; r < r1; r++) {
+                int bh = r / nq;
+                int i = qb + r - bh * nq;
+                int b = bh / heads;
+                int h = bh - b * heads;
+                int lo = Math.max(m.lo(i) - kb, 0);
+                int hi = Math.min(m.hi(b, i) - kb, nk);
+                int base = r * nk;
+                s.get(base, row, 0, nk);
+                float max = runMax[r];
+                for (int j = lo; j < hi; j++) {
+                    if (m.real(b, kb + j)) {
+                        if (m.slopes != null) {
+                            row[j] -= m.slopes[h] * Math.abs(i + m.offset - (kb + j));
+                        }
+                        max = Math.max(max, row[j]);
+                    }
+                }
+                if (max == Float.NEGATIVE_INFINITY || Float.isNaN(max)) {
+                    java.util.Arrays.fill(row, 0, nk, 0);
+                    s.put(base, row, 0, nk);
+                    continue;
+                }
+                float corr = runMax[r] == Float.NEGATIVE_INFINITY ? 0 : (float) Math.exp(runMax[r] - max);
+                double sum = 0;
+                long grow = (long) bh * tq + i;
+                for (int j = 0; j < nk; j++) {
+                    float e = 0;
+                    if (j >= lo && j < hi && m.real(b, kb + j)) {
+                        e = (float) Math.exp(row[j] - max);
+                        sum += e;
+                        if (p > 0) {
+                            e = DropoutHash.keep(seed, grow, kb + j, p) ? e * dropScale : 0;
+                        }
+                    }
+                    row[j] = e;
+                }
+                s.put(base, row, 0, nk);
+                runSum[r] = (float) (runSum[r] * corr + sum);
+                runMax[r] = max;
+                if (corr != 1) {
+                    int ob = (int) (grow * dv);
+                    o.get(ob, acc, 0, dv);
+                    for (int c = 0; c < dv; c++) {
+                        acc[c] *= corr;
+                    }
+                    o.put(ob, acc, 0, dv);
+                }
+            }
+        });
+    }
+
+    /** Divides the accumulated rows by the running sums (empty rows stay 0) and records the log-sum-exp. */
+    static void finish(INDArray out, int tq, int nq, int qb, int dv, float[] runMax, float[] runSum, float[] lse) {
+        FloatBuffer o = AttentionRowsFloat.buffer(out);
+        AttentionRowsFloat.parallelRows(runMax.length, dv, (r0, r1, acc, unused) -> {
+            for (int r = r0; r < r1; r++) {
+                int bh = r / nq;
+                int i = qb + r - bh * nq;
+                int grow = bh * tq + i;
+                if (runSum[r] == 0) {
+                    lse[grow] = Float.NEGATIVE_INFINITY;
+                    continue; // the accumulator row was never written: still 0
+                }
+                float inv = 1 / runSum[r];
+                o.get(grow * dv, acc, 0, dv);
+                for (int c = 0; c < dv; c++) {
+                    acc[c] *= inv;
+                }
+                o.put(grow * dv, acc, 0, dv);
+                lse[grow] = (float) (runMax[r] + Math.log(runSum[r]));
+            }
+        });
+    }
+
+    /**
+     * Backward for one tile, recomputing the probabilities from the saved log-sum-exp: on exit
+     * {@code scores} holds P after dropout (for dV += Pᵀ dO) and {@code grad}, which held
+     * dO·Vᵀ, holds dL/d(scaled scores) = P ⊙ (dP − D) with D = rowsum(dO ⊙ O).
+     */
+    static void backwardTile(INDArray scores, INDArray grad, int heads, int tq, int nq, int nk, int qb, int kb,
+            MaskPlan m, float[] lse, float[] dsum, long seed, double p) {
+        FloatBuffer s = AttentionRowsFloat.buffer(scores);
+        FloatBuffer gb = AttentionRowsFloat.buffer(grad);
+        float dropScale = p > 0 ? (float) (1.0 / (1.0 - p)) : 1;
+        AttentionRowsFloat.parallelRows(heads * m.batch * nq, nk, (r0, r1, row, grow) -> {
+            for (int r = r0; r < r1; r++) {
+                int bh = r / nq;
+                int i = qb + r - bh * nq;
+                int b = bh / heads;
+                int h = bh - b * heads;
+                int lo = Math.max(m.lo(i) - kb, 0);
+                int hi = Math.min(m.hi(b, i) - kb, nk);
+                int base = r * nk;
+                int global = bh * tq + i;
+                float l = lse[global];
+                s.get(base, row, 0, nk);
+                gb.get(base, grow, 0, nk);
+                float d = dsum[global];
+                for (int j = 0; j < nk; j++) {
+                    float pj = 0;
+                    if (l != Float.NEGATIVE_INFINITY && j >= lo && j < hi && m.real(b, kb + j)) {
+                        float sj = row[j];
+                        if (m.slopes != null) {
+                            sj -= m.slopes[h] * Math.abs(i + m.offset - (kb + j));
+                        }
+                        pj = (float) Math.exp(sj - l);
+                    }
+                    boolean kept = p == 0 || DropoutHash.keep(seed, global, kb + j, p);
+                    float scale = kept ? dropScale : 0;
+                    grow[j] = pj == 0 ? 0 : pj * (grow[j] * scale - d);
+                    row[j] = pj * scale;
+                }
+                s.put(base, row, 0, nk);
+                gb.put(base, grow, 0, nk);
+            }
+        });
+    }
+}

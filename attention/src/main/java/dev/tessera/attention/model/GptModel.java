@@ -1,0 +1,95 @@
+package dev.tessera.attention.model;
+
+import dev.tessera.attention.AttentionConfig;
+import dev.tessera.attention.BlockConfig;
+import dev.tessera.attention.Blocks;
+import dev.tessera.attention.MlpKind;
+import dev.tessera.attention.NormKind;
+import dev.tessera.attention.TransformerBlock;
+import dev.tessera.core.MatMul;
+import dev.tessera.core.Rng;
+import dev.tessera.core.Tensor;
+import dev.tessera.nn.DropoutLayer;
+import dev.tessera.nn.Embedding;
+import dev.tessera.nn.LayerNorm;
+import java.util.ArrayList;
+import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * GPT-2: {@code wte} (V, C), {@code wpe} (P, C), blocks {@code h.0 .. h.{L-1}}, {@code ln_f}; the
+ * LM head is {@code wte}ᵀ (tied). Parameter names are the Hugging Face {@code GPT2Model} names, so
+ * {@link Gpt2Weights} reads and writes HF checkpoints as they are. Initialisation as GPT-2:
+ * N(0, 0.02²), positions N(0, 0.01²), residual projections N(0, (0.02/sqrt(2L))²).
+ */
+public final class GptModel extends DecoderModel {
+    private final GptConfig config;
+    private final Embedding wte; // (V, C)
+    private final Embedding wpe; // (P, C)
+    private final DropoutLayer drop;
+    private final Blocks h;
+    private final LayerNorm lnF;
+
+    public GptModel(GptConfig config, Rng rng, DataType dtype) {
+        super(dtype);
+        this.config = config;
+        int c = config.nEmbd();
+        wte = registerModule("wte", new Embedding(config.vocabSize(), c, 0.02, rng, dtype));
+        wpe = registerModule("wpe", new Embedding(config.nPositions(), c, 0.01, rng, dtype));
+        drop = registerModule("drop", new DropoutLayer(config.dropout(), rng.fork()));
+        BlockConfig block = blockConfig(config);
+        List<TransformerBlock> layers = new ArrayList<>();
+        for (int i = 0; i < config.nLayer(); i++) {
+            layers.add(new TransformerBlock(block, i, config.nLayer(), rng, dtype));
+        }
+        h = registerModule("h", new Blocks(layers));
+        lnF = registerModule("ln_f", new LayerNorm(c, config.layerNormEps(), dtype));
+    }
+
+    /** The block configuration GPT-2 uses. */
+    public static BlockConfig blockConfig(GptConfig c) {
+        return new BlockConfig(AttentionConfig.gpt2(c.nEmbd(), c.nHead(), c.dropout()), NormKind.LAYER_NORM,
+                c.layerNormEps(), true, MlpKind.GELU_TANH, 4 * c.nEmbd(), true, c.dropout());
+    }
+
+    @Override
+    protected Tensor embed(INDArray ids, INDArray positions) {
+        long maxPos = positions.maxNumber().longValue();
+        if (maxPos >= config.nPositions()) {
+            throw new IllegalArgumentException("positions up to " + maxPos + " exceed the model's nPositions "
+                    + config.nPositions() + " (sequence or cache too long)");
+        }
+        return drop.forward(wte.forward(ids).add(wpe.forward(positions))); // (B, T, C)
+    }
+
+    @Override
+    protected Blocks blocks() {
+        return h;
+    }
+
+    @Override
+    protected Tensor finalNorm(Tensor x) {
+        return lnF.forward(x);
+    }
+
+    /** hidden (B, T, C) · wteᵀ → (B, T, V). */
+    @Override
+    public Tensor logits(Tensor hidden) {
+        return MatMul.matmul(hidden, wte.weight().transpose(0, 1));
+    }
+
+    @Override
+    protected int[] cacheDims() {
+        return new int[] {config.nLayer(), config.nHead(), config.nEmbd() / config.nHead()};
+    }
+
+    public GptConfig config() {
+        return config;
+    }
+
+    /** The token embedding (also the LM head). */
+    public Embedding tokenEmbedding() {
+        return wte;
+    }
+}

@@ -45,6 +45,33 @@ public final class Evaluation {
     }
 
     /**
+     * The labeller's score split into its rules: how often responses carry the "answer" prefix,
+     * how often they end, and the mean content score (0–1) (see {@link Labeller}).
+     */
+    public record Breakdown(double score, double prefixRate, double endRate, double content) {
+        @Override
+        public String toString() {
+            return String.format("%.3f (prefix %.2f, end %.2f, content %.3f)", score, prefixRate, endRate, content);
+        }
+    }
+
+    /** Mean score and its parts over the responses. */
+    public static Breakdown breakdown(List<TaskPrompt> prompts, List<int[]> responses) {
+        double prefix = 0, end = 0, content = 0;
+        int n = prompts.size();
+        for (int i = 0; i < n; i++) {
+            int[] r = responses.get(i);
+            boolean p = r.length > 0 && r[0] == TaskVocabulary.ANSWER;
+            boolean e = TaskVocabulary.chat().ended(r);
+            double s = Labeller.score(prompts.get(i), r);
+            prefix += p ? 1 : 0;
+            end += e ? 1 : 0;
+            content += (s - (p ? Labeller.PREFIX_WEIGHT : 0) - (e ? Labeller.END_WEIGHT : 0)) / Labeller.CONTENT_WEIGHT;
+        }
+        return new Breakdown(meanScore(prompts, responses), prefix / n, end / n, content / n);
+    }
+
+    /**
      * KL(π ‖ π_ref) per response, estimated on responses sampled from π: mean over prompts of
      * Σ_t log π(y_t) − log π_ref(y_t) over the response tokens (k1, nats).
      */

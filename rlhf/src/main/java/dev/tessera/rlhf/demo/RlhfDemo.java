@@ -61,29 +61,36 @@ public final class RlhfDemo {
      * @param sftLoss last SFT loss
      * @param rmTrainAccuracy reward model pairwise accuracy on its training groups
      * @param rmHeldOutAccuracy pairwise accuracy on groups of held-out prompts
-     * @param sftScore mean labeller score of the SFT policy on held-out prompts (greedy)
-     * @param ppoScore same for the PPO policy
-     * @param dpoScore same for the DPO policy
+     * @param sftGreedy labeller score (and its parts) of the SFT policy's greedy answers to held-out prompts
+     * @param ppoGreedy same for the PPO policy
+     * @param dpoGreedy same for the DPO policy
+     * @param sftSampled labeller score of answers sampled at temperature 1
+     * @param ppoSampled same for PPO
+     * @param dpoSampled same for DPO
      * @param ppoKl KL(PPO ‖ SFT) per response on held-out prompts (sampled)
      * @param dpoKl KL(DPO ‖ SFT)
      * @param ppo per-iteration PPO statistics
      * @param samples a few held-out prompts with the SFT and PPO answers
      */
     public record Report(double pretrainLoss, double sftLoss, double rmTrainAccuracy, double rmHeldOutAccuracy,
-            double sftScore, double ppoScore, double dpoScore, double ppoKl, double dpoKl, List<PpoStats> ppo,
-            List<String> samples) {
+            Evaluation.Breakdown sftGreedy, Evaluation.Breakdown ppoGreedy, Evaluation.Breakdown dpoGreedy,
+            Evaluation.Breakdown sftSampled, Evaluation.Breakdown ppoSampled, Evaluation.Breakdown dpoSampled,
+            double ppoKl, double dpoKl, List<PpoStats> ppo, List<String> samples) {
         /** A printable table. */
         public String table(DemoConfig c) {
             StringBuilder sb = new StringBuilder();
-            sb.append(String.format("seed %d, GPT %d layers x %d wide, %d heads%n", c.seed(), c.nLayer(), c.nEmbd(), c.nHead()));
-            sb.append(String.format("pretraining loss            %.4f%n", pretrainLoss));
-            sb.append(String.format("SFT loss                    %.4f%n", sftLoss));
-            sb.append(String.format("RM pairwise acc. train      %.3f%n", rmTrainAccuracy));
-            sb.append(String.format("RM pairwise acc. held-out   %.3f%n", rmHeldOutAccuracy));
-            sb.append(String.format("labeller score SFT          %.3f%n", sftScore));
-            sb.append(String.format("labeller score PPO          %.3f   (KL to SFT %.3f nats, target %.2f)%n", ppoScore, ppoKl,
+            sb.append(String.format("seed %d, GPT %d layers x %d wide, %d heads, %d held-out prompts%n", c.seed(), c.nLayer(),
+                    c.nEmbd(), c.nHead(), c.heldOut()));
+            sb.append(String.format("pretraining loss              %.4f%n", pretrainLoss));
+            sb.append(String.format("SFT loss                      %.4f%n", sftLoss));
+            sb.append(String.format("RM pairwise accuracy train    %.3f%n", rmTrainAccuracy));
+            sb.append(String.format("RM pairwise accuracy held-out %.3f%n", rmHeldOutAccuracy));
+            sb.append("labeller score on held-out prompts, greedy | sampled (T = 1):\n");
+            sb.append(String.format("  SFT  %s | %s%n", sftGreedy, sftSampled));
+            sb.append(String.format("  PPO  %s | %s   KL to SFT %.3f nats (target %.2f)%n", ppoGreedy, ppoSampled, ppoKl,
                     c.klTarget()));
-            sb.append(String.format("labeller score DPO          %.3f   (KL to SFT %.3f nats)%n", dpoScore, dpoKl));
+            sb.append(String.format("  DPO  %s | %s   KL to SFT %.3f nats%n", dpoGreedy, dpoSampled, dpoKl));
+            sb.append("samples (greedy):\n");
             for (String s : samples) {
                 sb.append(s).append(System.lineSeparator());
             }
@@ -128,7 +135,7 @@ public final class RlhfDemo {
         List<RankedGroup> rmTrain = groups(gen, gen.prompts(rankRng, Math.max(4 * groupsPerStep, c.rmSteps() * 8), exclude), rankRng);
         List<RankedGroup> rmHeldOut = groups(gen, heldOut, rankRng);
         RewardModel rm = new RewardModel(sft.copy(), root.fork());
-        RewardModelTrainer rmTrainer = new RewardModelTrainer(rm, TrainSettings.of(1e-3), TaskVocabulary.PAD);
+        RewardModelTrainer rmTrainer = new RewardModelTrainer(rm, TrainSettings.of(1.5e-3), TaskVocabulary.PAD);
         for (int step = 0; step < c.rmSteps(); step++) {
             int from = (step * groupsPerStep) % (rmTrain.size() - groupsPerStep + 1);
             rmTrainer.step(rmTrain.subList(from, from + groupsPerStep));
@@ -143,7 +150,7 @@ public final class RlhfDemo {
         // 4. PPO against the reward model
         GptLm policy = sft.copy();
         GptLm frozen = sft.copy();
-        AdaptiveKlController kl = new AdaptiveKlController(0.2, c.klTarget(), 5.0 * c.batch());
+        AdaptiveKlController kl = new AdaptiveKlController(0.1, c.klTarget(), 5.0 * c.batch());
         PpoConfig ppoConfig = new PpoConfig(c.batch(), c.batch() / 2, 4, 0.2, 0.2, 1.0, 0.95, 0.1, 0.0,
                 dev.tessera.rlhf.math.KlEstimator.K1, 2.0, c.ptxCoef(), true, MAX_NEW_TOKENS, 1.0,
                 new RewardShaping(0, 1, 5));
@@ -183,9 +190,10 @@ public final class RlhfDemo {
         List<int[]> sftAnswers = Evaluation.answer(sft, heldOut, MAX_NEW_TOKENS, 0, evalRng);
         List<int[]> ppoAnswers = Evaluation.answer(policy, heldOut, MAX_NEW_TOKENS, 0, evalRng);
         List<int[]> dpoAnswers = Evaluation.answer(dpoPolicy, heldOut, MAX_NEW_TOKENS, 0, evalRng);
-        double sftScore = Evaluation.meanScore(heldOut, sftAnswers);
-        double ppoScore = Evaluation.meanScore(heldOut, ppoAnswers);
-        double dpoScore = Evaluation.meanScore(heldOut, dpoAnswers);
+        Evaluation.Breakdown sftSampled = Evaluation.breakdown(heldOut, Evaluation.answer(sft, heldOut, MAX_NEW_TOKENS, 1, evalRng));
+        Evaluation.Breakdown ppoSampled = Evaluation.breakdown(heldOut, Evaluation.answer(policy, heldOut, MAX_NEW_TOKENS, 1, evalRng));
+        Evaluation.Breakdown dpoSampled = Evaluation.breakdown(heldOut,
+                Evaluation.answer(dpoPolicy, heldOut, MAX_NEW_TOKENS, 1, evalRng));
         double ppoKl = Evaluation.klToReference(policy, sft, heldOut, MAX_NEW_TOKENS, evalRng);
         double dpoKl = Evaluation.klToReference(dpoPolicy, sft, heldOut, MAX_NEW_TOKENS, evalRng);
         List<String> samples = new ArrayList<>();
@@ -193,8 +201,9 @@ public final class RlhfDemo {
             samples.add(String.format("  %-22s SFT: %-26s PPO: %s", heldOut.get(i), TaskVocabulary.decode(sftAnswers.get(i)),
                     TaskVocabulary.decode(ppoAnswers.get(i))));
         }
-        return new Report(pretrainLoss, sftLoss, rmTrainAcc, rmHeldAcc, sftScore, ppoScore, dpoScore, ppoKl, dpoKl, stats,
-                samples);
+        return new Report(pretrainLoss, sftLoss, rmTrainAcc, rmHeldAcc, Evaluation.breakdown(heldOut, sftAnswers),
+                Evaluation.breakdown(heldOut, ppoAnswers), Evaluation.breakdown(heldOut, dpoAnswers), sftSampled, ppoSampled,
+                dpoSampled, ppoKl, dpoKl, stats, samples);
     }
 
     private static List<RankedGroup> groups(TaskGenerator gen, List<TaskPrompt> prompts, Rng rng) {

@@ -43,8 +43,10 @@ import org.slf4j.LoggerFactory;
  * head from the reward model) and, for comparison, DPO on preference pairs → labeller scores of
  * the SFT, PPO and DPO policies on held-out prompts.
  *
- * <p>Run: {@code mvn -o -q -pl rlhf exec:java -Dexec.mainClass=dev.tessera.rlhf.demo.RlhfDemo
- * -Dexec.args="--seed 42"}, or {@link #main} from the test classpath.
+ * <p>Run {@link #main} on the rlhf module's runtime classpath, e.g. after
+ * {@code mvn -o -q -pl rlhf dependency:build-classpath -Dmdep.outputFile=cp.txt}:
+ * {@code java -cp rlhf/target/classes:$(cat cp.txt) dev.tessera.rlhf.demo.RlhfDemo --seed 42}.
+ * Progress is logged through slf4j; the table is printed at the end.
  */
 public final class RlhfDemo {
     private static final Logger LOG = LoggerFactory.getLogger(RlhfDemo.class);
@@ -100,7 +102,7 @@ public final class RlhfDemo {
 
     public static Report run(DemoConfig c) {
         Rng root = new Rng(c.seed());
-        TaskGenerator gen = new TaskGenerator(2, 3, 0.5, 0.3);
+        TaskGenerator gen = new TaskGenerator(2, 3, 0.7, 0.3);
         ChatFormat chat = TaskVocabulary.chat();
         List<TaskPrompt> heldOut = gen.prompts(root.fork(), c.heldOut(), Set.of());
         Set<TaskPrompt> exclude = new HashSet<>(heldOut);

@@ -1,0 +1,4 @@
+/**
+ * Right-padded conversation batches with response masks.
+ */
+package dev.tessera.rlhf.data;

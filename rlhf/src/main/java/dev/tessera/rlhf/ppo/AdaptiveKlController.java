@@ -1,0 +1,56 @@
+package dev.tessera.rlhf.ppo;
+
+/**
+ * Ziegler et al. (2019) proportional controller that steers the KL to the reference towards a
+ * target:
+ * <pre>
+ *   e  = clip(KL / target − 1, −0.2, 0.2)
+ *   β ← β · (1 + e · n / horizon)
+ * </pre>
+ * with n the number of sequences the KL was measured on. KL above target raises β, below lowers
+ * it; the clip bounds the step. Example: β = 0.1, target 6, horizon 10000, KL = 12, n = 256 →
+ * e = 0.2, β = 0.1 · 1.00512 = 0.100512. Typical: target 6 nats, horizon 10000.
+ */
+public final class AdaptiveKlController implements KlController {
+    /** Ziegler et al.'s bound on the proportional error. */
+    public static final double ERROR_CLIP = 0.2;
+    private final double target;
+    private final double horizon;
+    private double beta;
+
+    public AdaptiveKlController(double initialBeta, double target, double horizon) {
+        if (!(initialBeta > 0) || !Double.isFinite(initialBeta)) {
+            throw new IllegalArgumentException("AdaptiveKlController: initialBeta must be finite and > 0 but was " + initialBeta);
+        }
+        if (!(target > 0) || !Double.isFinite(target)) {
+            throw new IllegalArgumentException("AdaptiveKlController: target must be finite and > 0 but was " + target);
+        }
+        if (!(horizon > 0) || !Double.isFinite(horizon)) {
+            throw new IllegalArgumentException("AdaptiveKlController: horizon must be finite and > 0 but was " + horizon);
+        }
+        this.beta = initialBeta;
+        this.target = target;
+        this.horizon = horizon;
+    }
+
+    @Override
+    public double beta() {
+        return beta;
+    }
+
+    public double target() {
+        return target;
+    }
+
+    @Override
+    public void update(double observedKl, long sequences) {
+        if (!Double.isFinite(observedKl)) {
+            throw new IllegalArgumentException("AdaptiveKlController.update: observedKl must be finite but was " + observedKl);
+        }
+        if (sequences < 0) {
+            throw new IllegalArgumentException("AdaptiveKlController.update: sequences must be >= 0 but was " + sequences);
+        }
+        double error = Math.max(-ERROR_CLIP, Math.min(ERROR_CLIP, observedKl / target - 1));
+        beta *= 1 + error * sequences / horizon;
+    }
+}

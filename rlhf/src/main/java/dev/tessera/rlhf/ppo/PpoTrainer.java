@@ -1,0 +1,309 @@
+package dev.tessera.rlhf.ppo;
+
+import dev.tessera.core.GradMode;
+import dev.tessera.core.Rng;
+import dev.tessera.core.Tensor;
+import dev.tessera.nn.Parameter;
+import dev.tessera.rlhf.data.SequenceBatch;
+import dev.tessera.rlhf.math.Entropy;
+import dev.tessera.rlhf.math.KlEstimator;
+import dev.tessera.rlhf.math.KlPenalty;
+import dev.tessera.rlhf.math.LogProbs;
+import dev.tessera.rlhf.math.Masked;
+import dev.tessera.rlhf.model.CausalLm;
+import dev.tessera.rlhf.model.Sampler;
+import dev.tessera.rlhf.model.TrainSettings;
+import dev.tessera.rlhf.model.ValueModel;
+import dev.tessera.rlhf.sft.ChatFormat;
+import dev.tessera.training.loss.CausalLmLoss;
+import dev.tessera.training.loss.CrossEntropyOptions;
+import dev.tessera.training.optim.AdamW;
+import dev.tessera.training.optim.GradClip;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * PPO for RLHF (Ziegler et al. 2019; InstructGPT, Ouyang et al. 2022), one {@link #step} per
+ * rollout batch:
+ * <ol>
+ *   <li>sample a response per prompt from the policy (KV cache, no gradients);</li>
+ *   <li>score the rollouts ({@link RewardFunction}, e.g. the reward model);</li>
+ *   <li>without gradients: per-token log-probs of the policy and the frozen reference model,
+ *       values; computed minibatch by minibatch in exactly the order of the first epoch, so the
+ *       first minibatch's probability ratio is exactly 1;</li>
+ *   <li>rewards r_t = −β·KL_t + score at the last token ({@link TokenRewards}), GAE
+ *       ({@link Gae}), advantage whitening ({@link Masked#whiten});</li>
+ *   <li>epochs × minibatches of loss = clipped policy loss + c_v·clipped value loss
+ *       − c_e·entropy + γ_ptx·pretraining LM loss, AdamW with global-norm clipping, stopping the
+ *       iteration early once the approximate KL to the rollout policy exceeds the bound;</li>
+ *   <li>update β with the {@link KlController} from the measured KL to the reference.</li>
+ * </ol>
+ * All models run in eval mode (no dropout): PPO's ratio compares two forwards of the same policy
+ * and dropout noise would make it differ from 1 without any update.
+ *
+ * <p>Sequence layout: log-probs, values, rewards and masks are (B, T − 1) with column t
+ * belonging to token t + 1 (see {@link SequenceBatch#targetMask}); the value in column t is read
+ * from the hidden state at t, the state before token t + 1 is chosen.
+ */
+public final class PpoTrainer {
+    private static final Logger LOG = LoggerFactory.getLogger(PpoTrainer.class);
+    private final CausalLm policy;
+    private final CausalLm reference;
+    private final ValueModel valueModel;
+    private final RewardFunction reward;
+    private final KlController kl;
+    private final PpoConfig config;
+    private final TrainSettings settings;
+    private final ChatFormat chat;
+    private final Supplier<INDArray> ptxBatches;
+    private final Rng rng;
+    private final AdamW optimizer;
+    private final List<Parameter> trained;
+    private int iteration;
+
+    /**
+     * @param policy the model being optimised (initialised from the SFT model)
+     * @param reference the frozen SFT model (never updated; run without gradients)
+     * @param valueModel the critic (its own parameters are trained; a shared trunk is the policy's)
+     * @param reward scores rollouts
+     * @param kl chooses β
+     * @param ptxBatches pretraining batches (b, T) of token ids for PPO-ptx, or null when ptxCoef = 0
+     */
+    public PpoTrainer(CausalLm policy, CausalLm reference, ValueModel valueModel, RewardFunction reward, KlController kl,
+            PpoConfig config, TrainSettings settings, ChatFormat chat, Supplier<INDArray> ptxBatches, Rng rng) {
+        if (policy == reference) {
+            throw new IllegalArgumentException("PpoTrainer: the reference must be a frozen copy, not the policy itself");
+        }
+        if (config.ptxCoef() > 0 && ptxBatches == null) {
+            throw new IllegalArgumentException("PpoTrainer: ptxCoef is " + config.ptxCoef() + " but no pretraining batches were given");
+        }
+        this.policy = policy;
+        this.reference = reference;
+        this.valueModel = valueModel;
+        this.reward = reward;
+        this.kl = kl;
+        this.config = config;
+        this.settings = settings;
+        this.chat = chat;
+        this.ptxBatches = ptxBatches;
+        this.rng = rng;
+        Map<String, Parameter> params = new LinkedHashMap<>();
+        policy.module().namedParameters().forEach((k, v) -> params.put("policy." + k, v));
+        valueModel.namedParameters().forEach((k, v) -> params.put("value." + k, v));
+        this.trained = new ArrayList<>(params.values());
+        this.optimizer = settings.optimizer(params);
+    }
+
+    /** Samples rollouts for raw prompts (content tokens; the chat format is applied here). */
+    public Rollouts rollout(List<int[]> rawPrompts) {
+        List<int[]> prompts = new ArrayList<>();
+        for (int[] p : rawPrompts) {
+            prompts.add(chat.prompt(p));
+        }
+        policy.module().eval();
+        Sampler.Settings s = new Sampler.Settings(config.maxNewTokens(), config.temperature(), chat.end(), config.rolloutBatch());
+        List<int[]> responses = Sampler.generate(policy, prompts, s, rng);
+        int[][] rows = new int[prompts.size()][];
+        int[] promptLengths = new int[prompts.size()];
+        for (int i = 0; i < rows.length; i++) {
+            int[] p = prompts.get(i);
+            int[] r = responses.get(i);
+            rows[i] = java.util.Arrays.copyOf(p, p.length + r.length);
+            System.arraycopy(r, 0, rows[i], p.length, r.length);
+            promptLengths[i] = p.length;
+        }
+        return new Rollouts(prompts, responses, SequenceBatch.ofFormatted(rows, promptLengths, chat.pad()));
+    }
+
+    /** One PPO iteration on {@code rolloutBatch} raw prompts. */
+    public PpoStats step(List<int[]> rawPrompts) {
+        if (rawPrompts.size() != config.rolloutBatch()) {
+            throw new IllegalArgumentException("PpoTrainer.step: expected rolloutBatch = " + config.rolloutBatch()
+                    + " prompts but got " + rawPrompts.size());
+        }
+        Rollouts ro = rollout(rawPrompts);
+        return optimise(ro, reward.score(ro));
+    }
+
+    /** Steps 3–6 of the iteration on given rollouts and their scores (public for tests and custom loops). */
+    public PpoStats optimise(Rollouts ro, double[] scores) {
+        iteration++;
+        SequenceBatch batch = ro.batch();
+        int b = batch.batchSize();
+        if (scores.length != b) {
+            throw new IllegalArgumentException("PpoTrainer: scores has " + scores.length + " entries for " + b + " rollouts");
+        }
+        DataType dt = policy.dtype();
+        policy.module().eval();
+        reference.module().eval();
+        valueModel.eval();
+        INDArray mask = batch.targetMask(dt); // (B, T-1)
+        int[][] first = minibatches(permutation(b));
+
+        // 3. rollout-time quantities, minibatch by minibatch in the first epoch's order
+        INDArray oldLogp = Nd4j.zeros(dt, mask.shape());
+        INDArray refLogp = Nd4j.zeros(dt, mask.shape());
+        INDArray oldValues = Nd4j.zeros(dt, mask.shape());
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            for (int[] mb : first) {
+                SequenceBatch sub = batch.select(mb);
+                Forward f = forward(sub);
+                Tensor ref = LogProbs.ofSequence(reference.forward(sub.ids()), sub.ids());
+                putRows(oldLogp, mb, f.logp.data());
+                putRows(oldValues, mb, f.values.data());
+                putRows(refLogp, mb, ref.data());
+            }
+        }
+
+        // 4. rewards, advantages, returns
+        Tensor maskT = Tensor.constant(mask);
+        Tensor klTokens = KlPenalty.perToken(Tensor.constant(oldLogp), Tensor.constant(refLogp), config.klEstimator());
+        double beta = kl.beta();
+        INDArray rewards = TokenRewards.compute(Nd4j.createFromArray(scores).castTo(dt), klTokens.data(), mask, beta,
+                config.shaping());
+        Gae.Result gae = Gae.compute(rewards, oldValues, mask, config.gamma(), config.lambda());
+        INDArray advantages = config.whitenAdvantages()
+                ? Masked.whiten(Tensor.constant(gae.advantages()), maskT, true).data()
+                : gae.advantages();
+        Tensor k1 = KlPenalty.perToken(Tensor.constant(oldLogp), Tensor.constant(refLogp), KlEstimator.K1);
+        double klPerSequence = Masked.sum(k1, maskT).item() / b;
+
+        // 5. epochs × minibatches
+        double pgSum = 0, vfSum = 0, entSum = 0, clipSum = 0, ptxSum = 0, approxKl = 0;
+        double firstMin = Double.NaN, firstMax = Double.NaN;
+        int steps = 0;
+        boolean stopped = false;
+        policy.module().eval();
+        outer:
+        for (int epoch = 0; epoch < config.epochs(); epoch++) {
+            int[][] order = epoch == 0 ? first : minibatches(permutation(b));
+            for (int[] mb : order) {
+                SequenceBatch sub = batch.select(mb);
+                Tensor m = Tensor.constant(rows(mask, mb));
+                optimizer.zeroGrad();
+                Forward f = forward(sub);
+                PolicyLoss.Result pl = PolicyLoss.clipped(f.logp, Tensor.constant(rows(oldLogp, mb)),
+                        Tensor.constant(rows(advantages, mb)), m, config.clipEps());
+                ValueLoss.Result vl = ValueLoss.clipped(f.values, Tensor.constant(rows(oldValues, mb)),
+                        Tensor.constant(rows(gae.returns(), mb)), m, config.valueClip());
+                Tensor entropy = Masked.mean(Entropy.fromLogits(f.predicting), m);
+                Tensor loss = pl.loss().add(vl.loss().mul(config.valueCoef()));
+                if (config.entropyCoef() > 0) {
+                    loss = loss.sub(entropy.mul(config.entropyCoef()));
+                }
+                if (config.ptxCoef() > 0) {
+                    INDArray ptx = ptxBatches.get();
+                    Tensor lm = CausalLmLoss.loss(policy.forward(ptx), ptx, CrossEntropyOptions.defaults()).loss();
+                    ptxSum += lm.item();
+                    loss = loss.add(lm.mul(config.ptxCoef()));
+                }
+                if (!Double.isFinite(loss.item())) {
+                    throw new IllegalStateException("PPO iteration " + iteration + ", epoch " + epoch + ", minibatch step "
+                            + steps + ": loss is " + loss.item() + " (policy " + pl.loss().item() + ", value "
+                            + vl.loss().item() + ")");
+                }
+                if (steps == 0) {
+                    firstMin = pl.minRatio();
+                    firstMax = pl.maxRatio();
+                }
+                loss.backward();
+                GradClip.clipGlobalNorm(trained, settings.maxGradNorm());
+                optimizer.step();
+                steps++;
+                pgSum += pl.loss().item();
+                vfSum += vl.loss().item();
+                entSum += entropy.item();
+                clipSum += pl.clipFraction();
+                approxKl = pl.approxKl();
+                if (approxKl > config.klStopBound()) {
+                    stopped = true;
+                    LOG.debug("PPO iteration {}: approx KL {} > bound {}, stopping after {} minibatch steps", iteration,
+                            approxKl, config.klStopBound(), steps);
+                    break outer;
+                }
+            }
+        }
+
+        // 6. β for the next iteration
+        kl.update(klPerSequence, b);
+        double meanScore = 0, meanLength = 0;
+        for (int i = 0; i < b; i++) {
+            meanScore += scores[i] / b;
+            meanLength += (double) ro.responses().get(i).length / b;
+        }
+        PpoStats stats = new PpoStats(iteration, meanScore, klPerSequence, beta, pgSum / steps, vfSum / steps, entSum / steps,
+                clipSum / steps, approxKl, firstMin, firstMax, steps, stopped,
+                config.ptxCoef() > 0 ? ptxSum / steps : Double.NaN, meanLength);
+        LOG.info("PPO iteration {}: score {} KL {} beta {} policy loss {} value loss {} clip {} steps {}{}", iteration,
+                fmt(meanScore), fmt(klPerSequence), fmt(beta), fmt(stats.policyLoss()), fmt(stats.valueLoss()),
+                fmt(stats.clipFraction()), steps, stopped ? " (early stop)" : "");
+        return stats;
+    }
+
+    /** Policy log-probs (b, T−1), values (b, T−1) and the predicting logits (b, T−1, V) of one minibatch. */
+    private record Forward(Tensor logp, Tensor values, Tensor predicting) {}
+
+    private Forward forward(SequenceBatch sub) {
+        INDArray ids = sub.ids();
+        long t = ids.size(1);
+        Tensor hidden = policy.hidden(ids); // (b, T, C)
+        Tensor logits = policy.logits(hidden); // (b, T, V)
+        Tensor logp = LogProbs.ofSequence(logits, ids); // (b, T-1)
+        Tensor values = valueModel.values(hidden, ids).slice(1, 0, t - 1); // (b, T-1)
+        return new Forward(logp, values, logits.slice(1, 0, t - 1));
+    }
+
+    private int[] permutation(int n) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int tmp = p[i];
+            p[i] = p[j];
+            p[j] = tmp;
+        }
+        return p;
+    }
+
+    private int[][] minibatches(int[] perm) {
+        int size = config.minibatchSize();
+        int n = perm.length / size;
+        int[][] out = new int[n][];
+        for (int i = 0; i < n; i++) {
+            out[i] = java.util.Arrays.copyOfRange(perm, i * size, (i + 1) * size);
+        }
+        return out;
+    }
+
+    private static INDArray rows(INDArray a, int[] rows) {
+        return Nd4j.pullRows(a, 1, rows).dup('c');
+    }
+
+    private static void putRows(INDArray target, int[] rows, INDArray values) {
+        for (int i = 0; i < rows.length; i++) {
+            target.putRow(rows[i], values.getRow(i));
+        }
+    }
+
+    private static String fmt(double v) {
+        return String.format("%.4f", v);
+    }
+
+    public KlController klController() {
+        return kl;
+    }
+
+    public int iteration() {
+        return iteration;
+    }
+}

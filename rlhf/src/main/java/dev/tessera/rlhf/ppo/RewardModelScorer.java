@@ -1,0 +1,23 @@
+package dev.tessera.rlhf.ppo;
+
+import dev.tessera.core.GradMode;
+import dev.tessera.rlhf.model.RewardModel;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/** A {@link RewardFunction} that runs a (frozen) reward model over the rollouts, without gradients. */
+public final class RewardModelScorer implements RewardFunction {
+    private final RewardModel model;
+
+    public RewardModelScorer(RewardModel model) {
+        this.model = model;
+    }
+
+    @Override
+    public double[] score(Rollouts rollouts) {
+        model.eval();
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            return model.scores(rollouts.batch().ids(), rollouts.batch().lengths()).data()
+                    .castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package dev.tessera.rlhf.ppo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class KlControllerTest {
+
+    @Test
+    void fixedNeverMoves() {
+        KlController c = new FixedKlController(0.02);
+        c.update(100, 1000);
+        c.update(0, 1000);
+        assertEquals(0.02, c.beta(), 0);
+    }
+
+    @Test
+    void adaptiveFollowsZieglerFormula() {
+        AdaptiveKlController c = new AdaptiveKlController(0.1, 6, 10000);
+        c.update(12, 256); // error clipped to +0.2
+        assertEquals(0.1 * (1 + 0.2 * 256 / 10000.0), c.beta(), 1e-15);
+        double b = c.beta();
+        c.update(6.6, 100); // error 0.1
+        assertEquals(b * (1 + 0.1 * 100 / 10000.0), c.beta(), 1e-15);
+        b = c.beta();
+        c.update(6, 100); // on target
+        assertEquals(b, c.beta(), 0);
+        c.update(0, 100); // error clipped to −0.2
+        assertEquals(b * (1 - 0.2 * 100 / 10000.0), c.beta(), 1e-15);
+    }
+
+    @Test
+    void adaptiveSteersTowardsTarget() {
+        AdaptiveKlController high = new AdaptiveKlController(0.1, 2, 50);
+        AdaptiveKlController low = new AdaptiveKlController(0.1, 2, 50);
+        for (int i = 0; i < 10; i++) {
+            high.update(4, 8);
+            low.update(0.5, 8);
+        }
+        // KL twice the target: error clipped to +0.2 each step; a quarter of it: −0.2
+        assertEquals(0.1 * Math.pow(1 + 0.2 * 8 / 50.0, 10), high.beta(), 1e-15);
+        assertEquals(0.1 * Math.pow(1 - 0.2 * 8 / 50.0, 10), low.beta(), 1e-15);
+        assertTrue(high.beta() > 0.13 && low.beta() < 0.075 && low.beta() > 0);
+    }
+
+    @Test
+    void badConfigIsRejected() {
+        assertThrows(IllegalArgumentException.class, () -> new FixedKlController(-1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new AdaptiveKlController(0.1, 0, 10));
+        assertTrue(e.getMessage().contains("target"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new AdaptiveKlController(0.1, 1, 0));
+        assertTrue(e.getMessage().contains("horizon"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new AdaptiveKlController(0.1, 1, 1).update(Double.NaN, 1));
+    }
+}

@@ -1,0 +1,176 @@
+package dev.tessera.rlhf.ppo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tessera.core.GradMode;
+import dev.tessera.core.Rng;
+import dev.tessera.rlhf.TinyLm;
+import dev.tessera.rlhf.math.KlEstimator;
+import dev.tessera.rlhf.model.RewardModel;
+import dev.tessera.rlhf.model.TrainSettings;
+import dev.tessera.rlhf.model.ValueModel;
+import dev.tessera.rlhf.sft.ChatFormat;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+class PpoTrainerTest {
+    private static final ChatFormat CHAT = new ChatFormat(1, 2, 3, 0);
+    private static final int GOOD = 9;
+
+    /** Fraction of the response's tokens (before the end marker) that are the GOOD token. */
+    static double[] ruleScores(Rollouts ro) {
+        double[] s = new double[ro.responses().size()];
+        for (int i = 0; i < s.length; i++) {
+            int[] content = CHAT.strip(ro.responses().get(i));
+            int good = 0;
+            for (int t : content) {
+                good += t == GOOD ? 1 : 0;
+            }
+            s[i] = content.length == 0 ? 0 : (double) good / content.length;
+        }
+        return s;
+    }
+
+    static List<int[]> prompts(Rng rng, int n) {
+        List<int[]> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(new int[] {4 + rng.nextInt(3), 4 + rng.nextInt(3)});
+        }
+        return out;
+    }
+
+    private record Setup(TinyLm policy, TinyLm reference, PpoTrainer trainer) {}
+
+    private static Setup setup(PpoConfig config, KlController kl, double lr, long seed, java.util.function.Supplier<INDArray> ptx) {
+        TinyLm policy = new TinyLm(12, 16, 16, seed, DataType.FLOAT);
+        TinyLm reference = policy.copy();
+        ValueModel value = ValueModel.sharedTrunk(policy, new Rng(seed + 1));
+        PpoTrainer t = new PpoTrainer(policy, reference, value, PpoTrainerTest::ruleScores, kl, config, TrainSettings.of(lr), CHAT,
+                ptx, new Rng(seed + 2));
+        return new Setup(policy, reference, t);
+    }
+
+    @Test
+    void ratioIsExactlyOneOnTheFirstMinibatchOfTheFirstEpoch() {
+        Setup s = setup(PpoConfig.defaults(16, 4, 4), new FixedKlController(0.05), 0.02, 1, null);
+        Rng rng = new Rng(10);
+        for (int it = 0; it < 2; it++) {
+            PpoStats st = s.trainer().step(prompts(rng, 16));
+            assertEquals(1.0, st.firstRatioMin(), 0, "iteration " + it);
+            assertEquals(1.0, st.firstRatioMax(), 0, "iteration " + it);
+            assertEquals(16, st.minibatchSteps());
+            // later minibatches see an updated policy: the ratio check is not vacuous
+            assertTrue(st.approxKl() > 0, "approx KL after 16 steps: " + st.approxKl());
+        }
+    }
+
+    @Test
+    void earlyStopWhenKlToTheRolloutPolicyExceedsTheBound() {
+        PpoConfig cfg = PpoConfig.defaults(16, 4, 4).withKlStopBound(1e-9);
+        Setup s = setup(cfg, new FixedKlController(0.05), 0.05, 2, null);
+        PpoStats st = s.trainer().step(prompts(new Rng(11), 16));
+        // step 1 runs with ratio 1 (approx KL 0); step 2 measures KL > 1e-9 after the first update and stops
+        assertTrue(st.earlyStopped());
+        assertEquals(2, st.minibatchSteps());
+        Setup unbounded = setup(PpoConfig.defaults(16, 4, 4), new FixedKlController(0.05), 0.05, 2, null);
+        PpoStats full = unbounded.trainer().step(prompts(new Rng(11), 16));
+        assertFalse(full.earlyStopped());
+        assertEquals(4 * 4, full.minibatchSteps());
+    }
+
+    @Test
+    void adaptiveKlControllerIsUpdatedWithTheMeasuredKl() {
+        AdaptiveKlController kl = new AdaptiveKlController(0.1, 0.5, 100);
+        Setup s = setup(PpoConfig.defaults(16, 8, 4), kl, 0.05, 3, null);
+        Rng rng = new Rng(12);
+        for (int it = 0; it < 3; it++) {
+            double before = kl.beta();
+            PpoStats st = s.trainer().step(prompts(rng, 16));
+            assertEquals(before, st.beta(), 0, "rewards of this iteration use the current beta");
+            double e = Math.max(-0.2, Math.min(0.2, st.klToReference() / 0.5 - 1));
+            assertEquals(before * (1 + e * 16 / 100.0), kl.beta(), 1e-12);
+        }
+        FixedKlController fixed = new FixedKlController(0.07);
+        Setup f = setup(PpoConfig.defaults(16, 8, 4), fixed, 0.05, 3, null);
+        assertEquals(0.07, f.trainer().step(prompts(rng, 16)).beta(), 0);
+        assertEquals(0.07, fixed.beta(), 0);
+    }
+
+    @Test
+    void ppoRaisesTheRewardAndLeavesTheReferenceAlone() {
+        Setup s = setup(PpoConfig.defaults(32, 16, 4).withKlEstimator(KlEstimator.K3), new FixedKlController(0.01), 0.05, 4, null);
+        TinyLm frozen = s.reference().copy();
+        Rng rng = new Rng(13);
+        double first = s.trainer().step(prompts(rng, 32)).meanScore();
+        double last = 0;
+        for (int it = 0; it < 7; it++) {
+            last = s.trainer().step(prompts(rng, 32)).meanScore();
+        }
+        assertTrue(last > first + 0.3, "mean rule score " + first + " -> " + last);
+        assertTrue(s.reference().sameWeights(frozen), "the reference model must not change");
+        assertFalse(s.policy().sameWeights(frozen));
+    }
+
+    @Test
+    void ptxMixesInThePretrainingLoss() {
+        Rng data = new Rng(5);
+        java.util.function.Supplier<INDArray> ptx = () -> {
+            int[][] ids = new int[4][8];
+            for (int[] row : ids) {
+                for (int j = 0; j < row.length; j++) {
+                    row[j] = 4 + data.nextInt(6);
+                }
+            }
+            return Nd4j.createFromArray(ids);
+        };
+        PpoConfig cfg = PpoConfig.defaults(16, 8, 2).withPtxCoef(0.5);
+        Setup s = setup(cfg, new FixedKlController(0.05), 0.03, 6, ptx);
+        PpoStats st = s.trainer().step(prompts(new Rng(14), 16));
+        assertTrue(Double.isFinite(st.ptxLoss()) && st.ptxLoss() > 0, "ptx loss " + st.ptxLoss());
+        assertTrue(Double.isNaN(setup(PpoConfig.defaults(16, 8, 2), new FixedKlController(0.05), 0.03, 6, null).trainer()
+                .step(prompts(new Rng(14), 16)).ptxLoss()));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> setup(cfg, new FixedKlController(0.05), 0.03, 6, null));
+        assertTrue(e.getMessage().contains("ptxCoef"), e.getMessage());
+    }
+
+    @Test
+    void valueModelCanStartFromTheRewardModel() {
+        TinyLm trunk = new TinyLm(12, 16, 16, 8, DataType.DOUBLE);
+        RewardModel rm = new RewardModel(trunk, new Rng(9));
+        INDArray ids = Nd4j.createFromArray(new int[][] {{1, 4, 2, 9, 3, 0}, {1, 5, 2, 9, 9, 3}});
+        int[] lengths = {5, 6};
+        rm.normalise(ids, lengths, 2);
+        ValueModel v = ValueModel.copyOfRewardModel(rm);
+        assertFalse(v.sharesPolicyTrunk());
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            INDArray scores = rm.scores(ids, lengths).data();
+            INDArray values = v.values(null, ids).data(); // (B, T)
+            assertEquals(scores.getDouble(0), values.getDouble(0, 4), 1e-12);
+            assertEquals(scores.getDouble(1), values.getDouble(1, 5), 1e-12);
+            ValueModel shared = ValueModel.sharedTrunkWithRewardHead(trunk, rm);
+            assertTrue(shared.sharesPolicyTrunk());
+            assertEquals(scores.getDouble(0), shared.values(trunk.hidden(ids), ids).data().getDouble(0, 4), 1e-12);
+        }
+    }
+
+    @Test
+    void badInputIsRejected() {
+        Setup s = setup(PpoConfig.defaults(16, 8, 4), new FixedKlController(0.05), 0.03, 7, null);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.trainer().step(prompts(new Rng(1), 8)));
+        assertTrue(e.getMessage().contains("rolloutBatch = 16"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> PpoConfig.defaults(16, 5, 4));
+        assertThrows(IllegalArgumentException.class, () -> PpoConfig.defaults(16, 8, 4).withKlStopBound(0));
+        TinyLm p = new TinyLm(12, 8, 16, 1, DataType.FLOAT);
+        assertThrows(IllegalArgumentException.class, () -> new PpoTrainer(p, p, ValueModel.sharedTrunk(p, new Rng(1)),
+                PpoTrainerTest::ruleScores, new FixedKlController(0.1), PpoConfig.defaults(16, 8, 4), TrainSettings.of(0.01),
+                CHAT, null, new Rng(1)));
+    }
+}

@@ -1,0 +1,126 @@
+package dev.tessera.rlhf.reward;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tessera.core.GradMode;
+import dev.tessera.core.Rng;
+import dev.tessera.core.Tensor;
+import dev.tessera.rlhf.TinyLm;
+import dev.tessera.rlhf.data.SequenceBatch;
+import dev.tessera.rlhf.model.RewardModel;
+import dev.tessera.rlhf.model.TrainSettings;
+import dev.tessera.rlhf.math.LogSigmoid;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+class RewardModelTest {
+    private static final int PAD = 0;
+
+    private static RewardModel model(long seed, DataType dt) {
+        return new RewardModel(new TinyLm(12, 8, 16, seed, dt), new Rng(seed + 100));
+    }
+
+    private static List<RankedGroup> groups() {
+        return List.of(
+                new RankedGroup(new int[] {1, 7, 2}, List.of(new int[] {9, 3}, new int[] {10, 3}, new int[] {11})),
+                new RankedGroup(new int[] {1, 8, 8, 2}, List.of(new int[] {9, 9, 3}, new int[] {4})),
+                new RankedGroup(new int[] {1, 5, 2}, List.of(new int[] {9, 3}, new int[] {10, 3}, new int[] {6, 3}, new int[] {4, 3})));
+    }
+
+    @Test
+    void readsTheLastRealTokenAndIgnoresPadding() {
+        RewardModel rm = model(1, DataType.DOUBLE);
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            INDArray a = Nd4j.createFromArray(new int[][] {{1, 7, 2, 9, 3, 0, 0}});
+            INDArray b = Nd4j.createFromArray(new int[][] {{1, 7, 2, 9, 3, 5, 6}}); // different tokens after the end
+            double ra = rm.scores(a, new int[] {5}).item();
+            assertEquals(ra, rm.scores(b, new int[] {5}).item(), 0);
+            INDArray c = Nd4j.createFromArray(new int[][] {{1, 7, 2, 9, 4, 0, 0}}); // different last token
+            assertNotEquals(ra, rm.scores(c, new int[] {5}).item());
+            assertThrows(IllegalArgumentException.class, () -> rm.scores(a, new int[] {8}));
+        }
+    }
+
+    @Test
+    void kWiseForwardsEachResponseOnceAndEqualsTheMeanOverExplicitPairs() {
+        RewardModel rm = model(2, DataType.DOUBLE);
+        List<RankedGroup> gs = groups();
+        RankingLoss.Result r = RewardModelTrainer.kWiseLoss(rm, gs, PAD);
+        assertEquals(1, rm.forwardCalls(), "one trunk forward for the whole K-wise batch");
+        assertEquals(3 + 2 + 4, rm.sequencesForwarded(), "each response forwarded exactly once");
+        assertEquals(3 + 1 + 6, r.pairs());
+        // reference: score every response on its own, then average −log σ over each prompt's explicit pairs
+        double expected = 0;
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            for (RankedGroup g : gs) {
+                double[] s = new double[g.k()];
+                for (int i = 0; i < g.k(); i++) {
+                    SequenceBatch one = RewardModelTrainer.rows(List.of(new RankedGroup(g.prompt(), List.of(g.responses().get(i),
+                            g.responses().get(i)))), PAD).select(new int[] {0});
+                    s[i] = rm.scores(one.ids(), one.lengths()).item();
+                }
+                double sum = 0;
+                int pairs = 0;
+                for (int i = 0; i < g.k(); i++) {
+                    for (int j = i + 1; j < g.k(); j++) {
+                        sum -= LogSigmoid.of(Tensor.of(new double[] {s[i] - s[j]}, 1)).item();
+                        pairs++;
+                    }
+                }
+                expected += sum / pairs / gs.size();
+            }
+        }
+        assertEquals(expected, r.loss().item(), 1e-12);
+    }
+
+    @Test
+    void normalisationCentresTheReferenceSet() {
+        RewardModel rm = model(3, DataType.FLOAT);
+        SequenceBatch ref = RewardModelTrainer.rows(groups(), PAD);
+        double mean = rm.normalise(ref.ids(), ref.lengths(), 4);
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            double after = rm.scores(ref.ids(), ref.lengths()).data().meanNumber().doubleValue();
+            assertEquals(0, after, 1e-5);
+        }
+        assertEquals(-mean, rm.offset(), 0);
+    }
+
+    @Test
+    void trainingLearnsTheRanking() {
+        // the labeller prefers responses that end with token 9 over 10 over anything else (TinyLm sees
+        // one token per position, so the preference must be visible at the last token)
+        Rng rng = new Rng(7);
+        List<RankedGroup> train = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            int[] prompt = {1, 4 + rng.nextInt(4), 2};
+            train.add(new RankedGroup(prompt, List.of(new int[] {4 + rng.nextInt(4), 9}, new int[] {4 + rng.nextInt(4), 10},
+                    new int[] {4 + rng.nextInt(4), 5 + rng.nextInt(3)})));
+        }
+        RewardModel rm = model(4, DataType.FLOAT);
+        RewardModelTrainer t = new RewardModelTrainer(rm, TrainSettings.of(0.03), PAD);
+        double before = RewardModelTrainer.pairwiseAccuracy(rm, train, PAD, 8);
+        for (int step = 0; step < 40; step++) {
+            t.step(train.subList((step % 3) * 8, (step % 3) * 8 + 8));
+        }
+        double after = RewardModelTrainer.pairwiseAccuracy(rm, train, PAD, 8);
+        assertTrue(after > 0.95 && after > before, "pairwise accuracy " + before + " -> " + after);
+    }
+
+    @Test
+    void pairwiseWithMarginForwardsChosenAndRejectedTogether() {
+        RewardModel rm = model(5, DataType.DOUBLE);
+        List<int[]> prompts = List.of(new int[] {1, 7, 2}, new int[] {1, 8, 2});
+        RankingLoss.Result r = RewardModelTrainer.pairwiseLoss(rm, prompts, List.of(new int[] {9, 3}, new int[] {9, 3}),
+                List.of(new int[] {10, 3}, new int[] {11}), Nd4j.createFromArray(0.5, 0.0), PAD);
+        assertEquals(1, rm.forwardCalls());
+        assertEquals(4, rm.sequencesForwarded());
+        assertTrue(Double.isFinite(r.loss().item()));
+    }
+}

@@ -1,0 +1,50 @@
+package dev.tessera.rlhf.sft;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tessera.core.GradMode;
+import dev.tessera.core.Tensor;
+import dev.tessera.rlhf.TinyLm;
+import dev.tessera.rlhf.data.SequenceBatch;
+import dev.tessera.rlhf.math.LogProbs;
+import dev.tessera.rlhf.math.Masked;
+import dev.tessera.rlhf.model.TrainSettings;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+
+class SftTrainerTest {
+    private final ChatFormat chat = new ChatFormat(1, 2, 3, 0);
+
+    @Test
+    void lossCoversResponseTokensOnly() {
+        SequenceBatch b = SequenceBatch.of(chat, List.of(new int[] {7}, new int[] {7, 8, 8}), List.of(new int[] {9}, new int[] {5}));
+        assertArrayEquals(new int[] {-100, -100, -100, 9, 3, -100, -100, /**/ -100, -100, -100, -100, -100, 5, 3},
+                SftTrainer.responseTargets(b).dup('c').data().asInt());
+        TinyLm lm = new TinyLm(12, 8, 16, 4, DataType.DOUBLE);
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            double loss = SftTrainer.loss(lm, b).loss().item();
+            Tensor lp = LogProbs.ofSequence(lm.forward(b.ids()), b.ids());
+            double expected = -Masked.mean(lp, Tensor.constant(b.targetMask(DataType.DOUBLE))).item();
+            assertEquals(expected, loss, 1e-12);
+            assertEquals(4, SftTrainer.loss(lm, b).validTokens());
+        }
+    }
+
+    @Test
+    void trainingFitsTheResponses() {
+        TinyLm lm = new TinyLm(12, 16, 16, 5, DataType.FLOAT);
+        SftTrainer t = new SftTrainer(lm, chat, TrainSettings.of(0.05));
+        List<int[]> prompts = List.of(new int[] {7, 8}, new int[] {8, 7});
+        List<int[]> responses = List.of(new int[] {9, 10}, new int[] {10, 9});
+        double first = t.step(prompts, responses).loss().item();
+        double last = first;
+        for (int i = 0; i < 60; i++) {
+            last = t.step(prompts, responses).loss().item();
+        }
+        assertTrue(Double.isFinite(last) && last < first * 0.5, "SFT loss " + first + " -> " + last);
+        assertEquals(61, t.steps());
+    }
+}

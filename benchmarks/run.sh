@@ -3,6 +3,7 @@
 #   benchmarks/results/jmh-<UTC stamp>.json   JMH's own JSON
 #   benchmarks/results/report.md              Tessera / anchor speed-ups (Markdown)
 #   benchmarks/results/chart.svg              the same as a bar chart
+#   benchmarks/results/jmh-<UTC stamp>.env.txt the machine, the command and the load average around the run
 #
 # usage: benchmarks/run.sh [--quick] [--no-build] [--prof gc|offheap|<jmh profiler>]... [REGEX] [-- JMH args...]
 #   --quick     1 fork, 3 x 1 s warm-up, 5 x 1 s measurement: a few minutes on 2 cores
@@ -16,6 +17,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
+command_line="benchmarks/run.sh $*"
 quick=0
 build=1
 regex=""
@@ -30,7 +32,7 @@ while [[ $# -gt 0 ]]; do
       if [[ "$2" == "offheap" ]]; then profs+=(-prof dev.tessera.bench.OffHeapPeakProfiler); else profs+=(-prof "$2"); fi
       shift 2 ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n "2,15p" "$0"; exit 0 ;;
     -*) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
     *) regex="$1"; shift ;;
   esac
@@ -54,8 +56,19 @@ fi
 mkdir -p benchmarks/results
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 json="benchmarks/results/jmh-$stamp.json"
+env_file="benchmarks/results/jmh-$stamp.env.txt"
+{
+  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "command: $command_line"
+  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ //') x $(nproc 2>/dev/null || echo '?')"
+  echo "java: $(java -version 2>&1 | head -n 1)"
+  echo "load average before (1/5/15 min): $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo n/a)"
+} > "$env_file"
 echo "== JMH ${regex:-<all>} ${opts[*]} ${profs[*]:-} ${extra[*]:-} -> $json"
 java -cp "$cp" org.openjdk.jmh.Main ${regex:+"$regex"} "${opts[@]}" "${profs[@]}" -rf json -rff "$json" "${extra[@]}"
+
+echo "load average after (1/5/15 min): $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo n/a)" >> "$env_file"
+cat "$env_file"
 
 echo "== report"
 java -cp "$cp" dev.tessera.bench.report.Report "$json" benchmarks/results

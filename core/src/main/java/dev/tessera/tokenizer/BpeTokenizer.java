@@ -171,6 +171,9 @@ final class BpeTokenizer implements Tokenizer {
         if (w.scratch.buf.length < need) {
             w.scratch.buf = new byte[Math.max(need, 2 * w.scratch.buf.length)];
         }
+        if (!track) {
+            return Utf8.encode(s, from, to, w.scratch.buf);
+        }
         if (track && w.byteToChar.length < need) {
             w.byteToChar = new int[Math.max(need, 2 * w.byteToChar.length)];
         }

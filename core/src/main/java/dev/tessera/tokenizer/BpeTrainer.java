@@ -45,12 +45,14 @@ import org.slf4j.LoggerFactory;
  * change the output.
  *
  * <p>Text given to the trainer is split into independent units (each string of the iterator;
- * each chunk of about 1 M chars, cut after a newline, of a file); special-token spellings in
+ * each chunk of about 128 K chars, cut after a newline, of a file); special-token spellings in
  * the text are removed before counting.
  */
 public final class BpeTrainer {
     private static final Logger LOG = LoggerFactory.getLogger(BpeTrainer.class);
-    private static final int CHUNK_CHARS = 1 << 20;
+    // 128 K chars: a chunk's String stays under half a G1 region at small heaps, so it is not a
+    // humongous allocation; 1 M-char chunks caused dozens of extra concurrent cycles at -Xmx256m.
+    private static final int CHUNK_CHARS = 1 << 17;
     private static final String END = new String("end of input"); // identity sentinel
 
     private BpeTrainer() {
@@ -103,6 +105,7 @@ public final class BpeTrainer {
             while (texts.hasNext()) {
                 c.count(texts.next());
             }
+            logSkipped(c.skipped, config);
             return wc;
         }
         BlockingQueue<String> queue = new ArrayBlockingQueue<>(2 * threads);
@@ -120,6 +123,7 @@ public final class BpeTrainer {
                     for (String s; (s = queue.take()) != END; ) {
                         c.count(s);
                     }
+                    logSkipped(c.skipped, config);
                     return wc;
                 }));
             }
@@ -151,6 +155,12 @@ public final class BpeTrainer {
         }
     }
 
+    private static void logSkipped(long skipped, BpeTrainerConfig config) {
+        if (skipped > 0) {
+            LOG.info("ignored {} pieces longer than maxWordBytes = {}", skipped, config.maxWordBytes());
+        }
+    }
+
     /** Pre-tokenises texts and counts their pieces. */
     private static final class Counter {
         private final PieceScanner scanner;
@@ -158,6 +168,7 @@ public final class BpeTrainer {
         private final int maxWordBytes;
         private final WordCounts out;
         private byte[] buf = new byte[1024];
+        long skipped;
 
         Counter(PieceScanner scanner, List<String> specials, int maxWordBytes, WordCounts out) {
             this.scanner = scanner;
@@ -193,6 +204,8 @@ public final class BpeTrainer {
                 int n = Utf8.encode(s, i, e, buf);
                 if (n <= maxWordBytes) {
                     out.add(buf, 0, n, 1);
+                } else {
+                    skipped++;
                 }
                 i = e;
             }

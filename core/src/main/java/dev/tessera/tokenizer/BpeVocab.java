@@ -125,7 +125,12 @@ final class BpeVocab {
     private static final java.lang.invoke.VarHandle LONGS =
             java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
 
-    /** Hash of b[from, to), to - from &gt;= 8: eight bytes per step (the last word overlaps). */
+    /**
+     * Hash of b[from, to), to - from &gt;= 8: eight bytes per step (the last word overlaps).
+     * A byte-at-a-time FNV-1a loop was the first version; on 1 MB runs of one character,
+     * where every merge looks up concatenations of up to 128 bytes, it cost about 30% of
+     * the time.
+     */
     private static int hash(byte[] b, int from, int to) {
         long h = (to - from) * 0x9E3779B97F4A7C15L;
         int i = from;
@@ -202,20 +207,12 @@ final class BpeVocab {
         return length[id];
     }
 
-    int rank(int id) {
-        return rank[id];
-    }
-
     byte[] tokenBytes(int id) {
         return Arrays.copyOfRange(arena, start[id], start[id] + length[id]);
     }
 
     void copyBytes(int id, byte[] dst, int at) {
         System.arraycopy(arena, start[id], dst, at, length[id]);
-    }
-
-    int byteId(int b) {
-        return byteId[b];
     }
 
     /** Scratch arrays reused across pieces by one encoding call (not thread-safe). */

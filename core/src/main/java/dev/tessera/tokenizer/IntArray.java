@@ -18,10 +18,6 @@ final class IntArray {
         a[size++] = v;
     }
 
-    int get(int i) {
-        return a[i];
-    }
-
     int[] toArray() {
         return Arrays.copyOf(a, size);
     }

@@ -19,10 +19,6 @@ final class RegexScanner implements PieceScanner {
         this.matchers = ThreadLocal.withInitial(() -> pattern.matcher(""));
     }
 
-    String regex() {
-        return pattern.pattern();
-    }
-
     @Override
     public int next(String text, int start, int limit) {
         Matcher m = matchers.get();

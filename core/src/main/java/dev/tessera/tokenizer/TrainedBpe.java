@@ -50,10 +50,6 @@ public final class TrainedBpe {
         return tokens[rank].clone();
     }
 
-    byte[][] ranks() {
-        return tokens;
-    }
-
     /** A tokenizer for this vocabulary. */
     public Tokenizer tokenizer() {
         return TiktokenRanks.build(Arrays.copyOf(tokens, tokens.length), pattern.scanner(), specials);

@@ -61,6 +61,18 @@ class TiktokenParityTest {
         assertArrayEquals(new int[] {24912, 2375}, Tokenizers.o200kBase().encode("hello world"));
     }
 
+    /**
+     * Outputs of tiktoken itself (the truth), from jtokkit issue #33, where jtokkit before
+     * 0.5.1 used ASCII-only {@code \s} and got "\u3000\u3000a" wrong. Our whitespace class
+     * is Unicode White_Space, like tiktoken's Rust regex.
+     */
+    @Test
+    void knownTiktokenOutputs() {
+        Tokenizer cl = Tokenizers.cl100kBase();
+        assertArrayEquals(new int[] {44529}, cl.encode("\u3000\u3000"));
+        assertArrayEquals(new int[] {23249, 23249, 64}, cl.encode("\u3000\u3000a"));
+    }
+
     @Test
     void everyVocabularyTokenRoundTrips() throws Exception {
         for (TiktokenEncoding e : TiktokenEncoding.values()) {

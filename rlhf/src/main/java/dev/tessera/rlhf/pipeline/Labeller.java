@@ -9,8 +9,8 @@ package dev.tessera.rlhf.pipeline;
  *   0.50 · (positions i where word i of the content is the i-th expected digit) / max(|expected|, |content|)
  * </pre>
  * where the content is the text after the optional "answer:", split at whitespace. Examples for
- * {@code sort 3 1 2}: "answer: 1 2 3" closed → 1.0; "1 2 3" closed → 0.75; "answer: 3 1 2"
- * closed → 0.5 + 0.5·1/3 = 0.6667 (only the middle digit is right); "answer: 1 2" closed →
+ * {@code sort 3 1 2}: "answer: 1 2 3" closed → 1.0; "1 2 3" closed → 0.75; "answer: 1 3 2"
+ * closed → 0.5 + 0.5·1/3 = 0.6667 (only the first digit is right); "answer: 3 1 2" (the lazy copy) closed → 0.5; "answer: 1 2" closed →
  * 0.5 + 0.5·2/3 = 0.8333; "answer: 1 2 3" not closed → 0.75.
  *
  * <p>Pairs of responses are ranked by this score, which stands in for the human rankings of

@@ -58,7 +58,8 @@ public final class RecipeCli {
         print(o, r, total);
     }
 
-    private record Parsed(RecipeConfig config, Path out) {}
+    /** Parsed options: the configuration and the output folder. */
+    record Parsed(RecipeConfig config, Path out) {}
 
     static Parsed parse(String[] args) {
         RecipeConfig c = RecipeConfig.defaults();

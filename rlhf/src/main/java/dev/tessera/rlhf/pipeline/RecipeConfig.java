@@ -44,9 +44,9 @@ public record RecipeConfig(long seed, ModelSize size, TaskGenerator task, Path p
      *
      * @param documents generated pretraining documents (ignored with a pretraining text file), typical 6000
      * @param vocabSize BPE vocabulary bound, ≥ 261 (256 bytes + 5 special tokens), typical 384
-     * @param contextLength window length T of pretraining and the model's position table, typical 64
-     * @param steps optimizer steps, typical 400
-     * @param batchSize windows per step, typical 16
+     * @param contextLength longest pretraining row and the model's position table, typical 32
+     * @param steps optimizer steps, typical 600
+     * @param batchSize rows per step, typical 32
      * @param learningRate AdamW peak rate (cosine to a tenth), typical 3e-3
      */
     public record Pretrain(int documents, int vocabSize, int contextLength, int steps, int batchSize, double learningRate) {
@@ -66,7 +66,7 @@ public record RecipeConfig(long seed, ModelSize size, TaskGenerator task, Path p
     /**
      * Supervised fine-tuning on imperfect demonstrations.
      *
-     * @param examples distinct demonstration prompts, typical 2000
+     * @param examples distinct demonstration prompts, typical 1500
      * @param steps optimizer steps, typical 150
      * @param batchSize conversations per step, typical 32
      * @param learningRate AdamW rate, typical 1e-3
@@ -83,7 +83,7 @@ public record RecipeConfig(long seed, ModelSize size, TaskGenerator task, Path p
     /**
      * The reward model on K-wise rankings of SFT samples.
      *
-     * @param prompts prompts whose K samples the labeller ranks, typical 600
+     * @param prompts prompts whose K samples the labeller ranks, typical 400
      * @param k responses sampled per prompt, 2–9 (InstructGPT: 4–9), typical 4; responses with
      *     equal labeller scores are merged, so a group can be smaller
      * @param heldOutFraction fraction of the prompts kept for the held-out pairwise accuracy, typical 0.2
@@ -110,17 +110,18 @@ public record RecipeConfig(long seed, ModelSize size, TaskGenerator task, Path p
     /**
      * PPO against the reward model, with an adaptive KL penalty to the SFT model and PPO-ptx.
      *
-     * @param iterations rollout batches, typical 40
+     * @param iterations rollout batches, typical 30
      * @param rolloutBatch prompts sampled per iteration, typical 64
-     * @param minibatchSize rollouts per gradient step, divides rolloutBatch, typical 16
-     * @param epochs passes over each rollout batch, typical 4
+     * @param minibatchSize rollouts per gradient step, divides rolloutBatch, typical 32
+     * @param epochs passes over each rollout batch, typical 2
      * @param learningRate AdamW rate, typical 5e-4
-     * @param initialBeta starting KL coefficient β, typical 0.1
+     * @param initialBeta starting KL coefficient β, typical 0.05
      * @param klTarget KL to the SFT model (nats per response) the controller steers to, typical 1.0
-     * @param klHorizon the controller's horizon in sequences, typical 1000
+     * @param klHorizon the controller's horizon in sequences, typical 500
      * @param ptxCoef weight of the pretraining LM loss (PPO-ptx), 0 for plain PPO, typical 0.1
      * @param valueFromRewardModel initialise the critic as a copy of the reward model (InstructGPT)
-     *     rather than a fresh head on the policy's hidden states
+     *     (a second trunk: slower) rather than a fresh value head on the policy's hidden states
+     *     (one forward serves both; the default)
      */
     public record Ppo(int iterations, int rolloutBatch, int minibatchSize, int epochs, double learningRate, double initialBeta,
             double klTarget, double klHorizon, double ptxCoef, boolean valueFromRewardModel) {
@@ -163,7 +164,8 @@ public record RecipeConfig(long seed, ModelSize size, TaskGenerator task, Path p
      * Held-out evaluation.
      *
      * @param prompts held-out prompts (never in any training set), typical 256
-     * @param maxNewTokens response length limit for every sampling in the pipeline, typical 12
+     * @param maxNewTokens response length limit for every sampling in the pipeline, typical 8 ("answer:", 4 digits
+     *     and the end marker take 7)
      * @param samples sample answers shown before and after PPO, typical 6
      */
     public record Eval(int prompts, int maxNewTokens, int samples) {
@@ -180,23 +182,23 @@ public record RecipeConfig(long seed, ModelSize size, TaskGenerator task, Path p
     /** The README demo: a few minutes on two cores. */
     public static RecipeConfig defaults() {
         return new RecipeConfig(1234, ModelSize.SMALL, new TaskGenerator(2, 4, 0.5, 0.3), null,
-                new Pretrain(6000, 384, 48, 400, 16, 3e-3),
-                new Sft(2000, 150, 32, 1e-3),
-                new Reward(600, 4, 0.2, 150, 16, 1e-3),
-                new Ppo(40, 64, 16, 4, 5e-4, 0.1, 1.0, 1000, 0.1, true),
+                new Pretrain(6000, 384, 32, 600, 32, 3e-3),
+                new Sft(1500, 150, 32, 2e-3),
+                new Reward(400, 4, 0.2, 150, 16, 1e-3),
+                new Ppo(30, 64, 32, 2, 5e-4, 0.05, 1.0, 500, 0.1, false),
                 new Dpo(100, 32, 0.1, 5e-4),
-                new Eval(256, 12, 6));
+                new Eval(256, 8, 6));
     }
 
     /** A seconds-long run for tests and CI: tiny model, few steps; its figures mean little. */
     public static RecipeConfig tiny() {
         return new RecipeConfig(7, ModelSize.TINY, new TaskGenerator(2, 3, 0.5, 0.3), null,
-                new Pretrain(400, 300, 32, 12, 8, 3e-3),
-                new Sft(64, 6, 8, 1e-3),
+                new Pretrain(400, 300, 24, 30, 16, 5e-3),
+                new Sft(64, 30, 16, 5e-3),
                 new Reward(24, 3, 0.25, 6, 4, 1e-3),
-                new Ppo(2, 8, 4, 2, 5e-4, 0.1, 1.0, 1000, 0.1, true),
+                new Ppo(2, 8, 4, 2, 5e-4, 0.1, 1.0, 1000, 0.1, false),
                 new Dpo(4, 8, 0.1, 5e-4),
-                new Eval(16, 8, 2));
+                new Eval(16, 7, 2));
     }
 
     public RecipeConfig withSeed(long s) {

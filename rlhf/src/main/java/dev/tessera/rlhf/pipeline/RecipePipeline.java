@@ -25,10 +25,6 @@ import dev.tessera.rlhf.reward.RewardModelTrainer;
 import dev.tessera.rlhf.sft.ChatFormat;
 import dev.tessera.rlhf.sft.SftTrainer;
 import dev.tessera.training.data.Batch;
-import dev.tessera.training.data.DocumentPacker;
-import dev.tessera.training.data.TokenFile;
-import dev.tessera.training.data.TokenizerEncoder;
-import dev.tessera.training.data.WindowSampler;
 import dev.tessera.training.loop.EvalMetrics;
 import dev.tessera.training.loop.StepMetrics;
 import dev.tessera.training.loop.Trainer;
@@ -73,8 +69,8 @@ import org.slf4j.LoggerFactory;
  *       and their KL to the SFT model; a report.</li>
  * </ol>
  * Everything random derives from the config's seed, so one seed gives one {@link RecipeTable}.
- * Artifacts go to the output folder: {@code tokenizer.json}, {@code pretrain.tokens},
- * {@code report.html}, {@code table.json}, {@code table.csv}.
+ * Artifacts go to the output folder: {@code tokenizer.json}, {@code report.html},
+ * {@code table.json}, {@code table.csv}.
  */
 public final class RecipePipeline {
     private static final Logger LOG = LoggerFactory.getLogger(RecipePipeline.class);
@@ -109,7 +105,7 @@ public final class RecipePipeline {
         Rng sampleRng = root.fork();
         Rng orderRng = root.fork();
         long evalSeed = root.nextLong();
-        long windowSeed = root.nextLong();
+        long rowSeed = root.nextLong();
         TaskGenerator task = config.task();
         RecipeConfig.Eval eval = config.eval();
 
@@ -139,7 +135,7 @@ public final class RecipePipeline {
                 + " tokens");
 
         // 3. pretraining
-        Pretrained pre = pretrain(tokenizer, documents, outDir.resolve("pretrain.tokens"), initRng, windowSeed);
+        Pretrained pre = pretrain(tokenizer, documents, initRng, rowSeed);
         GptLm model = pre.model();
 
         // 4. SFT (the model is fine-tuned in place; afterwards it is the frozen SFT reference)
@@ -221,23 +217,26 @@ public final class RecipePipeline {
         return docs;
     }
 
-    /** The pretrained model, its held-out figures, and the packed corpus (PPO-ptx draws from it). */
-    private record Pretrained(GptLm model, EvalMetrics heldOut, long tokens, TokenFile file, long trainEnd) {}
+    /** The pretrained model, its held-out figures, and the training rows (PPO-ptx draws from them). */
+    private record Pretrained(GptLm model, EvalMetrics heldOut, long tokens, DocumentRows rows) {}
 
-    private Pretrained pretrain(ChatTokenizer tokenizer, List<String> documents, Path tokensPath, Rng initRng, long windowSeed)
-            throws IOException {
+    private Pretrained pretrain(ChatTokenizer tokenizer, List<String> documents, Rng initRng, long rowSeed) {
         RecipeConfig.Pretrain p = config.pretrain();
         long t0 = start(Stage.PRETRAIN, p.steps());
-        long count = DocumentPacker.pack(documents, new TokenizerEncoder(tokenizer.tokenizer()), tokenizer.endOfText(), tokensPath);
-        TokenFile file = TokenFile.open(tokensPath);
         int t = p.contextLength();
-        long trainEnd = count - Math.max(t + 1, count / 20); // the last 5% (at least one window) is held out
-        if (trainEnd < t + 1) {
-            throw new IllegalArgumentException("the pretraining corpus has only " + count + " tokens; it needs at least "
-                    + 2 * (t + 1) + " for windows of " + t + " tokens and a held-out part");
+        // the last 5% of the documents (at least one) are held out for the loss and perplexity
+        int heldOutDocs = Math.max(1, documents.size() / 20);
+        if (documents.size() - heldOutDocs < 1) {
+            throw new IllegalArgumentException("the pretraining corpus has " + documents.size()
+                    + " document(s); it needs at least 2 (one is held out)");
         }
-        WindowSampler train = new WindowSampler(file, 0, trainEnd, p.batchSize(), t, windowSeed);
-        WindowSampler heldOut = new WindowSampler(file, trainEnd, count, p.batchSize(), t, windowSeed + 1);
+        List<int[]> trainChunks = DocumentRows.chunks(documents.subList(0, documents.size() - heldOutDocs), tokenizer, t);
+        List<int[]> testChunks = DocumentRows.chunks(documents.subList(documents.size() - heldOutDocs, documents.size()),
+                tokenizer, t);
+        long tokens = trainChunks.stream().mapToLong(c -> c.length).sum() + testChunks.stream().mapToLong(c -> c.length).sum();
+        int pad = tokenizer.chat().pad();
+        DocumentRows train = new DocumentRows(trainChunks, p.batchSize(), pad, rowSeed);
+        DocumentRows heldOut = new DocumentRows(testChunks, p.batchSize(), pad, rowSeed + 1);
         List<Batch> validation = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             validation.add(heldOut.next());
@@ -256,14 +255,18 @@ public final class RecipePipeline {
                 listener.onStep(Stage.PRETRAIN, m.step(), m.maxSteps(), "loss", m.loss(), m.tokens(), m.seconds());
             }
         });
-        trainer.run();
+        try {
+            trainer.run();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e); // only checkpointing does I/O, and there is no store
+        }
         EvalMetrics e = trainer.evaluate();
         Series held = new Series("held-out loss").add(p.steps(), e.loss());
         charts.add(new Chart("Pretraining: next-token loss", "step", "nats per token", List.of(loss, held)));
         end(Stage.PRETRAIN, t0, String.format(java.util.Locale.ROOT,
                 "%,d parameters, %,d corpus tokens; held-out loss %.4f, perplexity %.2f", model.module().parameterCount(),
-                count, e.loss(), e.perplexity()));
-        return new Pretrained(model, e, count, file, trainEnd);
+                tokens, e.loss(), e.perplexity()));
+        return new Pretrained(model, e, tokens, new DocumentRows(trainChunks, config.ppo().minibatchSize(), pad, rowSeed + 2));
     }
 
     /** Fine-tunes {@code model} in place; returns the mean loss of the last (up to) 10 steps. */
@@ -421,15 +424,11 @@ public final class RecipePipeline {
         AdaptiveKlController kl = new AdaptiveKlController(p.initialBeta(), p.klTarget(), p.klHorizon());
         // reward-model scores are normalised (SFT samples average 0); clipping at ±5 keeps one
         // outlier score from dominating a batch
-        PpoConfig ppoConfig = new PpoConfig(p.rolloutBatch(), p.minibatchSize(), p.epochs(), 0.2, 0.2, 1.0, 0.95, 0.5, 0.0,
+        PpoConfig ppoConfig = new PpoConfig(p.rolloutBatch(), p.minibatchSize(), p.epochs(), 0.2, 0.2, 1.0, 0.95, 0.1, 0.0,
                 KlEstimator.K1, Double.POSITIVE_INFINITY, p.ptxCoef(), true, config.eval().maxNewTokens(), 1.0,
                 new RewardShaping(0, 1, 5));
-        Supplier<INDArray> ptx = null;
-        if (p.ptxCoef() > 0) {
-            WindowSampler windows = new WindowSampler(pre.file(), 0, pre.trainEnd(), p.minibatchSize(),
-                    config.pretrain().contextLength(), sampleRng.nextLong());
-            ptx = () -> windows.next().inputs();
-        }
+        int ptxLength = config.pretrain().contextLength();
+        Supplier<INDArray> ptx = p.ptxCoef() > 0 ? () -> pre.rows().packedRows(ptxLength) : null;
         RewardModelScorer scorer = new RewardModelScorer(rewardModel);
         PpoTrainer trainer = new PpoTrainer(policy, sft, value, scorer, kl, ppoConfig, TrainSettings.of(p.learningRate()), chat,
                 ptx, sampleRng.fork());

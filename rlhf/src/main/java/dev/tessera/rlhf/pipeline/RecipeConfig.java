@@ -1,0 +1,272 @@
+package dev.tessera.rlhf.pipeline;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Everything the recipe pipeline needs: seed, model size, task, and one record per stage.
+ * Presets: {@link #defaults()} (the README demo: a few minutes on two cores) and {@link #tiny()}
+ * (CI: seconds). Typical values are the defaults' below.
+ *
+ * @param seed every random choice (data, initialisation, sampling) derives from it
+ * @param size model preset
+ * @param task the synthetic instruction task and its imperfect demonstrator
+ * @param pretrainText a UTF-8 text file to pretrain on instead of the generated corpus (blank-line
+ *     separated documents), or null
+ * @param pretrain tokenizer and pretraining settings
+ * @param sft supervised fine-tuning settings
+ * @param reward reward-model settings
+ * @param ppo PPO settings
+ * @param dpo DPO settings
+ * @param eval held-out evaluation settings
+ */
+public record RecipeConfig(long seed, ModelSize size, TaskGenerator task, Path pretrainText, Pretrain pretrain, Sft sft,
+        Reward reward, Ppo ppo, Dpo dpo, Eval eval) {
+
+    public RecipeConfig {
+        if (size == null || task == null || pretrain == null || sft == null || reward == null || ppo == null || dpo == null
+                || eval == null) {
+            throw new IllegalArgumentException("RecipeConfig: only pretrainText may be null");
+        }
+        if (pretrainText != null && !Files.isRegularFile(pretrainText)) {
+            throw new IllegalArgumentException("RecipeConfig: pretrainText " + pretrainText + " is not a readable file");
+        }
+        int longest = 2 + 2 * task.maxDigits() + 4 + eval.maxNewTokens();
+        if (pretrain.contextLength() < longest) {
+            throw new IllegalArgumentException("RecipeConfig: pretrain.contextLength " + pretrain.contextLength()
+                    + " is shorter than a conversation can get (~" + longest + " tokens for maxDigits " + task.maxDigits()
+                    + " and maxNewTokens " + eval.maxNewTokens() + ")");
+        }
+    }
+
+    /**
+     * Tokenizer and pretraining.
+     *
+     * @param documents generated pretraining documents (ignored with a pretraining text file), typical 6000
+     * @param vocabSize BPE vocabulary bound, ≥ 261 (256 bytes + 5 special tokens), typical 384
+     * @param contextLength longest pretraining row and the model's position table, typical 32
+     * @param steps optimizer steps, typical 600
+     * @param batchSize rows per step, typical 32
+     * @param learningRate AdamW peak rate (cosine to a tenth), typical 3e-3
+     */
+    public record Pretrain(int documents, int vocabSize, int contextLength, int steps, int batchSize, double learningRate) {
+        public Pretrain {
+            positive("pretrain.documents", documents);
+            if (vocabSize < 256 + ChatTokenizer.SPECIAL_TOKENS.size()) {
+                throw new IllegalArgumentException("RecipeConfig: pretrain.vocabSize must be >= "
+                        + (256 + ChatTokenizer.SPECIAL_TOKENS.size()) + " but was " + vocabSize);
+            }
+            positive("pretrain.contextLength", contextLength);
+            positive("pretrain.steps", steps);
+            positive("pretrain.batchSize", batchSize);
+            rate("pretrain.learningRate", learningRate);
+        }
+    }
+
+    /**
+     * Supervised fine-tuning on imperfect demonstrations.
+     *
+     * @param examples distinct demonstration prompts, typical 1500
+     * @param steps optimizer steps, typical 150
+     * @param batchSize conversations per step, typical 32
+     * @param learningRate AdamW rate, typical 1e-3
+     */
+    public record Sft(int examples, int steps, int batchSize, double learningRate) {
+        public Sft {
+            positive("sft.examples", examples);
+            positive("sft.steps", steps);
+            positive("sft.batchSize", batchSize);
+            rate("sft.learningRate", learningRate);
+        }
+    }
+
+    /**
+     * The reward model on K-wise rankings of SFT samples.
+     *
+     * @param prompts prompts whose K samples the labeller ranks, typical 400
+     * @param k responses sampled per prompt, 2–9 (InstructGPT: 4–9), typical 4; responses with
+     *     equal labeller scores are merged, so a group can be smaller
+     * @param heldOutFraction fraction of the prompts kept for the held-out pairwise accuracy, typical 0.2
+     * @param steps optimizer steps, typical 150
+     * @param batchSize prompts (groups) per step, typical 16
+     * @param learningRate AdamW rate, typical 1e-3
+     */
+    public record Reward(int prompts, int k, double heldOutFraction, int steps, int batchSize, double learningRate) {
+        public Reward {
+            positive("reward.prompts", prompts);
+            if (k < 2 || k > 9) {
+                throw new IllegalArgumentException("RecipeConfig: reward.k must be in [2, 9] but was " + k);
+            }
+            if (!(heldOutFraction > 0 && heldOutFraction < 1)) {
+                throw new IllegalArgumentException("RecipeConfig: reward.heldOutFraction must be in (0, 1) but was "
+                        + heldOutFraction);
+            }
+            positive("reward.steps", steps);
+            positive("reward.batchSize", batchSize);
+            rate("reward.learningRate", learningRate);
+        }
+    }
+
+    /**
+     * PPO against the reward model, with an adaptive KL penalty to the SFT model and PPO-ptx.
+     *
+     * @param iterations rollout batches, typical 30
+     * @param rolloutBatch prompts sampled per iteration, typical 64
+     * @param minibatchSize rollouts per gradient step, divides rolloutBatch, typical 32
+     * @param epochs passes over each rollout batch, typical 2
+     * @param learningRate AdamW rate, typical 5e-4
+     * @param initialBeta starting KL coefficient β, typical 0.05
+     * @param klTarget KL to the SFT model (nats per response) the controller steers to, typical 1.0
+     * @param klHorizon the controller's horizon in sequences, typical 500
+     * @param ptxCoef weight of the pretraining LM loss (PPO-ptx), 0 for plain PPO, typical 0.1
+     * @param valueFromRewardModel initialise the critic as a copy of the reward model (InstructGPT)
+     *     (a second trunk: slower) rather than a fresh value head on the policy's hidden states
+     *     (one forward serves both; the default)
+     */
+    public record Ppo(int iterations, int rolloutBatch, int minibatchSize, int epochs, double learningRate, double initialBeta,
+            double klTarget, double klHorizon, double ptxCoef, boolean valueFromRewardModel) {
+        public Ppo {
+            positive("ppo.iterations", iterations);
+            positive("ppo.rolloutBatch", rolloutBatch);
+            if (minibatchSize < 1 || rolloutBatch % minibatchSize != 0) {
+                throw new IllegalArgumentException("RecipeConfig: ppo.minibatchSize must be >= 1 and divide rolloutBatch "
+                        + rolloutBatch + " but was " + minibatchSize);
+            }
+            positive("ppo.epochs", epochs);
+            rate("ppo.learningRate", learningRate);
+            rate("ppo.initialBeta", initialBeta);
+            rate("ppo.klTarget", klTarget);
+            rate("ppo.klHorizon", klHorizon);
+            if (!(ptxCoef >= 0) || Double.isInfinite(ptxCoef)) {
+                throw new IllegalArgumentException("RecipeConfig: ppo.ptxCoef must be finite and >= 0 but was " + ptxCoef);
+            }
+        }
+    }
+
+    /**
+     * DPO on the reward model's training rankings (every ranked pair), from the SFT model.
+     *
+     * @param steps optimizer steps, typical 100
+     * @param batchSize pairs per step, typical 32
+     * @param beta DPO β, typical 0.1
+     * @param learningRate AdamW rate, typical 5e-4
+     */
+    public record Dpo(int steps, int batchSize, double beta, double learningRate) {
+        public Dpo {
+            positive("dpo.steps", steps);
+            positive("dpo.batchSize", batchSize);
+            rate("dpo.beta", beta);
+            rate("dpo.learningRate", learningRate);
+        }
+    }
+
+    /**
+     * Held-out evaluation.
+     *
+     * @param prompts held-out prompts (never in any training set), typical 256
+     * @param maxNewTokens response length limit for every sampling in the pipeline, typical 8 ("answer:", 4 digits
+     *     and the end marker take 7)
+     * @param samples sample answers shown before and after PPO, typical 6
+     */
+    public record Eval(int prompts, int maxNewTokens, int samples) {
+        public Eval {
+            positive("eval.prompts", prompts);
+            positive("eval.maxNewTokens", maxNewTokens);
+            if (samples < 0 || samples > prompts) {
+                throw new IllegalArgumentException("RecipeConfig: eval.samples must be in [0, prompts = " + prompts
+                        + "] but was " + samples);
+            }
+        }
+    }
+
+    /** The README demo: a few minutes on two cores. */
+    public static RecipeConfig defaults() {
+        return new RecipeConfig(1234, ModelSize.SMALL, new TaskGenerator(2, 4, 0.5, 0.3), null,
+                new Pretrain(6000, 384, 32, 600, 32, 3e-3),
+                new Sft(1500, 150, 32, 2e-3),
+                new Reward(400, 4, 0.2, 150, 16, 1e-3),
+                new Ppo(30, 64, 32, 2, 5e-4, 0.05, 1.0, 500, 0.1, false),
+                new Dpo(100, 32, 0.1, 5e-4),
+                new Eval(256, 8, 6));
+    }
+
+    /** A seconds-long run for tests and CI: tiny model, few steps; its figures mean little. */
+    public static RecipeConfig tiny() {
+        return new RecipeConfig(7, ModelSize.TINY, new TaskGenerator(2, 3, 0.5, 0.3), null,
+                new Pretrain(400, 300, 24, 30, 16, 5e-3),
+                new Sft(64, 30, 16, 5e-3),
+                new Reward(24, 3, 0.25, 6, 4, 1e-3),
+                new Ppo(2, 8, 4, 2, 5e-4, 0.1, 1.0, 1000, 0.1, false),
+                new Dpo(4, 8, 0.1, 5e-4),
+                new Eval(16, 7, 2));
+    }
+
+    public RecipeConfig withSeed(long s) {
+        return new RecipeConfig(s, size, task, pretrainText, pretrain, sft, reward, ppo, dpo, eval);
+    }
+
+    public RecipeConfig withSize(ModelSize s) {
+        return new RecipeConfig(seed, s, task, pretrainText, pretrain, sft, reward, ppo, dpo, eval);
+    }
+
+    public RecipeConfig withPretrainText(Path file) {
+        return new RecipeConfig(seed, size, task, file, pretrain, sft, reward, ppo, dpo, eval);
+    }
+
+    public RecipeConfig withPretrain(Pretrain p) {
+        return new RecipeConfig(seed, size, task, pretrainText, p, sft, reward, ppo, dpo, eval);
+    }
+
+    public RecipeConfig withSft(Sft s) {
+        return new RecipeConfig(seed, size, task, pretrainText, pretrain, s, reward, ppo, dpo, eval);
+    }
+
+    public RecipeConfig withReward(Reward r) {
+        return new RecipeConfig(seed, size, task, pretrainText, pretrain, sft, r, ppo, dpo, eval);
+    }
+
+    public RecipeConfig withPpo(Ppo p) {
+        return new RecipeConfig(seed, size, task, pretrainText, pretrain, sft, reward, p, dpo, eval);
+    }
+
+    public RecipeConfig withDpo(Dpo d) {
+        return new RecipeConfig(seed, size, task, pretrainText, pretrain, sft, reward, ppo, d, eval);
+    }
+
+    /**
+     * Every stage's step count (pretraining, SFT, reward model and DPO steps, PPO iterations)
+     * multiplied by {@code factor} and rounded, at least 1: {@code 0.5} for a quicker, weaker run.
+     */
+    public RecipeConfig scaleSteps(double factor) {
+        if (!(factor > 0) || Double.isInfinite(factor)) {
+            throw new IllegalArgumentException("RecipeConfig.scaleSteps: factor must be finite and > 0 but was " + factor);
+        }
+        return new RecipeConfig(seed, size, task, pretrainText,
+                new Pretrain(pretrain.documents(), pretrain.vocabSize(), pretrain.contextLength(), scale(pretrain.steps(), factor),
+                        pretrain.batchSize(), pretrain.learningRate()),
+                new Sft(sft.examples(), scale(sft.steps(), factor), sft.batchSize(), sft.learningRate()),
+                new Reward(reward.prompts(), reward.k(), reward.heldOutFraction(), scale(reward.steps(), factor),
+                        reward.batchSize(), reward.learningRate()),
+                new Ppo(scale(ppo.iterations(), factor), ppo.rolloutBatch(), ppo.minibatchSize(), ppo.epochs(),
+                        ppo.learningRate(), ppo.initialBeta(), ppo.klTarget(), ppo.klHorizon(), ppo.ptxCoef(),
+                        ppo.valueFromRewardModel()),
+                new Dpo(scale(dpo.steps(), factor), dpo.batchSize(), dpo.beta(), dpo.learningRate()),
+                eval);
+    }
+
+    private static int scale(int steps, double factor) {
+        return (int) Math.max(1, Math.round(steps * factor));
+    }
+
+    private static void positive(String name, int v) {
+        if (v < 1) {
+            throw new IllegalArgumentException("RecipeConfig: " + name + " must be >= 1 but was " + v);
+        }
+    }
+
+    private static void rate(String name, double v) {
+        if (!(v > 0) || Double.isInfinite(v)) {
+            throw new IllegalArgumentException("RecipeConfig: " + name + " must be finite and > 0 but was " + v);
+        }
+    }
+}

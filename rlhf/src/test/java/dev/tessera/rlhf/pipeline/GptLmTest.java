@@ -1,0 +1,55 @@
+package dev.tessera.rlhf.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tessera.attention.model.GptConfig;
+import dev.tessera.core.GradMode;
+import dev.tessera.core.Rng;
+import dev.tessera.rlhf.model.CausalLm;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+class GptLmTest {
+    private static final GptConfig CONFIG = new GptConfig(40, 16, 16, 2, 2, 0.0, 1e-5);
+
+    @Test
+    void incrementalDecodingMatchesTheFullForward() {
+        GptLm lm = GptLm.create(CONFIG, new Rng(1));
+        INDArray ids = Nd4j.createFromArray(new int[][] {{1, 5, 9, 3, 7, 2}, {4, 4, 8, 1, 0, 6}}); // (2, 6)
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            INDArray full = lm.forward(ids).data(); // (2, 6, 40)
+            CausalLm.Decoder d = lm.decoder(2);
+            INDArray first = d.feed(ids.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 4)).dup()).data(); // (2, 4, 40)
+            INDArray fifth = d.feed(ids.get(NDArrayIndex.all(), NDArrayIndex.interval(4, 5)).dup()).data(); // (2, 1, 40)
+            INDArray sixth = d.feed(ids.get(NDArrayIndex.all(), NDArrayIndex.interval(5, 6)).dup()).data(); // (2, 1, 40)
+            assertEquals(6, d.length());
+            assertClose(full.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 4), NDArrayIndex.all()), first);
+            assertClose(full.get(NDArrayIndex.all(), NDArrayIndex.interval(4, 5), NDArrayIndex.all()), fifth);
+            assertClose(full.get(NDArrayIndex.all(), NDArrayIndex.interval(5, 6), NDArrayIndex.all()), sixth);
+        }
+    }
+
+    @Test
+    void copyIsEqualButIndependent() {
+        GptLm lm = GptLm.create(CONFIG, new Rng(2));
+        GptLm c = lm.copy();
+        INDArray ids = Nd4j.createFromArray(new int[][] {{1, 2, 3}});
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            assertEquals(lm.forward(ids).data(), c.forward(ids).data());
+            c.module().parameters().get(0).data().addi(1.0);
+            assertFalse(lm.forward(ids).data().equals(c.forward(ids).data()), "changing the copy changed the original");
+        }
+        assertEquals(40, lm.vocabSize());
+        assertEquals(16, lm.hiddenSize());
+        assertEquals(16, lm.maxSequenceLength());
+    }
+
+    private static void assertClose(INDArray expected, INDArray actual) {
+        double diff = expected.sub(actual).amaxNumber().doubleValue();
+        assertTrue(diff < 1e-4, "max |difference| " + diff);
+    }
+}

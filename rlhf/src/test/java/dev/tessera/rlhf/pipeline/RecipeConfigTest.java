@@ -1,0 +1,62 @@
+package dev.tessera.rlhf.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class RecipeConfigTest {
+    @Test
+    void presetsAreValid() {
+        RecipeConfig d = RecipeConfig.defaults();
+        assertEquals(ModelSize.SMALL, d.size());
+        assertEquals(ModelSize.TINY, RecipeConfig.tiny().size());
+    }
+
+    @Test
+    void scaleStepsScalesEveryStageAndKeepsAtLeastOne() {
+        RecipeConfig d = RecipeConfig.defaults();
+        RecipeConfig h = d.scaleSteps(0.5);
+        assertEquals(Math.round(d.pretrain().steps() * 0.5), h.pretrain().steps());
+        assertEquals(Math.round(d.sft().steps() * 0.5), h.sft().steps());
+        assertEquals(Math.round(d.reward().steps() * 0.5), h.reward().steps());
+        assertEquals(Math.round(d.ppo().iterations() * 0.5), h.ppo().iterations());
+        assertEquals(Math.round(d.dpo().steps() * 0.5), h.dpo().steps());
+        RecipeConfig z = d.scaleSteps(1e-9);
+        assertEquals(1, z.pretrain().steps());
+        assertEquals(1, z.ppo().iterations());
+        assertThrows(IllegalArgumentException.class, () -> d.scaleSteps(0));
+    }
+
+    @Test
+    void validationNamesTheArgument() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new RecipeConfig.Ppo(10, 64, 24, 4, 1e-3, 0.1, 1, 1000, 0.1, true));
+        assertTrue(e.getMessage().contains("ppo.minibatchSize"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new RecipeConfig.Reward(10, 10, 0.2, 5, 4, 1e-3));
+        assertTrue(e.getMessage().contains("reward.k"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new RecipeConfig.Pretrain(10, 200, 32, 5, 4, 1e-3));
+        assertTrue(e.getMessage().contains("pretrain.vocabSize"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new RecipeConfig.Sft(10, 5, 4, -1));
+        assertTrue(e.getMessage().contains("sft.learningRate"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new RecipeConfig.Eval(4, 8, 5));
+        assertTrue(e.getMessage().contains("eval.samples"), e.getMessage());
+    }
+
+    @Test
+    void contextMustHoldAConversation() {
+        RecipeConfig d = RecipeConfig.defaults();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> d.withPretrain(new RecipeConfig.Pretrain(100, 300, 8, 5, 4, 1e-3)));
+        assertTrue(e.getMessage().contains("contextLength"), e.getMessage());
+    }
+
+    @Test
+    void missingPretrainingTextIsRejected() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> RecipeConfig.defaults().withPretrainText(Path.of("/no/such/file.txt")));
+        assertTrue(e.getMessage().contains("/no/such/file.txt"), e.getMessage());
+    }
+}

@@ -1,5 +1,6 @@
 package dev.tessera.core;
 
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -21,6 +22,70 @@ public final class Normalization {
         checkAffine("layerNorm", x, weight, "weight", c);
         checkAffine("layerNorm", x, bias, "bias", c);
         long[] shape = x.shape();
+        if (HostBuffers.available() && (x.dtype() == DataType.FLOAT || x.dtype() == DataType.DOUBLE)) {
+            return fusedLayerNorm(x, weight, bias, eps, shape, (int) c);
+        }
+        return portableLayerNorm(x, weight, bias, eps, shape, c);
+    }
+
+    /** The fused Java-loop path (CPU): two passes forward, two backward; see {@link LayerNormKernel}. */
+    private static Tensor fusedLayerNorm(Tensor x, Tensor weight, Tensor bias, double eps, long[] shape, int c) {
+        int n = Math.toIntExact(x.length() / c);
+        Tensor[] inputs = inputs(x, weight, bias);
+        if (x.dtype() == DataType.DOUBLE) {
+            double[] xs = HostBuffers.doubles(x.data());
+            double[] w = weight == null ? null : HostBuffers.doubles(weight.data());
+            double[] b = bias == null ? null : HostBuffers.doubles(bias.data());
+            double[] y = new double[xs.length];
+            double[] xhat = new double[xs.length];
+            double[] rstd = new double[n];
+            LayerNormKernel.forward(xs, w, b, n, c, eps, y, xhat, rstd);
+            return Tensor.fromOp("layerNorm", HostBuffers.of(y, shape), g -> {
+                double[] dx = x.requiresGrad() ? new double[xhat.length] : null;
+                double[] dw = weight != null && weight.requiresGrad() ? new double[c] : null;
+                double[] db = bias != null && bias.requiresGrad() ? new double[c] : null;
+                LayerNormKernel.backward(HostBuffers.doubles(g), xhat, rstd, w, n, c, dx, dw, db);
+                accumulate(x, dx, shape, weight, dw, bias, db);
+            }, inputs);
+        }
+        float[] xs = HostBuffers.floats(x.data());
+        float[] w = weight == null ? null : HostBuffers.floats(weight.data());
+        float[] b = bias == null ? null : HostBuffers.floats(bias.data());
+        float[] y = new float[xs.length];
+        float[] xhat = new float[xs.length];
+        float[] rstd = new float[n];
+        LayerNormKernel.forward(xs, w, b, n, c, eps, y, xhat, rstd);
+        return Tensor.fromOp("layerNorm", HostBuffers.of(y, shape), g -> {
+            float[] dx = x.requiresGrad() ? new float[xhat.length] : null;
+            float[] dw = weight != null && weight.requiresGrad() ? new float[c] : null;
+            float[] db = bias != null && bias.requiresGrad() ? new float[c] : null;
+            LayerNormKernel.backward(HostBuffers.floats(g), xhat, rstd, w, n, c, dx, dw, db);
+            if (dx != null) {
+                x.accumulateGradOwned(HostBuffers.of(dx, shape));
+            }
+            if (dw != null) {
+                weight.accumulateGradOwned(HostBuffers.of(dw, c));
+            }
+            if (db != null) {
+                bias.accumulateGradOwned(HostBuffers.of(db, c));
+            }
+        }, inputs);
+    }
+
+    private static void accumulate(Tensor x, double[] dx, long[] shape, Tensor weight, double[] dw, Tensor bias, double[] db) {
+        if (dx != null) {
+            x.accumulateGradOwned(HostBuffers.of(dx, shape));
+        }
+        if (dw != null) {
+            weight.accumulateGradOwned(HostBuffers.of(dw, dw.length));
+        }
+        if (db != null) {
+            bias.accumulateGradOwned(HostBuffers.of(db, db.length));
+        }
+    }
+
+    /** The portable path, only ND4J ops (runs on any backend, e.g. CUDA). */
+    static Tensor portableLayerNorm(Tensor x, Tensor weight, Tensor bias, double eps, long[] shape, long c) {
         INDArray x2 = x.data().reshape('c', -1, c); // (N, C)
         INDArray mean = x2.mean(true, 1); // (N, 1)
         INDArray xc = x2.subColumnVector(mean);

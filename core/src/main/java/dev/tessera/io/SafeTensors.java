@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * gaps, or with a size other than shape × dtype size, and trailing bytes after the last tensor.
  *
  * <p><b>Writing</b> stores each array's logical C-order contents (views and transposes included),
- * in the reference implementation's order: larger element types first, then by name (so every
+ * in the reference implementation's order: I64, F64, F32, I32, BF16, F16, then by name (so every
  * tensor starts aligned to its element size, and the file does not depend on the map's order);
  * the header is padded with spaces to a multiple of 8 bytes. The write is atomic: a temporary
  * file in the same directory, {@code fsync}, rename over the target, {@code fsync} of the
@@ -158,8 +158,10 @@ public final class SafeTensors {
             }
             list.add(new Entry(name, d, a, 0, 0));
         }
-        // The reference implementation's order: larger elements first, then by name.
-        list.sort(Comparator.comparingInt((Entry x) -> -x.dtype().size()).thenComparing(Entry::name));
+        // The reference implementation's order (Rust safetensors' serialize): dtype in descending
+        // enum order, which puts 8-byte types before 4- and 2-byte ones so that every tensor stays
+        // aligned to its element size; then by name. Byte-identical files for the same tensors.
+        list.sort(Comparator.comparingInt((Entry x) -> -x.dtype().referenceOrder()).thenComparing(Entry::name));
         List<Entry> placed = new ArrayList<>(list.size());
         long pos = 0;
         for (Entry x : list) {

@@ -32,6 +32,22 @@ public enum SafeTensorsDtype {
         this.loadsAs = loadsAs;
     }
 
+    /**
+     * Position in the reference implementation's {@code Dtype} enum (Rust {@code safetensors}
+     * 0.4+: ..., F16, BF16, I32, U32, F32, F64, I64, U64), which orders tensors in a file: a higher
+     * position is written first. Only the relative order of these six matters here.
+     */
+    int referenceOrder() {
+        return switch (this) {
+            case F16 -> 0;
+            case BF16 -> 1;
+            case I32 -> 2;
+            case F32 -> 3;
+            case F64 -> 4;
+            case I64 -> 5;
+        };
+    }
+
     /** Bytes per element. */
     public int size() {
         return size;

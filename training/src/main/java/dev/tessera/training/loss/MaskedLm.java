@@ -10,6 +10,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * selected positions only (labels elsewhere are the ignore index, so they cost nothing).
  */
 public final class MaskedLm {
+    static {
+        // creates ND4J arrays, possibly before any Tensor: pick the native build first (see Backend)
+        dev.tessera.backend.Backend.init();
+    }
+
     private MaskedLm() {}
 
     /**

@@ -1,0 +1,93 @@
+package dev.tessera.attention.model;
+
+import static dev.tessera.attention.model.ModelTesting.assertClose;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tessera.core.GradMode;
+import dev.tessera.core.Rng;
+import dev.tessera.core.Tensor;
+import dev.tessera.nn.Parameter;
+import dev.tessera.testing.GradCheck;
+import java.util.Arrays;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+class BertModelTest {
+
+    @Test
+    void gradientCheckOfATinyModelWithPaddingAndTokenTypes() {
+        BertModel model = new BertModel(new BertConfig(11, 8, 2, 4, 2, 2, 8, 0.0, 1e-12), new Rng(1), DataType.DOUBLE);
+        Map<String, Parameter> p = model.namedParameters();
+        for (Parameter x : model.parameters()) {
+            x.data().addi(new Rng(x.data().length()).normal(DataType.DOUBLE, 0, 0.3, x.shape()));
+        }
+        INDArray ids = ModelTesting.ids(new int[][] {{1, 4, 9}, {3, 3, 10}});
+        INDArray mask = Nd4j.createFromArray(new float[][] {{1, 1, 1}, {1, 1, 0}});
+        INDArray types = ModelTesting.ids(new int[][] {{0, 0, 1}, {0, 1, 1}});
+        GradCheck.check("bert", in -> model.forward(ids, mask, types), p.get("word_embeddings.weight"),
+                p.get("token_type_embeddings.weight"), p.get("emb_ln.weight"), p.get("layer.0.attn.q_proj.weight"),
+                p.get("layer.0.attn.v_proj.bias"), p.get("layer.1.ln_1.bias"), p.get("layer.1.mlp.c_fc.weight"),
+                p.get("mlm_dense.weight"), p.get("mlm_ln.weight"), p.get("mlm_bias"));
+    }
+
+    @Test
+    void paddingIsInvisibleToRealTokens() {
+        BertModel model = new BertModel(BertConfig.tiny(), new Rng(2), DataType.DOUBLE);
+        model.eval();
+        int[][] seqs = {{5, 9, 2, 7, 1}, {3, 4}, {8, 8, 8, 1}};
+        for (boolean left : new boolean[] {false, true}) {
+            int[][] padded = new int[3][5];
+            float[][] mask = new float[3][5];
+            for (int i = 0; i < 3; i++) {
+                int off = left ? 5 - seqs[i].length : 0;
+                for (int j = 0; j < seqs[i].length; j++) {
+                    padded[i][off + j] = seqs[i][j];
+                    mask[i][off + j] = 1;
+                }
+            }
+            try (GradMode.Scope ignored = GradMode.noGrad()) {
+                Tensor h = model.encode(ModelTesting.ids(padded), Nd4j.createFromArray(mask), null); // (3, 5, C)
+                for (int i = 0; i < 3; i++) {
+                    int off = left ? 5 - seqs[i].length : 0;
+                    Tensor alone = model.encode(ModelTesting.ids(new int[][] {seqs[i]}), null, null);
+                    assertClose("sequence " + i + (left ? " left" : " right"), alone.data().get(NDArrayIndex.point(0),
+                            NDArrayIndex.all(), NDArrayIndex.all()), h.data().get(NDArrayIndex.point(i),
+                            NDArrayIndex.interval(off, off + seqs[i].length), NDArrayIndex.all()), 1e-10);
+                }
+            }
+        }
+    }
+
+    @Test
+    void encoderIsBidirectionalAndTokenTypesMatter() {
+        BertModel model = new BertModel(BertConfig.tiny(), new Rng(3), DataType.DOUBLE);
+        model.eval();
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            INDArray a = model.encode(ModelTesting.ids(new int[][] {{1, 2, 3}}), null, null).data();
+            INDArray b = model.encode(ModelTesting.ids(new int[][] {{1, 2, 4}}), null, null).data();
+            // changing the last token changes the first token's state: attention looks ahead
+            double d = a.get(NDArrayIndex.point(0), NDArrayIndex.point(0), NDArrayIndex.all())
+                    .sub(b.get(NDArrayIndex.point(0), NDArrayIndex.point(0), NDArrayIndex.all())).amaxNumber().doubleValue();
+            assertTrue(d > 1e-6, "bidirectional attention");
+            INDArray c = model.encode(ModelTesting.ids(new int[][] {{1, 2, 3}}), null,
+                    ModelTesting.ids(new int[][] {{0, 1, 1}})).data();
+            assertTrue(a.sub(c).amaxNumber().doubleValue() > 1e-6, "token types change the states");
+            Tensor logits = model.forward(ModelTesting.ids(new int[][] {{1, 2, 3}}), null, null);
+            assertEquals("[1, 3, 64]", Arrays.toString(logits.shape()));
+        }
+        BertModel noTypes = new BertModel(new BertConfig(64, 32, 0, 16, 1, 2, 32, 0.0, 1e-12), new Rng(4), DataType.FLOAT);
+        assertFalse(noTypes.namedParameters().containsKey("token_type_embeddings.weight"));
+        assertThrows(IllegalArgumentException.class, () -> noTypes.encode(ModelTesting.ids(new int[][] {{1}}), null,
+                ModelTesting.ids(new int[][] {{0}})));
+        assertThrows(IllegalArgumentException.class, () -> model.encode(ModelTesting.ids(new int[][] {{1, 2}}), null,
+                ModelTesting.ids(new int[][] {{0}})));
+        assertThrows(IllegalArgumentException.class, () -> new BertConfig(64, 32, -1, 16, 1, 2, 32, 0.0, 1e-12));
+    }
+}

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Runs Tessera's JMH suite (or the benchmarks matching a regex) and writes
+#   benchmarks/results/jmh-<UTC stamp>.json   JMH's own JSON
+#   benchmarks/results/report.md              Tessera / anchor speed-ups (Markdown)
+#   benchmarks/results/chart.svg              the same as a bar chart
+#   benchmarks/results/jmh-<UTC stamp>.env.txt the machine, the command and the load average around the run
+#
+# usage: benchmarks/run.sh [--quick] [--no-build] [--prof gc|offheap|<jmh profiler>]... [REGEX] [-- JMH args...]
+#   --quick     1 fork, 3 x 1 s warm-up, 5 x 1 s measurement: a few minutes on 2 cores
+#   (default)   2 forks, 5 x 2 s warm-up, 10 x 2 s measurement
+#   --no-build  reuse the last build
+#   --prof X    add a JMH profiler; "offheap" is dev.tessera.bench.OffHeapPeakProfiler
+#   REGEX       JMH's benchmark filter, e.g. Sgemm or 'Sgemm.*tessera'
+# examples: benchmarks/run.sh --quick Sgemm      benchmarks/run.sh --quick -- -p n=512,1024
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+command_line="benchmarks/run.sh $*"
+quick=0
+build=1
+regex=""
+profs=()
+extra=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --quick) quick=1; shift ;;
+    --no-build) build=0; shift ;;
+    --prof)
+      [[ $# -ge 2 ]] || { echo "--prof needs a profiler name" >&2; exit 2; }
+      if [[ "$2" == "offheap" ]]; then profs+=(-prof dev.tessera.bench.OffHeapPeakProfiler); else profs+=(-prof "$2"); fi
+      shift 2 ;;
+    --) shift; extra=("$@"); break ;;
+    -h|--help) sed -n "2,15p" "$0"; exit 0 ;;
+    -*) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
+    *) regex="$1"; shift ;;
+  esac
+done
+
+if [[ $build -eq 1 ]]; then
+  echo "== building benchmarks (mvn package, tests skipped)"
+  # Offline first (fast, no network); online only when something has not been downloaded yet.
+  mvn -o -q -pl benchmarks -am package -DskipTests || mvn -q -pl benchmarks -am package -DskipTests
+fi
+
+jar="$(ls benchmarks/target/tessera-benchmarks-*.jar | grep -v -- '-tests.jar' | head -n 1)"
+cp="$jar:$(cat benchmarks/target/classpath.txt)"
+
+if [[ $quick -eq 1 ]]; then
+  opts=(-f 1 -wi 3 -w 1s -i 5 -r 1s)
+else
+  opts=(-f 2 -wi 5 -w 2s -i 10 -r 2s)
+fi
+
+mkdir -p benchmarks/results
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+json="benchmarks/results/jmh-$stamp.json"
+env_file="benchmarks/results/jmh-$stamp.env.txt"
+{
+  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "command: $command_line"
+  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ //') x $(nproc 2>/dev/null || echo '?')"
+  echo "java: $(java -version 2>&1 | head -n 1)"
+  echo "load average before (1/5/15 min): $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo n/a)"
+} > "$env_file"
+echo "== JMH ${regex:-<all>} ${opts[*]} ${profs[*]:-} ${extra[*]:-} -> $json"
+java -cp "$cp" org.openjdk.jmh.Main ${regex:+"$regex"} "${opts[@]}" "${profs[@]}" -rf json -rff "$json" "${extra[@]}"
+
+echo "load average after (1/5/15 min): $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo n/a)" >> "$env_file"
+cat "$env_file"
+
+echo "== report"
+java -cp "$cp" dev.tessera.bench.report.Report "$json" benchmarks/results

@@ -1,0 +1,40 @@
+package dev.tessera.tokenizer;
+
+/** UTF-8 encoding of a char range into a caller's buffer (lone surrogates become U+FFFD). */
+final class Utf8 {
+    private Utf8() {
+    }
+
+    /** Encodes s[from, to) into b (capacity at least 3 * (to - from)); returns the byte count. */
+    static int encode(String s, int from, int to, byte[] b) {
+        int n = 0;
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                b[n++] = (byte) c;
+            } else if (c < 0x800) {
+                b[n++] = (byte) (0xC0 | (c >> 6));
+                b[n++] = (byte) (0x80 | (c & 0x3F));
+            } else if (Character.isSurrogate(c)) {
+                char d;
+                if (Character.isHighSurrogate(c) && i + 1 < to && Character.isLowSurrogate(d = s.charAt(i + 1))) {
+                    int cp = Character.toCodePoint(c, d);
+                    b[n++] = (byte) (0xF0 | (cp >> 18));
+                    b[n++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
+                    b[n++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
+                    b[n++] = (byte) (0x80 | (cp & 0x3F));
+                    i++;
+                } else {
+                    b[n++] = (byte) 0xEF;
+                    b[n++] = (byte) 0xBF;
+                    b[n++] = (byte) 0xBD;
+                }
+            } else {
+                b[n++] = (byte) (0xE0 | (c >> 12));
+                b[n++] = (byte) (0x80 | ((c >> 6) & 0x3F));
+                b[n++] = (byte) (0x80 | (c & 0x3F));
+            }
+        }
+        return n;
+    }
+}

@@ -1,0 +1,256 @@
+package dev.tessera.training.cli;
+
+import dev.tessera.attention.model.GptConfig;
+import dev.tessera.attention.model.GptModel;
+import dev.tessera.core.GradMode;
+import dev.tessera.core.Rng;
+import dev.tessera.core.Tensor;
+import dev.tessera.nn.Module;
+import dev.tessera.training.Flat;
+import dev.tessera.training.checkpoint.CheckpointStore;
+import dev.tessera.training.data.Batch;
+import dev.tessera.training.data.BatchSource;
+import dev.tessera.training.data.MaskedLmBatches;
+import dev.tessera.training.data.Sequential;
+import dev.tessera.training.data.WindowSampler;
+import dev.tessera.training.generate.DecoderLm;
+import dev.tessera.training.generate.Generation;
+import dev.tessera.training.generate.Generator;
+import dev.tessera.training.generate.SamplingConfig;
+import dev.tessera.training.loop.EvalMetrics;
+import dev.tessera.training.loop.ForwardFunction;
+import dev.tessera.training.loop.StepMetrics;
+import dev.tessera.training.loop.Trainer;
+import dev.tessera.training.loop.TrainerConfig;
+import dev.tessera.training.loop.TrainingListener;
+import dev.tessera.training.loop.TrainingResult;
+import dev.tessera.training.loss.CrossEntropyOptions;
+import dev.tessera.training.loss.MaskingConfig;
+import dev.tessera.training.optim.AdamW;
+import dev.tessera.training.optim.AdamWConfig;
+import dev.tessera.training.optim.LrSchedule;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * Pre-trains a small GPT (next-token) or BERT-style encoder (masked LM) on a text file, with
+ * checkpoints and resume, then samples text (GPT) or fills in masked tokens (BERT).
+ *
+ * <pre>
+ * mvn -q -pl training exec:java -Dexec.mainClass=dev.tessera.training.cli.Pretrain \
+ *     -Dexec.args="--objective gpt --text corpus.txt --out runs/gpt --time-limit 270"
+ * </pre>
+ * See {@link PretrainOptions#usage()} for every option. Re-running with {@code --resume}
+ * continues from the newest checkpoint in {@code OUT/checkpoints} (the tokenizer and token file
+ * in OUT are reused).
+ */
+public final class Pretrain {
+    private Pretrain() {}
+
+    /**
+     * The figures a run produced.
+     *
+     * @param valLoss final validation loss, nats per (masked) token
+     * @param valAccuracy final validation accuracy of the (masked) tokens
+     * @param unigramEntropy entropy of the training split's token distribution, nats per token
+     * @param baselineAccuracy accuracy of always predicting the most frequent validation target
+     * @param tokensPerSecond input tokens processed per second of training
+     * @param steps steps completed
+     */
+    public record Summary(double valLoss, double valAccuracy, double unigramEntropy, double baselineAccuracy,
+            double tokensPerSecond, long steps) {}
+
+    public static void main(String[] args) throws IOException {
+        dev.tessera.backend.Backend.init(); // before any ND4J use: picks the native build this CPU can run
+        PretrainOptions o;
+        try {
+            o = PretrainOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.err.println(PretrainOptions.usage());
+            System.exit(2);
+            return;
+        }
+        run(o, System.out);
+    }
+
+    /** Runs the whole recipe, printing progress and results to {@code out}. */
+    public static Summary run(PretrainOptions o, PrintStream out) throws IOException {
+        Corpus corpus = Corpus.prepare(o, out);
+        long n = corpus.tokens.size();
+        long valTokens = Math.max(n / 20, (long) o.evalBatches() * o.batch() * o.context() + 1);
+        long valStart = n - valTokens;
+        if (valStart < o.context() + 1L) {
+            throw new IllegalArgumentException("the corpus has only " + n + " tokens: too few for --context " + o.context()
+                    + " with a validation split of " + valTokens);
+        }
+        int vocab = corpus.tokenizer.vocabSize();
+        double entropy = corpus.unigramEntropy(0, valStart);
+        out.printf("split: %,d training tokens, %,d validation tokens; unigram entropy %.4f nats/token%n", valStart,
+                valTokens, entropy);
+
+        Rng init = new Rng(o.seed());
+        Module model;
+        ForwardFunction forward;
+        BatchSource train;
+        List<Batch> windows = Sequential.windows(corpus.tokens, valStart, n, o.batch(), o.context(), o.evalBatches());
+        List<Batch> validation = windows;
+        MaskingConfig masking = null;
+        if (o.objective() == Objective.GPT) {
+            GptModel gpt = new GptModel(new GptConfig(vocab, o.context(), o.embd(), o.layers(), o.heads(), o.dropout(), 1e-5),
+                    init, DataType.FLOAT);
+            model = gpt;
+            forward = b -> gpt.forward(b.inputs(), b.attentionMask());
+            train = new WindowSampler(corpus.tokens, 0, valStart, o.batch(), o.context(), o.seed() + 1);
+        } else {
+            MlmEncoder enc = new MlmEncoder(vocab, o.context(), o.embd(), o.layers(), o.heads(), o.dropout(), init,
+                    DataType.FLOAT);
+            model = enc;
+            forward = b -> enc.forward(b.inputs(), b.attentionMask());
+            int maskId = corpus.special(Corpus.MASK);
+            masking = new MaskingConfig(vocab, maskId, new int[] {maskId, corpus.eotId, corpus.special(Corpus.PAD)},
+                    o.maskProb(), 0.8, 0.1);
+            int ignore = CrossEntropyOptions.DEFAULT_IGNORE_INDEX;
+            train = new MaskedLmBatches(new WindowSampler(corpus.tokens, 0, valStart, o.batch(), o.context(), o.seed() + 1),
+                    masking, ignore, o.seed() + 2);
+            validation = MaskedLmBatches.fixed(validation, masking, ignore, o.seed() + 3);
+        }
+        out.printf("model: %s, %d layers, %d heads, width %d, context %d, %,d parameters%n", o.objective(), o.layers(),
+                o.heads(), o.embd(), o.context(), model.parameterCount());
+
+        AdamW opt = new AdamW(model.namedParameters(), AdamWConfig.lm(o.lr()));
+        LrSchedule schedule = LrSchedule.cosine(o.lr(), o.lr() / 10, o.warmup(), o.steps());
+        TrainerConfig cfg = new TrainerConfig(o.steps(), o.accum(), o.evalEvery(), o.ckptEvery(), 1.0, 0, 0, 0,
+                CrossEntropyOptions.defaults());
+        CheckpointStore store = new CheckpointStore(o.out().resolve("checkpoints"), 2);
+        Trainer trainer = new Trainer(cfg, model, opt, schedule, forward, train, validation, Map.of(), store);
+        trainer.addListener(new ConsoleProgress(out));
+        Throughput speed = new Throughput((long) o.batch() * o.context() * o.accum(), o.timeLimitSeconds(), trainer);
+        trainer.addListener(speed);
+        if (o.resume()) {
+            trainer.resume().ifPresentOrElse(s -> out.println("resumed at step " + s),
+                    () -> out.println("nothing to resume in " + store.root() + "; starting fresh"));
+        }
+        TrainingResult result = trainer.run();
+        EvalMetrics eval = result.lastEval() != null && result.lastEval().step() == trainer.step() ? result.lastEval()
+                : trainer.evaluate();
+        double baseline = mostFrequentTargetAccuracy(validation);
+        out.printf("%nresult after %d steps: validation loss %.4f nats/token (perplexity %.2f) vs unigram entropy %.4f; "
+                + "accuracy %.4f vs most-frequent-token baseline %.4f; %,.0f tokens/s%n", trainer.step(), eval.loss(),
+                eval.perplexity(), entropy, eval.accuracy(), baseline, speed.tokensPerSecond());
+
+        model.eval();
+        if (o.objective() == Objective.GPT) {
+            sample((GptModel) model, corpus, o, out);
+        } else {
+            fill((MlmEncoder) model, corpus, o, windows.get(0), out);
+        }
+        return new Summary(eval.loss(), eval.accuracy(), entropy, baseline, speed.tokensPerSecond(), trainer.step());
+    }
+
+    private static void sample(GptModel gpt, Corpus corpus, PretrainOptions o, PrintStream out) {
+        int[] prompt = corpus.tokenizer.encodeOrdinary(o.prompt());
+        if (prompt.length == 0) {
+            prompt = new int[] {corpus.eotId};
+        }
+        int maxNew = Math.min(o.maxNew(), o.context() - prompt.length);
+        SamplingConfig c = new SamplingConfig(o.temperature(), o.topK(), 1.0, 1.0, maxNew, new int[] {corpus.eotId},
+                o.seed());
+        Generation g = Generator.generate(DecoderLm.of(gpt), new int[][] {prompt}, c, true);
+        out.println("sample (temperature " + o.temperature() + ", top-k " + o.topK() + "):");
+        out.println(o.prompt() + corpus.tokenizer.decodeLossy(g.tokens()[0]));
+    }
+
+    private static void fill(MlmEncoder enc, Corpus corpus, PretrainOptions o, Batch fallback, PrintStream out) {
+        int maskId = corpus.special(Corpus.MASK);
+        int[] ids;
+        int[] original = null;
+        if (o.fill() != null) {
+            ids = corpus.tokenizer.encode(o.fill(), Set.of(Corpus.MASK));
+            ids = Arrays.copyOf(ids, Math.min(ids.length, o.context()));
+        } else { // mask every 7th token of a validation window and show the original beside the prediction
+            original = Arrays.copyOf(Flat.ints(fallback.inputs()), Math.min(64, o.context()));
+            ids = original.clone();
+            for (int i = 3; i < ids.length; i += 7) {
+                ids[i] = maskId;
+            }
+        }
+        int[] filled = ids.clone();
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            Tensor logits = enc.forward(Nd4j.createFromArray(ids).reshape(1, ids.length), null); // (1, T, V)
+            Set<Integer> special = Set.copyOf(corpus.tokenizer.specialTokens().values());
+            for (int t = 0; t < ids.length; t++) {
+                if (ids[t] != maskId) {
+                    continue;
+                }
+                INDArray row = logits.data().get(NDArrayIndex.point(0), NDArrayIndex.point(t), NDArrayIndex.all());
+                double[] z = row.castTo(DataType.DOUBLE).toDoubleVector();
+                int best = -1;
+                for (int v = 0; v < z.length; v++) {
+                    if (!special.contains(v) && (best < 0 || z[v] > z[best])) {
+                        best = v;
+                    }
+                }
+                filled[t] = best;
+            }
+        }
+        out.println("masked:  " + corpus.tokenizer.decodeLossy(ids).replace("\n", "\\n"));
+        out.println("filled:  " + corpus.tokenizer.decodeLossy(filled).replace("\n", "\\n"));
+        if (original != null) {
+            out.println("original:" + corpus.tokenizer.decodeLossy(original).replace("\n", "\\n"));
+        }
+    }
+
+    /** Accuracy of always predicting the most frequent target of the validation batches. */
+    static double mostFrequentTargetAccuracy(List<Batch> batches) {
+        Map<Integer, Long> counts = new java.util.HashMap<>();
+        long total = 0;
+        for (Batch b : batches) {
+            for (int t : Flat.ints(b.targets())) {
+                if (t != CrossEntropyOptions.DEFAULT_IGNORE_INDEX) {
+                    counts.merge(t, 1L, Long::sum);
+                    total++;
+                }
+            }
+        }
+        long max = counts.values().stream().mapToLong(Long::longValue).max().orElse(0);
+        return total == 0 ? Double.NaN : (double) max / total;
+    }
+
+    /** Tokens per second over the run, and the time limit (asks the trainer to stop once it has passed). */
+    private static final class Throughput implements TrainingListener {
+        private final long tokensPerStep;
+        private final long limitSeconds;
+        private final Trainer trainer;
+        private final long start = System.nanoTime();
+        private double seconds;
+        private long steps;
+
+        Throughput(long tokensPerStep, long limitSeconds, Trainer trainer) {
+            this.tokensPerStep = tokensPerStep;
+            this.limitSeconds = limitSeconds;
+            this.trainer = trainer;
+        }
+
+        @Override
+        public void onStep(StepMetrics m) {
+            seconds += m.seconds();
+            steps++;
+            if (limitSeconds > 0 && (System.nanoTime() - start) / 1e9 >= limitSeconds) {
+                trainer.requestStop();
+            }
+        }
+
+        double tokensPerSecond() {
+            return seconds > 0 ? steps * tokensPerStep / seconds : Double.NaN;
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package dev.tessera.training.data;
+
+import dev.tessera.core.Rng;
+import java.util.Arrays;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Random fixed-length next-token windows from a {@link TokenFile}: each row is T + 1
+ * consecutive tokens starting at a uniformly drawn offset, split into inputs [0, T) and
+ * targets [1, T + 1). The position is the generator's state, so restoring it replays the
+ * same windows.
+ */
+public final class WindowSampler implements BatchSource {
+    static {
+        // creates ND4J arrays, possibly before any Tensor: pick the native build first (see Backend)
+        dev.tessera.backend.Backend.init();
+    }
+
+    private final TokenFile tokens;
+    private final int batchSize;
+    private final int length;
+    private final long lo;
+    private final long span;
+    private final Rng rng;
+    private long drawn;
+
+    /**
+     * Windows whose start lies in [from, to − T − 1] (use disjoint ranges for training and
+     * validation splits).
+     */
+    public WindowSampler(TokenFile tokens, long from, long to, int batchSize, int length, long seed) {
+        if (batchSize <= 0 || length <= 0) {
+            throw new IllegalArgumentException("batchSize and length must be > 0 but were " + batchSize + ", " + length);
+        }
+        if (from < 0 || to > tokens.size() || to - from < length + 1L) {
+            throw new IllegalArgumentException("range [" + from + ", " + to + ") of a " + tokens.size()
+                    + "-token file must hold at least length + 1 = " + (length + 1) + " tokens");
+        }
+        this.tokens = tokens;
+        this.batchSize = batchSize;
+        this.length = length;
+        this.lo = from;
+        this.span = to - from - length; // number of valid starts
+        this.rng = new Rng(seed);
+    }
+
+    /** Windows over the whole file. */
+    public WindowSampler(TokenFile tokens, int batchSize, int length, long seed) {
+        this(tokens, 0, tokens.size(), batchSize, length, seed);
+    }
+
+    @Override
+    public Batch next() {
+        int[] in = new int[batchSize * length];
+        int[] out = new int[batchSize * length];
+        int[] w = new int[length + 1];
+        for (int b = 0; b < batchSize; b++) {
+            long start = lo + (long) (rng.nextDouble() * span);
+            tokens.read(start, w);
+            System.arraycopy(w, 0, in, b * length, length);
+            System.arraycopy(w, 1, out, b * length, length);
+        }
+        drawn++;
+        return new Batch(Nd4j.createFromArray(in).reshape('c', batchSize, length),
+                Nd4j.createFromArray(out).reshape('c', batchSize, length), null);
+    }
+
+    /** Batches drawn so far. */
+    public long drawn() {
+        return drawn;
+    }
+
+    @Override
+    public long[] position() {
+        long[] s = rng.state();
+        long[] p = Arrays.copyOf(s, s.length + 1);
+        p[s.length] = drawn;
+        return p;
+    }
+
+    @Override
+    public void setPosition(long[] position) {
+        if (position == null || position.length != 7) {
+            throw new IllegalArgumentException("position must have 7 longs (rng state + count) but was "
+                    + Arrays.toString(position));
+        }
+        rng.setState(Arrays.copyOf(position, 6));
+        drawn = position[6];
+    }
+}

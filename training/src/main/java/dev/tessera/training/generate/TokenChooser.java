@@ -1,0 +1,77 @@
+package dev.tessera.training.generate;
+
+import dev.tessera.core.Rng;
+import java.util.Arrays;
+
+/** One row's next-token choice as documented on {@link SamplingConfig}; pure apart from the generator draws. */
+final class TokenChooser {
+    private TokenChooser() {}
+
+    /**
+     * @param logits the row's logits (modified in place)
+     * @param history tokens already in the sequence (for the repetition penalty)
+     * @param historyLength how many entries of {@code history} are used
+     */
+    static int choose(double[] logits, int[] history, int historyLength, SamplingConfig c, Rng rng) {
+        int v = logits.length;
+        if (c.repetitionPenalty() != 1) {
+            boolean[] seen = new boolean[v];
+            for (int i = 0; i < historyLength; i++) {
+                seen[history[i]] = true;
+            }
+            for (int k = 0; k < v; k++) {
+                if (seen[k]) {
+                    logits[k] = logits[k] > 0 ? logits[k] / c.repetitionPenalty() : logits[k] * c.repetitionPenalty();
+                }
+            }
+        }
+        if (c.temperature() == 0) {
+            int best = 0;
+            for (int k = 1; k < v; k++) {
+                if (logits[k] > logits[best]) {
+                    best = k;
+                }
+            }
+            return best;
+        }
+        // candidates sorted by logit, descending (stable: lower id first on ties)
+        Integer[] order = new Integer[v];
+        for (int k = 0; k < v; k++) {
+            order[k] = k;
+        }
+        Arrays.sort(order, (a, b) -> Double.compare(logits[b], logits[a]));
+        int keep = c.topK() > 0 ? Math.min(c.topK(), v) : v;
+        double max = logits[order[0]];
+        double[] p = new double[keep];
+        double sum = 0;
+        for (int i = 0; i < keep; i++) {
+            p[i] = Math.exp((logits[order[i]] - max) / c.temperature());
+            sum += p[i];
+        }
+        if (c.topP() < 1) {
+            double cum = 0;
+            int n = 0;
+            while (n < keep) {
+                cum += p[n] / sum;
+                n++;
+                if (cum >= c.topP()) {
+                    break;
+                }
+            }
+            keep = n;
+            sum = 0;
+            for (int i = 0; i < keep; i++) {
+                sum += p[i];
+            }
+        }
+        double u = rng.nextDouble() * sum;
+        double acc = 0;
+        for (int i = 0; i < keep; i++) {
+            acc += p[i];
+            if (u < acc) {
+                return order[i];
+            }
+        }
+        return order[keep - 1];
+    }
+}

@@ -1,0 +1,13 @@
+package dev.tessera.training.loop;
+
+/** Why a training run ended. */
+public enum StopReason {
+    /** maxSteps reached. */
+    COMPLETED,
+    /** The validation loss stopped improving for {@code patience} evaluations. */
+    EARLY_STOPPED,
+    /** {@link Trainer#requestStop()} was called. */
+    STOP_REQUESTED,
+    /** A loss or gradient was NaN/Inf; nothing from that step was applied or saved. */
+    NON_FINITE
+}

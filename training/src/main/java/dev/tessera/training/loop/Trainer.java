@@ -1,0 +1,294 @@
+package dev.tessera.training.loop;
+
+import dev.tessera.core.GradMode;
+import dev.tessera.core.Rng;
+import dev.tessera.nn.Module;
+import dev.tessera.nn.Parameter;
+import dev.tessera.training.Flat;
+import dev.tessera.training.checkpoint.Checkpoint;
+import dev.tessera.training.checkpoint.CheckpointStore;
+import dev.tessera.training.checkpoint.TrainingState;
+import dev.tessera.training.data.Batch;
+import dev.tessera.training.data.BatchSource;
+import dev.tessera.training.loss.CrossEntropy;
+import dev.tessera.training.loss.LossResult;
+import dev.tessera.training.optim.GradClip;
+import dev.tessera.training.optim.LrSchedule;
+import dev.tessera.training.optim.Optimizer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The training loop. Each step: set the scheduled learning rate, draw {@code gradAccumSteps}
+ * micro-batches, count their valid targets N, run forward + cross-entropy (normalised by N) +
+ * backward per micro-batch, check the loss and every gradient for NaN/Inf, clip, take the
+ * optimizer step. Evaluation, early stopping, checkpoints and listeners run between steps.
+ *
+ * <p>Exact resume: a checkpoint holds the weights, the optimizer state, the step, the named
+ * {@link Rng}s' states and the training source's position, so {@link #resume()} followed by
+ * {@link #run()} reproduces the uninterrupted run bit for bit.
+ *
+ * <p>On NaN/Inf the loop stops before the optimizer step, so the weights in memory are those
+ * of the last good step, reports the step and the tensor (the loss, or the first parameter
+ * whose gradient is not finite), and does not checkpoint: the last good checkpoint stays the
+ * newest.
+ */
+public final class Trainer {
+    private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
+    private static final String BEST = "best_eval_loss";
+    private static final String BAD_EVALS = "evals_without_improvement";
+
+    private final TrainerConfig config;
+    private final Module model;
+    private final Map<String, Parameter> params;
+    private final Optimizer optimizer;
+    private final LrSchedule schedule;
+    private final ForwardFunction forward;
+    private final BatchSource train;
+    private final List<Batch> validation;
+    private final Map<String, Rng> rngs;
+    private final CheckpointStore store;
+    private final List<TrainingListener> listeners = new ArrayList<>();
+    private long step;
+    private double bestEval = Double.POSITIVE_INFINITY;
+    private int badEvals;
+    private EvalMetrics lastEval;
+    private volatile boolean stopRequested;
+
+    /**
+     * @param validation fixed validation batches (may be empty when {@code evalEvery} is 0)
+     * @param rngs every random generator the forward pass or the data draw from (saved in checkpoints)
+     * @param store where checkpoints go, or null for none
+     */
+    public Trainer(TrainerConfig config, Module model, Optimizer optimizer, LrSchedule schedule, ForwardFunction forward,
+            BatchSource train, List<Batch> validation, Map<String, Rng> rngs, CheckpointStore store) {
+        if (config == null || model == null || optimizer == null || schedule == null || forward == null || train == null) {
+            throw new IllegalArgumentException("config, model, optimizer, schedule, forward and train must not be null");
+        }
+        if (config.evalEvery() > 0 && (validation == null || validation.isEmpty())) {
+            throw new IllegalArgumentException("evalEvery is " + config.evalEvery() + " but there are no validation batches");
+        }
+        this.config = config;
+        this.model = model;
+        this.params = model.namedParameters();
+        this.optimizer = optimizer;
+        this.schedule = schedule;
+        this.forward = forward;
+        this.train = train;
+        this.validation = validation == null ? List.of() : List.copyOf(validation);
+        this.rngs = rngs == null ? Map.of() : new LinkedHashMap<>(rngs);
+        this.store = store;
+    }
+
+    public void addListener(TrainingListener l) {
+        listeners.add(l);
+    }
+
+    /**
+     * Asks the loop to stop after the current step (thread-safe; e.g. from a time limit or a
+     * shutdown hook). The run ends with {@link StopReason#STOP_REQUESTED} and a checkpoint.
+     */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    /** Steps completed. */
+    public long step() {
+        return step;
+    }
+
+    /**
+     * Restores the newest valid checkpoint of the store, if any.
+     *
+     * @return the restored step, or empty when there was nothing to resume
+     */
+    public Optional<Long> resume() throws IOException {
+        if (store == null) {
+            return Optional.empty();
+        }
+        Optional<Checkpoint> c = store.latest();
+        if (c.isEmpty()) {
+            return Optional.empty();
+        }
+        restore(c.get());
+        return Optional.of(step);
+    }
+
+    /** Restores a loaded checkpoint (weights, optimizer, step, random states, data position, early-stopping state). */
+    public void restore(Checkpoint c) {
+        TrainingState s = c.state();
+        for (String name : rngs.keySet()) {
+            if (!s.rngStates().containsKey(name)) {
+                throw new IllegalArgumentException("checkpoint " + c.dir() + " lacks the state of rng '" + name + "'");
+            }
+        }
+        if (!s.dataPositions().containsKey("train")) {
+            throw new IllegalArgumentException("checkpoint " + c.dir() + " lacks the training data position");
+        }
+        CheckpointStore.restore(c, model, optimizer);
+        rngs.forEach((name, r) -> r.setState(s.rngStates().get(name)));
+        train.setPosition(s.dataPositions().get("train"));
+        step = s.step();
+        bestEval = s.scalars().getOrDefault(BEST, Double.POSITIVE_INFINITY);
+        badEvals = s.scalars().getOrDefault(BAD_EVALS, 0.0).intValue();
+        LOG.info("resumed from {} at step {}", c.dir(), step);
+    }
+
+    /** Runs until maxSteps, early stopping or a non-finite value. */
+    public TrainingResult run() throws IOException {
+        model.train(true);
+        TrainingResult result = null;
+        while (result == null && step < config.maxSteps()) {
+            long t0 = System.nanoTime();
+            double lr = schedule.lr(step);
+            optimizer.setLearningRate(lr);
+            List<Batch> micro = new ArrayList<>(config.gradAccumSteps());
+            long valid = 0;
+            for (int i = 0; i < config.gradAccumSteps(); i++) {
+                Batch b = train.next();
+                micro.add(b);
+                valid += CrossEntropy.countValid(b.targets(), config.loss().ignoreIndex());
+            }
+            double normalizer = Math.max(1, valid);
+            double loss = 0;
+            String bad = null;
+            for (Batch b : micro) {
+                LossResult r = CrossEntropy.loss(forward.logits(b), b.targets(), config.loss(), normalizer);
+                double l = r.loss().item();
+                if (!Double.isFinite(l)) {
+                    bad = "loss (" + l + ")";
+                    break;
+                }
+                loss += l;
+                if (r.loss().requiresGrad()) {
+                    r.loss().backward();
+                }
+            }
+            double norm = Double.NaN;
+            if (bad == null) {
+                norm = config.clipNorm() > 0 ? GradClip.clipGlobalNorm(params.values(), config.clipNorm())
+                        : GradClip.globalNorm(params.values());
+                if (!Double.isFinite(norm)) {
+                    bad = "gradient of '" + firstNonFiniteGradient() + "'";
+                }
+            }
+            if (bad != null) {
+                optimizer.zeroGrad();
+                String msg = "non-finite " + bad + " at step " + (step + 1) + "; stopped before applying it"
+                        + (store == null ? "" : ", the last good checkpoint in " + store.root() + " is kept");
+                LOG.error(msg);
+                result = new TrainingResult(StopReason.NON_FINITE, step, msg, lastEval);
+                break;
+            }
+            optimizer.step();
+            optimizer.zeroGrad();
+            step++;
+            StepMetrics m = new StepMetrics(step, config.maxSteps(), loss, lr, norm, valid, (System.nanoTime() - t0) / 1e9);
+            if (config.logEvery() > 0 && step % config.logEvery() == 0) {
+                LOG.info("step {}/{} loss {} lr {} grad-norm {} tokens/s {}", step, config.maxSteps(),
+                        String.format("%.4f", loss), String.format("%.3g", lr), String.format("%.3g", norm),
+                        String.format("%.0f", m.tokensPerSecond()));
+            }
+            for (TrainingListener l : listeners) {
+                l.onStep(m);
+            }
+            boolean last = step == config.maxSteps();
+            if (config.evalEvery() > 0 && (step % config.evalEvery() == 0 || last)) {
+                EvalMetrics e = evaluate();
+                if (e.loss() < bestEval - config.minDelta()) {
+                    bestEval = e.loss();
+                    badEvals = 0;
+                } else {
+                    badEvals++;
+                }
+                if (config.patience() > 0 && badEvals >= config.patience()) {
+                    result = new TrainingResult(StopReason.EARLY_STOPPED, step, "validation loss did not improve on "
+                            + bestEval + " for " + badEvals + " evaluations", lastEval);
+                }
+            }
+            if (result == null && stopRequested) {
+                result = new TrainingResult(StopReason.STOP_REQUESTED, step, "stop requested after step " + step, lastEval);
+            }
+            if (store != null && ((config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0) || last
+                    || result != null)) {
+                checkpoint();
+            }
+        }
+        if (result == null) {
+            result = new TrainingResult(StopReason.COMPLETED, step, "completed " + step + " steps", lastEval);
+        }
+        LOG.info("training stopped: {}", result.message());
+        for (TrainingListener l : listeners) {
+            l.onStop(result);
+        }
+        return result;
+    }
+
+    /** Mean NLL and accuracy over the validation batches, without recording a graph and with dropout off. */
+    public EvalMetrics evaluate() {
+        model.eval();
+        double nll = 0;
+        long tokens = 0;
+        long correct = 0;
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            for (Batch b : validation) {
+                LossResult r = CrossEntropy.loss(forward.logits(b), b.targets(), config.loss());
+                nll += r.nllSum();
+                tokens += r.validTokens();
+                correct += r.correct();
+            }
+        } finally {
+            model.train(true);
+        }
+        lastEval = new EvalMetrics(step, tokens == 0 ? Double.NaN : nll / tokens,
+                tokens == 0 ? Double.NaN : (double) correct / tokens, tokens);
+        LOG.info("eval at step {}: loss {} accuracy {}", step, String.format("%.4f", lastEval.loss()),
+                String.format("%.4f", lastEval.accuracy()));
+        for (TrainingListener l : listeners) {
+            l.onEval(lastEval);
+        }
+        return lastEval;
+    }
+
+    /** Saves a checkpoint of the current state (requires a store). */
+    public Path checkpoint() throws IOException {
+        if (store == null) {
+            throw new IllegalStateException("no checkpoint store configured");
+        }
+        Map<String, long[]> rngStates = new LinkedHashMap<>();
+        rngs.forEach((name, r) -> rngStates.put(name, r.state()));
+        Map<String, Double> scalars = new LinkedHashMap<>();
+        if (Double.isFinite(bestEval)) {
+            scalars.put(BEST, bestEval);
+        }
+        scalars.put(BAD_EVALS, (double) badEvals);
+        Path dir = store.save(model, optimizer, new TrainingState(step, rngStates, Map.of("train", train.position()), scalars));
+        for (TrainingListener l : listeners) {
+            l.onCheckpoint(step, dir);
+        }
+        return dir;
+    }
+
+    private String firstNonFiniteGradient() {
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            INDArray g = e.getValue().grad();
+            if (g != null) {
+                for (double x : Flat.doubles(g)) {
+                    if (!Double.isFinite(x)) {
+                        return e.getKey();
+                    }
+                }
+            }
+        }
+        return "?";
+    }
+
+}

@@ -1,0 +1,38 @@
+package dev.tessera.training.generate;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.tessera.attention.model.GptConfig;
+import dev.tessera.attention.model.GptModel;
+import dev.tessera.core.Rng;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+
+class GptGenerationTest {
+    private static final int[][] PROMPTS = {{1, 2, 3, 4, 5}, {7}, {9, 8, 7}};
+
+    @Test
+    void kvCacheMatchesRecomputationBatchedAndAlone() {
+        GptModel gpt = new GptModel(GptConfig.tiny(), new Rng(3), DataType.DOUBLE);
+        gpt.eval();
+        DecoderLm lm = DecoderLm.of(gpt);
+        for (SamplingConfig c : new SamplingConfig[] {SamplingConfig.greedy(10),
+                SamplingConfig.sample(1.0, 0.9, 10, 5).withTopK(20).withRepetitionPenalty(1.1)}) {
+            Generation cached = Generator.generate(lm, PROMPTS, c, true);
+            Generation plain = Generator.generate(lm, PROMPTS, c, false);
+            for (int i = 0; i < PROMPTS.length; i++) {
+                assertArrayEquals(plain.tokens()[i], cached.tokens()[i], c + " row " + i);
+                assertEquals(10, cached.tokens()[i].length);
+                if (c.temperature() == 0) {
+                    assertArrayEquals(Generator.generate(lm, new int[][] {PROMPTS[i]}, c, true).tokens()[0],
+                            cached.tokens()[i], "batched vs alone, row " + i);
+                }
+            }
+        }
+        // a context-length stop: 32 positions, prompt of 5 → at most 27 new tokens
+        Generation full = Generator.generate(lm, new int[][] {PROMPTS[0]}, SamplingConfig.greedy(100), true);
+        assertEquals(27, full.tokens()[0].length);
+        assertEquals(FinishReason.CONTEXT_FULL, full.reasons()[0]);
+    }
+}

@@ -8,7 +8,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * The fused row loops of {@link FusedAttention} for float32 score matrices laid out (B, H, Tq, Tk)
  * (row r = (b·H + h)·Tq + i): mask + ALiBi + stable softmax in place, dropout, and the softmax
- * backward. {@code AttentionRowsDouble} is the same code for float64 (generated from this file by
+ * backward. {@code AttentionRowsDouble} is the same code for float64 with {@code Math.exp} for {@link FastExp} (generated from this file by
  * replacing the element type; keep the two in step).
  *
  * <p>Performance notes: each row is copied into a per-task {@code float[]} with a bulk buffer
@@ -92,7 +92,7 @@ final class AttentionRowsFloat {
                 double sum = 0;
                 for (int j = lo; j < hi; j++) {
                     if (m.padding == null || m.padding[b * tk + j]) {
-                        float e = (float) Math.exp(row[j] - max);
+                        float e = FastExp.exp(row[j] - max);
                         row[j] = e;
                         sum += e;
                     } else {

@@ -18,6 +18,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * {@link #update} once per layer, {@link #commit} at the end. A cache is reused across calls and
  * cleared with {@link #reset}. Cached keys and values are constants: no gradient flows into
  * earlier calls (decoding is inference; train with the full forward).
+ *
+ * <p>Sliding windows and ALiBi measure distance in slots: with right-padded prompts the padding
+ * slots between a prompt and its continuation count, so use left padding with those (RoPE and
+ * learned positions use the per-sequence positions and are exact either way).
  */
 public final class KVCache {
     private final int batch;

@@ -5,7 +5,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Row loops of {@link TiledAttention} for float32, over one (query block × key block) tile of all
- * B·H heads at once: scores laid out (BH, nq, nk). {@code TiledRowsDouble} is generated from this
+ * B·H heads at once: scores laid out (BH, nq, nk). {@code TiledRowsDouble}, with {@code Math.exp} for {@link FastExp}, is generated from this
  * file by replacing the element type; keep the two in step.
  */
 final class TiledRowsFloat {
@@ -47,13 +47,13 @@ final class TiledRowsFloat {
                     s.put(base, row, 0, nk);
                     continue;
                 }
-                float corr = runMax[r] == Float.NEGATIVE_INFINITY ? 0 : (float) Math.exp(runMax[r] - max);
+                float corr = runMax[r] == Float.NEGATIVE_INFINITY ? 0 : FastExp.exp(runMax[r] - max);
                 double sum = 0;
                 long grow = (long) bh * tq + i;
                 for (int j = 0; j < nk; j++) {
                     float e = 0;
                     if (j >= lo && j < hi && m.real(b, kb + j)) {
-                        e = (float) Math.exp(row[j] - max);
+                        e = FastExp.exp(row[j] - max);
                         sum += e;
                         if (p > 0) {
                             e = DropoutHash.keep(seed, grow, kb + j, p) ? e * dropScale : 0;
@@ -130,7 +130,7 @@ final class TiledRowsFloat {
                         if (m.slopes != null) {
                             sj -= m.slopes[h] * Math.abs(i + m.offset - (kb + j));
                         }
-                        pj = (float) Math.exp(sj - l);
+                        pj = FastExp.exp(sj - l);
                     }
                     boolean kept = p == 0 || DropoutHash.keep(seed, global, kb + j, p);
                     float scale = kept ? dropScale : 0;

@@ -53,6 +53,24 @@ class ScaledDotProductAttentionTest {
     }
 
     @Test
+    void causalBlockSkippingInTheFusedGemmsMatches() {
+        int saved = FusedAttention.causalBlock;
+        FusedAttention.causalBlock = 2; // blocks of 2 query rows over T = 7: ragged last block
+        try {
+            Rng rng = new Rng(14);
+            Tensor q = var(rng, 2, 3, 7, 3);
+            Tensor k = var(rng, 2, 3, 9, 3);
+            Tensor v = var(rng, 2, 3, 9, 2);
+            compareAll("blocked causal+offset", q, k, v, AttentionOptions.causalMask().withCausal(true, 2), false);
+            compareAll("blocked lengths", q, k, v, AttentionOptions.none().withKeyLengths(4, 6), false);
+            compareAll("blocked dropout", q, k, v, AttentionOptions.causalMask().withCausal(true, 2)
+                    .withDropout(0.2, new Rng(8)), false);
+        } finally {
+            FusedAttention.causalBlock = saved;
+        }
+    }
+
+    @Test
     void decodingOffsetWithFewerQueriesThanKeys() {
         Rng rng = new Rng(12);
         Tensor q = var(rng, 2, 4, 2, 3);

@@ -46,6 +46,10 @@ public final class OffHeapPeakProfiler implements InternalProfiler {
 
     @Override
     public void beforeIteration(BenchmarkParams benchmarkParams, IterationParams iterationParams) {
+        // Pick ND4J's native build before JavaCPP's Loader first loads (Pointer does): a Loader that
+        // starts without Tessera's platform.extension loads the first binary it finds, e.g. the
+        // AVX-512 one on an AVX2-only CPU (SIGILL at start-up).
+        dev.tessera.backend.Backend.init();
         start = Pointer.physicalBytes();
         PEAK.set(start);
         sampling = true;

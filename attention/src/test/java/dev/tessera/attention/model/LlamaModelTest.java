@@ -47,9 +47,8 @@ class LlamaModelTest {
         INDArray mask = Nd4j.createFromArray(new float[][] {{1, 1, 1}, {0, 1, 1}});
         // one parameter of most kinds, kept small: every forward here costs dozens of ND4J ops
         GradCheck.check("llama", in -> model.forward(ids, mask), p.get("layers.0.attn.k_proj.weight"),
-                p.get("layers.1.attn.v_proj.weight"), p.get("layers.0.mlp.gate_proj.weight"),
-                p.get("layers.1.mlp.down_proj.weight"), p.get("layers.1.ln_2.weight"), p.get("norm.weight"),
-                p.get("lm_head.weight"));
+                p.get("layers.0.mlp.gate_proj.weight"),
+                p.get("layers.1.mlp.up_proj.weight"), p.get("layers.1.ln_2.weight"), p.get("norm.weight"));
     }
 
     @Test

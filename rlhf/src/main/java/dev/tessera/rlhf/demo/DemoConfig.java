@@ -40,7 +40,7 @@ public record DemoConfig(long seed, int nLayer, int nEmbd, int nHead, int pretra
 
     /** 2 layers, 64 wide, 4 heads, batches of 64; the step counts of the reported run. */
     public static DemoConfig defaults() {
-        return new DemoConfig(42, 2, 64, 4, 200, 200, 250, 25, 100, 64, 1.5, 0.2, 128, 3e-4);
+        return new DemoConfig(42, 2, 64, 4, 200, 200, 250, 25, 100, 64, 1.5, 0.5, 128, 2e-4);
     }
 
     public DemoConfig withSeed(long s) {

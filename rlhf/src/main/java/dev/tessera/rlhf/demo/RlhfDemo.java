@@ -152,7 +152,7 @@ public final class RlhfDemo {
         // 4. PPO against the reward model
         GptLm policy = sft.copy();
         GptLm frozen = sft.copy();
-        AdaptiveKlController kl = new AdaptiveKlController(0.1, c.klTarget(), 5.0 * c.batch());
+        AdaptiveKlController kl = new AdaptiveKlController(0.3, c.klTarget(), 2.0 * c.batch());
         PpoConfig ppoConfig = new PpoConfig(c.batch(), c.batch() / 2, 4, 0.2, 0.2, 1.0, 0.95, 0.1, 0.0,
                 dev.tessera.rlhf.math.KlEstimator.K1, 2.0, c.ptxCoef(), true, MAX_NEW_TOKENS, 1.0,
                 new RewardShaping(0, 1, 5));

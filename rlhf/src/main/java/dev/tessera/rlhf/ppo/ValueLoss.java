@@ -4,7 +4,6 @@ import dev.tessera.core.Tensor;
 import dev.tessera.rlhf.math.Masked;
 import dev.tessera.rlhf.math.Masks;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -73,5 +72,4 @@ public final class ValueLoss {
         Tensor d = values.sub(returns);
         return Masked.mean(d.mul(d), mask).mul(0.5);
     }
-
 }

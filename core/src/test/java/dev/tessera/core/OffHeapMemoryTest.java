@@ -13,11 +13,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Off-heap memory stays flat over 1,000 forward/backward steps of a small MLP (GUIDE §4): the
- * graph and its saved activations are released with the step, so JavaCPP's tracked bytes at
- * the end are within a small margin of those after warm-up.
+ * graph and its saved activations are released with the step, so the process's resident size
+ * after GC at the end is within a small margin of that after warm-up.
  */
 class OffHeapMemoryTest {
     private static final Logger LOG = LoggerFactory.getLogger(OffHeapMemoryTest.class);
+
+    private static long median(List<Long> xs) {
+        List<Long> sorted = new ArrayList<>(xs);
+        sorted.sort(null);
+        return sorted.get(sorted.size() / 2);
+    }
 
     @Test
     void offHeapBytesStayFlatOver1000Steps() {
@@ -35,13 +41,16 @@ class OffHeapMemoryTest {
             }
             if (step % 100 == 99) {
                 System.gc();
-                samples.add(Pointer.totalBytes());
+                samples.add(Pointer.physicalBytes());
             }
         }
-        long afterWarmup = samples.get(1);
-        long last = samples.get(samples.size() - 1);
-        LOG.info("off-heap bytes per 100 steps: {}", samples);
-        // flat: the last sample is within 2 MiB of the sample after 200 steps (one step allocates ~0.2 MiB)
-        assertTrue(last - afterWarmup < 2L << 20, "off-heap grew from " + afterWarmup + " to " + last + ": " + samples);
+        LOG.info("resident bytes every 100 steps: {}", samples);
+        long early = median(samples.subList(1, 4)); // steps 200-400, after warm-up
+        long late = median(samples.subList(samples.size() - 3, samples.size())); // steps 800-1000
+        // Flat: resident size (after GC) late in the run within 48 MiB of the early level. One step
+        // allocates ~0.3 MiB of native buffers, so leaking a fifth of them would add ~48 MiB over
+        // 800 steps; RSS itself wanders by ~±20 MiB (malloc arenas, JIT code). RSS, not
+        // Pointer.totalBytes(): ND4J's buffers are not counted in JavaCPP's totalBytes.
+        assertTrue(late - early < 48L << 20, "resident memory grew from " + early + " to " + late + ": " + samples);
     }
 }

@@ -8,7 +8,7 @@ import java.util.Locale;
 /**
  * Command line of the recipe demo. From the repository root:
  * <pre>
- *   mvn -B -ntp -q install -DskipTests
+ *   mvn -B -ntp -q install -DskipTests -pl rlhf -am
  *   mvn -B -ntp -q -pl rlhf exec:java
  *   mvn -B -ntp -q -pl rlhf exec:java -Dexec.args="--seed 7 --size tiny --steps-scale 0.5"
  * </pre>

@@ -87,9 +87,9 @@ public record RecipeConfig(long seed, ModelSize size, TaskGenerator task, Path p
      * @param k responses sampled per prompt, 2–9 (InstructGPT: 4–9), typical 4; responses with
      *     equal labeller scores are merged, so a group can be smaller
      * @param heldOutFraction fraction of the prompts kept for the held-out pairwise accuracy, typical 0.2
-     * @param steps optimizer steps, typical 150
+     * @param steps optimizer steps, typical 300
      * @param batchSize prompts (groups) per step, typical 16
-     * @param learningRate AdamW rate, typical 1e-3
+     * @param learningRate AdamW rate, typical 2e-3
      */
     public record Reward(int prompts, int k, double heldOutFraction, int steps, int batchSize, double learningRate) {
         public Reward {
@@ -114,11 +114,11 @@ public record RecipeConfig(long seed, ModelSize size, TaskGenerator task, Path p
      * @param rolloutBatch prompts sampled per iteration, typical 64
      * @param minibatchSize rollouts per gradient step, divides rolloutBatch, typical 32
      * @param epochs passes over each rollout batch, typical 2
-     * @param learningRate AdamW rate, typical 5e-4
-     * @param initialBeta starting KL coefficient β, typical 0.05
-     * @param klTarget KL to the SFT model (nats per response) the controller steers to, typical 1.0
-     * @param klHorizon the controller's horizon in sequences, typical 500
-     * @param ptxCoef weight of the pretraining LM loss (PPO-ptx), 0 for plain PPO, typical 0.1
+     * @param learningRate AdamW rate, typical 3e-4
+     * @param initialBeta starting KL coefficient β, typical 0.5
+     * @param klTarget KL to the SFT model (nats per response) the controller steers to, typical 1.5
+     * @param klHorizon the controller's horizon in sequences, typical 200
+     * @param ptxCoef weight of the pretraining LM loss (PPO-ptx), 0 for plain PPO, typical 0.5
      * @param valueFromRewardModel initialise the critic as a copy of the reward model (InstructGPT)
      *     (a second trunk: slower) rather than a fresh value head on the policy's hidden states
      *     (one forward serves both; the default)
@@ -148,8 +148,8 @@ public record RecipeConfig(long seed, ModelSize size, TaskGenerator task, Path p
      *
      * @param steps optimizer steps, typical 100
      * @param batchSize pairs per step, typical 32
-     * @param beta DPO β, typical 0.1
-     * @param learningRate AdamW rate, typical 5e-4
+     * @param beta DPO β, typical 0.3
+     * @param learningRate AdamW rate, typical 2e-4
      */
     public record Dpo(int steps, int batchSize, double beta, double learningRate) {
         public Dpo {
@@ -184,9 +184,9 @@ public record RecipeConfig(long seed, ModelSize size, TaskGenerator task, Path p
         return new RecipeConfig(1234, ModelSize.SMALL, new TaskGenerator(2, 4, 0.5, 0.3), null,
                 new Pretrain(6000, 384, 32, 600, 32, 3e-3),
                 new Sft(1500, 150, 32, 2e-3),
-                new Reward(400, 4, 0.2, 150, 16, 1e-3),
-                new Ppo(30, 64, 32, 2, 5e-4, 0.05, 1.0, 500, 0.1, false),
-                new Dpo(100, 32, 0.1, 5e-4),
+                new Reward(400, 4, 0.2, 300, 16, 2e-3),
+                new Ppo(30, 64, 32, 2, 3e-4, 0.5, 1.5, 200, 0.5, false),
+                new Dpo(100, 32, 0.3, 2e-4),
                 new Eval(256, 8, 6));
     }
 

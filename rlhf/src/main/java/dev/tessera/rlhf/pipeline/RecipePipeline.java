@@ -464,7 +464,8 @@ public final class RecipePipeline {
             listener.onStep(Stage.PPO, it, p.iterations(), "labeller score", lab, tokens * p.epochs(),
                     (System.nanoTime() - st) / 1e9);
         }
-        charts.add(new Chart("PPO: reward of the rollouts", "iteration", "score", List.of(rmScore, labScore)));
+        charts.add(new Chart("PPO: reward-model score of the rollouts", "iteration", "normalised score", List.of(rmScore)));
+        charts.add(new Chart("PPO: labeller score of the rollouts", "iteration", "score in [0, 1]", List.of(labScore)));
         charts.add(new Chart("PPO: KL to the SFT model", "iteration", "nats per response", List.of(klSeries, target)));
         charts.add(new Chart("PPO: KL coefficient beta (adaptive)", "iteration", "beta", List.of(beta)));
         end(Stage.PPO, t0, String.format(java.util.Locale.ROOT, "rollout labeller score %.4f -> %.4f, KL %.3f (target %.2f), beta %.4f",

@@ -7,6 +7,7 @@ import dev.tessera.rlhf.dpo.DpoLoss;
 import dev.tessera.rlhf.dpo.DpoTrainer;
 import dev.tessera.rlhf.dpo.PreferencePair;
 import dev.tessera.rlhf.math.KlEstimator;
+import dev.tessera.rlhf.model.GptLm;
 import dev.tessera.rlhf.model.RewardModel;
 import dev.tessera.rlhf.model.Sampler;
 import dev.tessera.rlhf.model.TrainSettings;
@@ -46,6 +47,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -242,7 +244,7 @@ public final class RecipePipeline {
             validation.add(heldOut.next());
         }
         GptConfig gptConfig = config.size().gptConfig(tokenizer.vocabSize(), t);
-        GptLm model = GptLm.create(gptConfig, initRng);
+        GptLm model = new GptLm(gptConfig, initRng, DataType.FLOAT);
         AdamW optimizer = new AdamW(model.module().namedParameters(), AdamWConfig.lm(p.learningRate()));
         LrSchedule schedule = LrSchedule.cosine(p.learningRate(), p.learningRate() / 10, Math.max(1, p.steps() / 10), p.steps());
         Trainer trainer = new Trainer(TrainerConfig.simple(p.steps()), model.module(), optimizer, schedule,

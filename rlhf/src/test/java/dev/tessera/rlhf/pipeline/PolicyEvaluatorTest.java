@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tessera.core.Rng;
+import dev.tessera.rlhf.model.GptLm;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
 
 class PolicyEvaluatorTest {
     private static ChatTokenizer tokenizer() {
@@ -20,7 +22,7 @@ class PolicyEvaluatorTest {
     @Test
     void anIdenticalCopyHasZeroKlAndTheSameScores() {
         ChatTokenizer tok = tokenizer();
-        GptLm sft = GptLm.create(ModelSize.TINY.gptConfig(tok.vocabSize(), 24), new Rng(3));
+        GptLm sft = new GptLm(ModelSize.TINY.gptConfig(tok.vocabSize(), 24), new Rng(3), DataType.FLOAT);
         List<Instruction> prompts = new TaskGenerator(2, 3, 0.5, 0.3).distinct(new Rng(4), 12);
         PolicyEvaluator e = new PolicyEvaluator(prompts, tok, sft, 6, 99);
         PolicyScore a = e.evaluate(sft);
@@ -34,8 +36,8 @@ class PolicyEvaluatorTest {
     @Test
     void aChangedPolicyHasPositiveKlOnItsOwnSamples() {
         ChatTokenizer tok = tokenizer();
-        GptLm sft = GptLm.create(ModelSize.TINY.gptConfig(tok.vocabSize(), 24), new Rng(3));
-        GptLm other = GptLm.create(ModelSize.TINY.gptConfig(tok.vocabSize(), 24), new Rng(5));
+        GptLm sft = new GptLm(ModelSize.TINY.gptConfig(tok.vocabSize(), 24), new Rng(3), DataType.FLOAT);
+        GptLm other = new GptLm(ModelSize.TINY.gptConfig(tok.vocabSize(), 24), new Rng(5), DataType.FLOAT);
         List<Instruction> prompts = new TaskGenerator(2, 3, 0.5, 0.3).distinct(new Rng(4), 32);
         PolicyScore s = new PolicyEvaluator(prompts, tok, sft, 6, 99).evaluate(other);
         // a Monte-Carlo KL estimate over 32 samples: positive for clearly different models

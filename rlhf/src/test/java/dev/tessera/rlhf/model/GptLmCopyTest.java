@@ -1,4 +1,4 @@
-package dev.tessera.rlhf.pipeline;
+package dev.tessera.rlhf.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,18 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tessera.attention.model.GptConfig;
 import dev.tessera.core.GradMode;
 import dev.tessera.core.Rng;
-import dev.tessera.rlhf.model.CausalLm;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
-class GptLmTest {
+class GptLmCopyTest {
     private static final GptConfig CONFIG = new GptConfig(40, 16, 16, 2, 2, 0.0, 1e-5);
 
     @Test
     void incrementalDecodingMatchesTheFullForward() {
-        GptLm lm = GptLm.create(CONFIG, new Rng(1));
+        GptLm lm = new GptLm(CONFIG, new Rng(1), DataType.FLOAT);
         INDArray ids = Nd4j.createFromArray(new int[][] {{1, 5, 9, 3, 7, 2}, {4, 4, 8, 1, 0, 6}}); // (2, 6)
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             INDArray full = lm.forward(ids).data(); // (2, 6, 40)
@@ -35,7 +35,7 @@ class GptLmTest {
 
     @Test
     void copyIsEqualButIndependent() {
-        GptLm lm = GptLm.create(CONFIG, new Rng(2));
+        GptLm lm = new GptLm(CONFIG, new Rng(2), DataType.FLOAT);
         GptLm c = lm.copy();
         INDArray ids = Nd4j.createFromArray(new int[][] {{1, 2, 3}});
         try (GradMode.Scope ignored = GradMode.noGrad()) {

@@ -15,6 +15,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * own {@link #fork()}.
  */
 public final class Rng {
+    static {
+        // Rng creates ND4J arrays and is often the first Tessera class a program touches: pick
+        // the native build (AVX2/AVX-512, MKL) before ND4J loads, as Tensor does.
+        dev.tessera.backend.Backend.init();
+    }
+
     private long s0;
     private long s1;
     private long s2;

@@ -190,56 +190,10 @@ final class BpeTokenizer implements Tokenizer {
         if (!track) {
             return Utf8.encode(s, from, to, w.scratch.buf);
         }
-        if (track && w.byteToChar.length < need) {
+        if (w.byteToChar.length < need) {
             w.byteToChar = new int[Math.max(need, 2 * w.byteToChar.length)];
         }
-        byte[] b = w.scratch.buf;
-        int[] map = w.byteToChar;
-        int n = 0;
-        for (int i = from; i < to; i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) {
-                if (track) {
-                    map[n] = i;
-                }
-                b[n++] = (byte) c;
-                continue;
-            }
-            int start = n;
-            if (c < 0x800) {
-                b[n++] = (byte) (0xC0 | (c >> 6));
-                b[n++] = (byte) (0x80 | (c & 0x3F));
-            } else if (Character.isSurrogate(c)) {
-                char d;
-                if (Character.isHighSurrogate(c) && i + 1 < to && Character.isLowSurrogate(d = s.charAt(i + 1))) {
-                    int cp = Character.toCodePoint(c, d);
-                    b[n++] = (byte) (0xF0 | (cp >> 18));
-                    b[n++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
-                    b[n++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
-                    b[n++] = (byte) (0x80 | (cp & 0x3F));
-                    if (track) {
-                        for (int k = start; k < n; k++) {
-                            map[k] = i;
-                        }
-                    }
-                    i++;
-                    continue;
-                }
-                b[n++] = (byte) 0xEF; // lone surrogate -> U+FFFD
-                b[n++] = (byte) 0xBF;
-                b[n++] = (byte) 0xBD;
-            } else {
-                b[n++] = (byte) (0xE0 | (c >> 12));
-                b[n++] = (byte) (0x80 | ((c >> 6) & 0x3F));
-                b[n++] = (byte) (0x80 | (c & 0x3F));
-            }
-            if (track) {
-                for (int k = start; k < n; k++) {
-                    map[k] = i;
-                }
-            }
-        }
-        return n;
+        return Utf8.encode(s, from, to, w.scratch.buf, w.byteToChar);
     }
 
     /**

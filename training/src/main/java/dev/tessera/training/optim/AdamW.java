@@ -20,14 +20,18 @@ import org.nd4j.linalg.factory.Nd4j;
  * Moments have the parameter's dtype. Each parameter is updated by one fused loop over its
  * buffer, evaluated in float64 and rounded once when stored.
  */
-public final class AdamW implements Optimizer {
-    private final Map<String, Parameter> params;
+public final class AdamW extends BaseOptimizer {
     private final Map<String, Boolean> decays = new LinkedHashMap<>();
     private final Map<String, INDArray> m = new LinkedHashMap<>();
     private final Map<String, INDArray> v = new LinkedHashMap<>();
     private final AdamWConfig config;
-    private double lr;
-    private long step;
+
+    private static AdamWConfig checked(AdamWConfig config, BiPredicate<String, Parameter> decay) {
+        if (config == null || decay == null) {
+            throw new IllegalArgumentException("config and decay must not be null");
+        }
+        return config;
+    }
 
     /** Decay per {@link AdamWConfig#decayRule()}. */
     public AdamW(Map<String, Parameter> params, AdamWConfig config) {
@@ -36,12 +40,8 @@ public final class AdamW implements Optimizer {
 
     /** Decay where {@code decay(name, parameter)} says so (overrides the config's rule). */
     public AdamW(Map<String, Parameter> params, AdamWConfig config, BiPredicate<String, Parameter> decay) {
-        if (config == null || decay == null) {
-            throw new IllegalArgumentException("config and decay must not be null");
-        }
-        this.params = NamedParams.copyOf(params);
+        super(params, checked(config, decay).lr());
         this.config = config;
-        this.lr = config.lr();
         for (Map.Entry<String, Parameter> e : this.params.entrySet()) {
             Parameter p = e.getValue();
             if (p.dtype() != DataType.FLOAT && p.dtype() != DataType.DOUBLE) {
@@ -93,35 +93,8 @@ public final class AdamW implements Optimizer {
     }
 
     @Override
-    public void zeroGrad() {
-        for (Parameter p : params.values()) {
-            p.zeroGrad();
-        }
-    }
-
-    @Override
-    public double learningRate() {
-        return lr;
-    }
-
-    @Override
-    public void setLearningRate(double lr) {
-        if (!(lr >= 0) || Double.isInfinite(lr)) {
-            throw new IllegalArgumentException("lr must be finite and >= 0 but was " + lr);
-        }
-        this.lr = lr;
-    }
-
-    @Override
-    public long stepCount() {
-        return step;
-    }
-
-    @Override
     public Map<String, INDArray> stateDict() {
-        Map<String, INDArray> out = new LinkedHashMap<>();
-        out.put("step", Nd4j.scalar(DataType.LONG, step));
-        out.put("lr", Nd4j.scalar(DataType.DOUBLE, lr));
+        Map<String, INDArray> out = baseState();
         for (String name : params.keySet()) {
             out.put("exp_avg." + name, m.get(name).dup());
             out.put("exp_avg_sq." + name, v.get(name).dup());

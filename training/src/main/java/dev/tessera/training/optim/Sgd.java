@@ -4,28 +4,27 @@ import dev.tessera.core.Contiguous;
 import dev.tessera.nn.Parameter;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /** SGD with momentum; the formula is on {@link SgdConfig}. */
-public final class Sgd implements Optimizer {
-    private final Map<String, Parameter> params;
+public final class Sgd extends BaseOptimizer {
     private final Map<String, INDArray> buffers = new LinkedHashMap<>();
     private final SgdConfig config;
-    private double lr;
-    private long step;
 
     public Sgd(Map<String, Parameter> params, SgdConfig config) {
-        if (config == null) {
-            throw new IllegalArgumentException("config must not be null");
-        }
-        this.params = NamedParams.copyOf(params);
+        super(params, checked(config).lr());
         this.config = config;
-        this.lr = config.lr();
         for (Map.Entry<String, Parameter> e : this.params.entrySet()) {
             buffers.put(e.getKey(), Nd4j.zeros(e.getValue().dtype(), e.getValue().shape()));
         }
+    }
+
+    private static SgdConfig checked(SgdConfig config) {
+        if (config == null) {
+            throw new IllegalArgumentException("config must not be null");
+        }
+        return config;
     }
 
     @Override
@@ -57,35 +56,8 @@ public final class Sgd implements Optimizer {
     }
 
     @Override
-    public void zeroGrad() {
-        for (Parameter p : params.values()) {
-            p.zeroGrad();
-        }
-    }
-
-    @Override
-    public double learningRate() {
-        return lr;
-    }
-
-    @Override
-    public void setLearningRate(double lr) {
-        if (!(lr >= 0) || Double.isInfinite(lr)) {
-            throw new IllegalArgumentException("lr must be finite and >= 0 but was " + lr);
-        }
-        this.lr = lr;
-    }
-
-    @Override
-    public long stepCount() {
-        return step;
-    }
-
-    @Override
     public Map<String, INDArray> stateDict() {
-        Map<String, INDArray> out = new LinkedHashMap<>();
-        out.put("step", Nd4j.scalar(DataType.LONG, step));
-        out.put("lr", Nd4j.scalar(DataType.DOUBLE, lr));
+        Map<String, INDArray> out = baseState();
         for (Map.Entry<String, INDArray> e : buffers.entrySet()) {
             out.put("momentum_buffer." + e.getKey(), e.getValue().dup());
         }

@@ -1,5 +1,9 @@
 package dev.tessera.attention;
 
+import dev.tessera.core.HostBuffers;
+import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -29,6 +33,14 @@ public final class KVCache {
     private final INDArray[] keys; // per layer (B, Hkv, capacity, hs)
     private final INDArray[] values; // per layer (B, Hkv, capacity, hs)
     private final INDArray valid; // (B, capacity) 1 for slots that hold real tokens
+    private final boolean[] validFlags; // (B·capacity) the same flags, for the Java decode kernel
+    private final FloatBuffer[] keyFloats; // per layer, keys[l]'s own memory when float32 on the CPU, else null
+    private final FloatBuffer[] valueFloats;
+    private final DoubleBuffer[] keyDoubles; // per layer, float64 twin
+    private final DoubleBuffer[] valueDoubles;
+    private final int nKvHead;
+    private final int headDim;
+    private final DataType dtype;
     private final long[] lengths; // (B) real tokens so far per sequence
     private int used; // slots filled, same for every sequence
     private int pending = -1; // slots being appended by the current call, -1 outside a call
@@ -50,7 +62,26 @@ public final class KVCache {
             values[l] = Nd4j.zeros(dtype, batch, nKvHead, capacity, headDim);
         }
         this.valid = Nd4j.zeros(DataType.FLOAT, batch, capacity);
+        this.validFlags = new boolean[batch * capacity];
         this.lengths = new long[batch];
+        this.nKvHead = nKvHead;
+        this.headDim = headDim;
+        this.dtype = dtype;
+        this.keyFloats = new FloatBuffer[nLayer];
+        this.valueFloats = new FloatBuffer[nLayer];
+        this.keyDoubles = new DoubleBuffer[nLayer];
+        this.valueDoubles = new DoubleBuffer[nLayer];
+        if (HostBuffers.available()) { // views of the arrays' own host memory: written in place, never copied
+            for (int l = 0; l < nLayer; l++) {
+                if (dtype == DataType.FLOAT) {
+                    keyFloats[l] = keys[l].data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+                    valueFloats[l] = values[l].data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+                } else if (dtype == DataType.DOUBLE) {
+                    keyDoubles[l] = keys[l].data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer();
+                    valueDoubles[l] = values[l].data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer();
+                }
+            }
+        }
     }
 
     /** What one call needs: the new tokens' positions, the keys' validity and the causal offset. */
@@ -76,6 +107,7 @@ public final class KVCache {
             for (int i = 0; i < t; i++) {
                 boolean r = real == null || real[b * t + i];
                 valid.putScalar(b, used + i, r ? 1 : 0);
+                validFlags[b * capacity + used + i] = r;
             }
         }
         pending = t;
@@ -133,6 +165,7 @@ public final class KVCache {
             for (int b = 0; b < batch; b++) {
                 for (int i = 0; i < pending; i++) {
                     valid.putScalar(b, used + i, 0);
+                    validFlags[b * capacity + used + i] = false;
                 }
             }
         }
@@ -144,7 +177,83 @@ public final class KVCache {
         used = 0;
         pending = -1;
         Arrays.fill(lengths, 0);
+        Arrays.fill(validFlags, false);
         valid.assign(0);
+    }
+
+    // ------------------------------------------------------------ in-place access for CachedAttention
+
+    /**
+     * Whether {@link CachedAttention} may read and write this cache's memory directly: ND4J's CPU
+     * backend (host memory), float32 or float64, and no portable path forced.
+     */
+    boolean directAccess() {
+        return HostBuffers.available() && (keyFloats[0] != null || keyDoubles[0] != null);
+    }
+
+    /** Slots appended by the call in progress (after {@link #begin}), else -1. */
+    int pending() {
+        return pending;
+    }
+
+    int nKvHead() {
+        return nKvHead;
+    }
+
+    int headDim() {
+        return headDim;
+    }
+
+    DataType dtype() {
+        return dtype;
+    }
+
+    /** Whether slot {@code slot} of sequence {@code b} holds a real token (set by {@link #begin}). */
+    boolean isValid(int b, int slot) {
+        return validFlags[b * capacity + slot];
+    }
+
+    /** Flat index of element d of slot {@code slot}, kv head {@code h}, sequence {@code b} in a (B, Hkv, capacity, hs) buffer. */
+    int index(int b, int h, int slot, int d) {
+        return ((b * nKvHead + h) * capacity + slot) * headDim + d;
+    }
+
+    double key(int layer, int idx) {
+        FloatBuffer f = keyFloats[layer];
+        return f != null ? f.get(idx) : keyDoubles[layer].get(idx);
+    }
+
+    double value(int layer, int idx) {
+        FloatBuffer f = valueFloats[layer];
+        return f != null ? f.get(idx) : valueDoubles[layer].get(idx);
+    }
+
+    void putKey(int layer, int idx, double x) {
+        FloatBuffer f = keyFloats[layer];
+        if (f != null) {
+            f.put(idx, (float) x);
+        } else {
+            keyDoubles[layer].put(idx, x);
+        }
+    }
+
+    void putValue(int layer, int idx, double x) {
+        FloatBuffer f = valueFloats[layer];
+        if (f != null) {
+            f.put(idx, (float) x);
+        } else {
+            valueDoubles[layer].put(idx, x);
+        }
+    }
+
+    /** Checks the layer index and that a call is in progress. */
+    void checkLayer(String who, int layer) {
+        if (pending < 0) {
+            throw new IllegalStateException(who + " outside a call: begin() first");
+        }
+        if (layer < 0 || layer >= keys.length) {
+            throw new IllegalArgumentException("layer must be in [0, " + keys.length + ") but was " + layer);
+        }
     }
 
     /** Slots filled (the same for every sequence, padding included). */

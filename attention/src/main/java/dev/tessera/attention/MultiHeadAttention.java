@@ -67,7 +67,15 @@ public final class MultiHeadAttention extends Module {
         Tensor k;
         Tensor v;
         if (cAttn != null) {
-            List<Tensor> parts = ShapeOps.split(cAttn.forward(x), 2, (long) h * hs, (long) hkv * hs, (long) hkv * hs);
+            Tensor qkv = cAttn.forward(x); // (B, T, (H + 2Hkv)·hs)
+            if (decodesInPlace(ctx, qkv)) {
+                double[] rows = CachedAttention.doubles(qkv.data()); // (B·T, (H + 2Hkv)·hs)
+                int w = (h + 2 * hkv) * hs;
+                return outProj.forward(Tensor.constant(CachedAttention.forward(ctx.cache(), layer,
+                        new CachedAttention.Rows(rows, w, 0), new CachedAttention.Rows(rows, w, h * hs),
+                        new CachedAttention.Rows(rows, w, (h + hkv) * hs), h, scale(), config.window())));
+            }
+            List<Tensor> parts = ShapeOps.split(qkv, 2, (long) h * hs, (long) hkv * hs, (long) hkv * hs);
             q = parts.get(0); // (B, T, H·hs)
             k = parts.get(1); // (B, T, Hkv·hs)
             v = parts.get(2);
@@ -75,6 +83,13 @@ public final class MultiHeadAttention extends Module {
             q = qProj.forward(x);
             k = kProj.forward(x);
             v = vProj.forward(x);
+            if (decodesInPlace(ctx, q) && !k.requiresGrad() && !v.requiresGrad()) {
+                return outProj.forward(Tensor.constant(CachedAttention.forward(ctx.cache(), layer,
+                        new CachedAttention.Rows(CachedAttention.doubles(q.data()), h * hs, 0),
+                        new CachedAttention.Rows(CachedAttention.doubles(k.data()), hkv * hs, 0),
+                        new CachedAttention.Rows(CachedAttention.doubles(v.data()), hkv * hs, 0),
+                        h, scale(), config.window())));
+            }
         }
         q = q.reshape(b, t, h, hs).transpose(1, 2); // (B, H, T, hs)
         k = k.reshape(b, t, hkv, hs).transpose(1, 2); // (B, Hkv, T, hs)
@@ -93,6 +108,24 @@ public final class MultiHeadAttention extends Module {
         Tensor y = ScaledDotProductAttention.attention(q, k, v, o); // (B, H, T, hs)
         y = y.transpose(1, 2).reshape(b, t, (long) h * hs); // (B, T, C)
         return outProj.forward(y);
+    }
+
+    /**
+     * Whether this call may take {@link CachedAttention}'s in-place decode path: a KV-cache call
+     * that records no graph (inference; cached keys are constants anyway) on a host-memory cache,
+     * with learned or no positions (RoPE rotates q and k first: general path), no ALiBi, causal,
+     * and no attention dropout in effect. Everything else takes the general path, which is also
+     * the portable one (ND4J ops only).
+     */
+    private boolean decodesInPlace(AttentionContext ctx, Tensor projected) {
+        return ctx.cache() != null && !projected.requiresGrad() && ctx.cache().directAccess()
+                && config.positions() != PositionEncoding.ROPE && alibi == null && config.causal()
+                && !(isTraining() && config.attnDropout() > 0);
+    }
+
+    /** The softmax scale, 1/sqrt(hs) (as {@link AttentionOptions} with scale NaN). */
+    private double scale() {
+        return 1.0 / Math.sqrt(config.headSize());
     }
 
     public AttentionConfig config() {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tessera.attention.KVCache;
 import dev.tessera.core.GradMode;
+import dev.tessera.core.HostBuffers;
 import dev.tessera.core.Rng;
 import dev.tessera.core.Tensor;
 import dev.tessera.io.SafeTensors;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 class GptModelTest {
     private static final GptConfig GOLDEN_CONFIG = new GptConfig(37, 16, 12, 2, 3, 0.0, 1e-5);
@@ -130,6 +132,46 @@ class GptModelTest {
         int[][] prompts = {{5, 9, 2, 7, 1}, {3, 4}, {8, 8, 8, 1}};
         ModelTesting.checkCacheMatchesRecomputation(model, prompts, 6, true, 64, 1e-5);
         ModelTesting.checkCacheMatchesRecomputation(model, prompts, 6, false, 64, 1e-5);
+    }
+
+    /**
+     * The in-place decode path (host-memory cache, Java attention loop) and the general cache path
+     * (ND4J update + fused attention, what the portable backends run) give the same logits for a
+     * left-padded prefill of three prompts of different lengths and eight single-token steps.
+     */
+    @Test
+    void inPlaceDecodePathMatchesTheGeneralCachePath() {
+        GptModel model = new GptModel(GptConfig.tiny(), new Rng(9), DataType.DOUBLE);
+        model.eval();
+        INDArray prompt = ModelTesting.ids(new int[][] {{0, 0, 5, 9, 2}, {3, 4, 1, 1, 7}, {0, 8, 8, 1, 2}});
+        INDArray mask = Nd4j.createFromArray(new float[][] {{0, 0, 1, 1, 1}, {1, 1, 1, 1, 1}, {0, 1, 1, 1, 1}});
+        INDArray[] fast = decode(model, prompt, mask);
+        HostBuffers.setForcePortable(true);
+        INDArray[] general;
+        try {
+            general = decode(model, prompt, mask);
+        } finally {
+            HostBuffers.setForcePortable(false);
+        }
+        for (int s = 0; s < fast.length; s++) {
+            assertClose("call " + s, general[s], fast[s], 1e-10);
+        }
+    }
+
+    /** The prefill's logits, then those of 8 single-token steps feeding back each row's arg-max. */
+    private static INDArray[] decode(GptModel model, INDArray prompt, INDArray mask) {
+        INDArray[] out = new INDArray[9];
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            KVCache cache = model.newCache(3, 13);
+            out[0] = model.forward(prompt, mask, cache).data(); // (3, 5, V)
+            INDArray last = out[0].get(NDArrayIndex.all(), NDArrayIndex.point(4), NDArrayIndex.all()); // (3, V)
+            for (int s = 1; s < out.length; s++) {
+                INDArray next = last.argMax(1).castTo(DataType.INT).reshape(3, 1); // (3, 1)
+                out[s] = model.forward(next, null, cache).data(); // (3, 1, V)
+                last = out[s].get(NDArrayIndex.all(), NDArrayIndex.point(0), NDArrayIndex.all());
+            }
+        }
+        return out;
     }
 
     @Test

@@ -1,9 +1,11 @@
 package dev.tessera.training.generate;
 
 import dev.tessera.core.GradMode;
+import dev.tessera.core.HostBuffers;
 import dev.tessera.core.Rng;
 import dev.tessera.core.Tensor;
 import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -61,8 +63,11 @@ public final class Generator {
                 } else {
                     logits = decoder.append(ids(seq, p == minLen ? 0 : p - 1, p));
                 }
-                INDArray last = logits.data().get(NDArrayIndex.all(), NDArrayIndex.point(logits.size(1) - 1),
-                        NDArrayIndex.all()); // (B, V)
+                if (logits.rank() != 3 || logits.size(0) != b || logits.size(2) != v) {
+                    throw new IllegalStateException("model returned logits of shape "
+                            + Arrays.toString(logits.shape()) + ", expected (" + b + ", t, " + v + ")");
+                }
+                double[] last = lastPosition(logits.data()); // (B·V) row-major: the rows that predict position p
                 boolean anyActive = false;
                 for (int i = 0; i < b; i++) {
                     if (reasons[i] != null) {
@@ -73,10 +78,7 @@ public final class Generator {
                         anyActive = true; // still reading its prompt: seq[i][p] is already the prompt token
                         continue;
                     }
-                    double[] row = last.getRow(i).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).toDoubleVector();
-                    if (row.length != v) {
-                        throw new IllegalStateException("model returned " + row.length + " logits per position, expected " + v);
-                    }
+                    double[] row = Arrays.copyOfRange(last, i * v, (i + 1) * v); // (V), TokenChooser may modify it
                     int tok = TokenChooser.choose(row, seq[i], p, config, rng);
                     seq[i][p] = tok;
                     len[i] = p + 1;
@@ -128,6 +130,30 @@ public final class Generator {
             }
         }
         return prompts.length;
+    }
+
+    /**
+     * The last position's logits of every sequence, (B, t, V) → (B·V) doubles. Performance note:
+     * this was {@code get(all, point, all)} then per row {@code getRow}, {@code castTo(DOUBLE)},
+     * {@code toDoubleVector()}: four ND4J ops per sequence per token. Now one bulk copy of the
+     * host buffer (decode steps give (B, 1, V), already dense); the ND4J path stays for backends
+     * without host buffers.
+     */
+    private static double[] lastPosition(INDArray logits) {
+        INDArray last = logits.size(1) == 1 ? logits
+                : logits.get(NDArrayIndex.all(), NDArrayIndex.point(logits.size(1) - 1), NDArrayIndex.all()); // (B, V)
+        if (!HostBuffers.available()) {
+            return last.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        }
+        if (last.dataType() == DataType.DOUBLE) {
+            return HostBuffers.doubles(last);
+        }
+        float[] f = HostBuffers.floats(last.dataType() == DataType.FLOAT ? last : last.castTo(DataType.FLOAT));
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) {
+            d[i] = f[i];
+        }
+        return d;
     }
 
     /** Columns [from, to) of every sequence as a (B, to − from) int array. */

@@ -21,14 +21,18 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Greedy generation of 128 tokens from a 16-token prompt, batch 1, with the {@link GptShapes}
- * model (eval mode, no gradients): Tessera with the KV cache ({@code tessera_greedy128}) beside
- * the same generator recomputing the whole prefix at every step ({@code nocache_greedy128}, the
- * naive twin). Tokens per second = 128 / (seconds per op). PyTorch's figures for this model
- * (GUIDE §2): 135 tokens/s without a cache, 282 with one.
+ * model (eval mode, no gradients), with and without a KV cache: Tessera ({@link Generator} over
+ * the attention module's GPT) beside the same model in PyTorch eager through DJL
+ * ({@link TorchGptDecoder}: a manual per-layer past key/value cache grown by concat). The report
+ * pairs {@code tessera_greedy128} with {@code pytorch_greedy128} (cache) and
+ * {@code tessera_greedy128NoCache} with {@code pytorch_greedy128NoCache} (the whole prefix
+ * recomputed at every step). Tokens per second = 128 / (seconds per op). Issue 5's PyTorch figures
+ * for this model: 135 tokens/s without a cache, 282 with one.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -45,28 +49,60 @@ public class GptGenerateBenchmark {
         return NEW_TOKENS;
     }
 
-    DecoderLm lm;
-    int[][] prompt;
-    SamplingConfig greedy;
+    /** Tessera's model and prompt. */
+    @State(Scope.Benchmark)
+    public static class TesseraSide {
+        DecoderLm lm;
+        int[][] prompt; // (1, PROMPT)
+        SamplingConfig greedy;
 
-    @Setup(Level.Trial)
-    public void setUp() {
-        Backend.init();
-        GptModel gpt = new GptModel(new GptConfig(GptShapes.VOCAB, GptShapes.CONTEXT, GptShapes.EMBD, GptShapes.LAYERS,
-                GptShapes.HEADS, 0.0, 1e-5), new Rng(1), DataType.FLOAT);
-        gpt.eval();
-        lm = DecoderLm.of(gpt);
-        prompt = new int[][] {GptShapes.ids(PROMPT, 3)};
-        greedy = SamplingConfig.greedy(NEW_TOKENS);
+        @Setup(Level.Trial)
+        public void setUp() {
+            Backend.init();
+            GptModel gpt = new GptModel(new GptConfig(GptShapes.VOCAB, GptShapes.CONTEXT, GptShapes.EMBD,
+                    GptShapes.LAYERS, GptShapes.HEADS, 0.0, 1e-5), new Rng(1), DataType.FLOAT);
+            gpt.eval();
+            lm = DecoderLm.of(gpt);
+            prompt = new int[][] {GptShapes.ids(PROMPT, 3)};
+            greedy = SamplingConfig.greedy(NEW_TOKENS);
+        }
+    }
+
+    /** PyTorch's side. */
+    @State(Scope.Benchmark)
+    public static class TorchSide {
+        TorchGptDecoder model;
+        int[] prompt; // (PROMPT)
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            model = new TorchGptDecoder();
+            prompt = GptShapes.ids(PROMPT, 3);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            model.close();
+        }
     }
 
     @Benchmark
-    public Generation tessera_greedy128() {
-        return Generator.generate(lm, prompt, greedy, true);
+    public Generation tessera_greedy128(TesseraSide s) {
+        return Generator.generate(s.lm, s.prompt, s.greedy, true);
     }
 
     @Benchmark
-    public Generation nocache_greedy128() {
-        return Generator.generate(lm, prompt, greedy, false);
+    public Generation tessera_greedy128NoCache(TesseraSide s) {
+        return Generator.generate(s.lm, s.prompt, s.greedy, false);
+    }
+
+    @Benchmark
+    public int[] pytorch_greedy128(TorchSide s) {
+        return s.model.generate(s.prompt, NEW_TOKENS, true);
+    }
+
+    @Benchmark
+    public int[] pytorch_greedy128NoCache(TorchSide s) {
+        return s.model.generate(s.prompt, NEW_TOKENS, false);
     }
 }

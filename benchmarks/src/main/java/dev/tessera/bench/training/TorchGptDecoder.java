@@ -20,7 +20,7 @@ import java.util.Map;
  * The {@link GptShapes} GPT-2 for inference on PyTorch's eager ops through DJL (the anchor of
  * {@link GptGenerateBenchmark}): the same architecture as {@link TorchGpt} (learned positions,
  * pre-LN blocks, fused QKV, exact GELU — Tessera uses the tanh form, same cost — tied head), no
- * gradients. Greedy decoding batch 1 either recomputes the whole prefix at every step or keeps a
+ * gradients; the LM head runs on the last position only. Greedy decoding batch 1 either recomputes the whole prefix at every step or keeps a
  * manual past key/value cache: per layer (1, H, T, hs) tensors that grow by {@code concat} along
  * T each step, as Hugging Face's {@code past_key_values} did, the single new query attending to
  * all of them without a mask. Each step's intermediates live in a sub-manager closed at the end of
@@ -105,8 +105,8 @@ final class TorchGptDecoder implements AutoCloseable {
                         ids[i - from] = seq[i];
                     }
                     NDArray logits = forward(s.create(ids, new Shape(1, ids.length)), from,
-                            useCache ? pastK : null, useCache ? pastV : null, gen); // (1, t, V)
-                    seq[len] = (int) logits.get(0, ids.length - 1).argMax().getLong();
+                            useCache ? pastK : null, useCache ? pastV : null, gen); // (1, 1, V)
+                    seq[len] = (int) logits.get(0, 0).argMax().getLong();
                     len++;
                 }
             }
@@ -115,7 +115,8 @@ final class TorchGptDecoder implements AutoCloseable {
     }
 
     /**
-     * ids (1, t) at positions [start, start + t) → logits (1, t, V); with {@code pastK}/{@code pastV}
+     * ids (1, t) at positions [start, start + t) → the last position's logits (1, 1, V) (the head
+     * on that position only, as nanoGPT's {@code generate} and Tessera's generator do); with {@code pastK}/{@code pastV}
      * non-null, attends to and extends the cache (moved to {@code keep} so it outlives the step).
      */
     private NDArray forward(NDArray ids, int start, NDArray[] pastK, NDArray[] pastV, NDManager keep) {
@@ -156,8 +157,8 @@ final class TorchGptDecoder implements AutoCloseable {
             h = Activation.gelu(h.matMul(p(n + "mlp.c_fc.weight")).add(p(n + "mlp.c_fc.bias")));
             x = x.add(h.matMul(p(n + "mlp.c_proj.weight")).add(p(n + "mlp.c_proj.bias")));
         }
-        x = layerNorm(x, p("ln_f.weight"), p("ln_f.bias"));
-        return x.matMul(p("wte").transpose()); // (1, t, V)
+        x = layerNorm(x.get(":, " + (t - 1) + ":, :"), p("ln_f.weight"), p("ln_f.bias")); // (1, 1, C)
+        return x.matMul(p("wte").transpose()); // (1, 1, V)
     }
 
     @Override

@@ -42,6 +42,14 @@ public final class DecoderLm implements CausalLm {
         return model.forward(ids);
     }
 
+    /** The final hidden states of the last position only go through the LM head. */
+    @Override
+    public Tensor lastLogits(INDArray ids) {
+        Tensor h = model.hidden(ids, null); // (B, T, C)
+        long t = h.size(1);
+        return model.logits(h.slice(1, t - 1, t)); // (B, 1, V)
+    }
+
     @Override
     public Decoder decoder(int batch, int capacity) {
         KVCache cache = model.newCache(batch, capacity);

@@ -59,7 +59,7 @@ public final class Generator {
             Tensor logits = null; // (B, t, V) whose last position predicts position p
             while (true) {
                 if (decoder == null) {
-                    logits = model.logits(ids(seq, 0, p));
+                    logits = model.lastLogits(ids(seq, 0, p)); // (B, 1, V): only the last position is used
                 } else {
                     logits = decoder.append(ids(seq, p == minLen ? 0 : p - 1, p));
                 }

@@ -2,15 +2,36 @@ package dev.tessera.training.generate;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tessera.attention.model.GptConfig;
 import dev.tessera.attention.model.GptModel;
+import dev.tessera.core.GradMode;
 import dev.tessera.core.Rng;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 class GptGenerationTest {
     private static final int[][] PROMPTS = {{1, 2, 3, 4, 5}, {7}, {9, 8, 7}};
+
+    /** The last-position head equals the last position of the full logits, batch 2. */
+    @Test
+    void lastLogitsEqualTheFullForwardsLastPosition() {
+        GptModel gpt = new GptModel(GptConfig.tiny(), new Rng(4), DataType.DOUBLE);
+        gpt.eval();
+        DecoderLm lm = DecoderLm.of(gpt);
+        INDArray ids = Nd4j.createFromArray(new int[][] {{1, 2, 3, 4}, {9, 8, 7, 6}}); // (2, 4)
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            INDArray last = lm.lastLogits(ids).data(); // (2, 1, V)
+            assertArrayEquals(new long[] {2, 1, gpt.config().vocabSize()}, last.shape());
+            INDArray want = lm.logits(ids).data().get(NDArrayIndex.all(), NDArrayIndex.interval(3, 4), NDArrayIndex.all());
+            double err = want.sub(last).amaxNumber().doubleValue();
+            assertTrue(err < 1e-12, "max difference " + err);
+        }
+    }
 
     @Test
     void kvCacheMatchesRecomputationBatchedAndAlone() {

@@ -71,7 +71,10 @@ public final class KVCache {
         this.valueFloats = new FloatBuffer[nLayer];
         this.keyDoubles = new DoubleBuffer[nLayer];
         this.valueDoubles = new DoubleBuffer[nLayer];
-        if (HostBuffers.available()) { // views of the arrays' own host memory: written in place, never copied
+        // views of the arrays' own host memory, written in place and never copied; NIO buffers and the
+        // kernel's int indices need a layer to hold fewer than 2^31 elements (and bytes), else general path only
+        boolean indexable = (long) batch * nKvHead * capacity * headDim * dtype.width() <= Integer.MAX_VALUE;
+        if (HostBuffers.available() && indexable) {
             for (int l = 0; l < nLayer; l++) {
                 if (dtype == DataType.FLOAT) {
                     keyFloats[l] = keys[l].data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();

@@ -28,9 +28,11 @@
  * positions put the relative offset into every query-key product from step 0. Measured on the
  * corpus above with the defaults (2 cores shared with other jobs, load average 11–18):
  * <ul>
- *   <li>rotary, pre-LN (the default): 400 steps, 713 tokens/s, validation loss 5.53 nats vs unigram
- *       entropy 6.08, masked-token accuracy 11.7% vs a 2.8% most-frequent-token baseline (9.6% and
- *       5.81 nats at step 200);
+ *   <li>rotary, pre-LN (the default): 400 steps, validation loss 5.53 nats vs unigram entropy 6.08,
+ *       masked-token accuracy 11.7% vs a 2.8% most-frequent-token baseline (9.6% and 5.81 nats at
+ *       step 200). Two runs gave the same figures to the last digit; at load 14 one took 7 min 39 s
+ *       wall (997 tokens/s) while getting 48% of one core: 223 s of CPU time for the whole command,
+ *       tokenizer training included, so under 4 minutes on two quiet cores;
  *   <li>learned positions, post-LN ({@code --positions learned --norm post --stop-after 200}), same
  *       schedule: at step 200 loss 6.25 nats (above the unigram entropy) and accuracy 2.8%, exactly
  *       the baseline: it predicts the most frequent token everywhere.

@@ -53,7 +53,7 @@ public final class MultiHeadAttention extends Module {
         Parameter b = config.bias() ? new Parameter(Nd4j.zeros(dtype, c)) : null;
         outProj = registerModule(config.fusedQkv() ? "c_proj" : "o_proj", new Linear(w, b));
         alibi = config.positions() == PositionEncoding.ALIBI ? Alibi.slopes(config.nHead()) : null;
-        dropoutRng = rng.fork();
+        dropoutRng = registerRng("dropout_rng", rng.fork()); // saved in checkpoints via Module.namedRngs
     }
 
     /** x (B, T, C) → (B, T, C). */

@@ -15,7 +15,7 @@ public final class DropoutLayer extends Module {
             throw new IllegalArgumentException("p must be in [0, 1) but was " + p);
         }
         this.p = p;
-        this.rng = rng;
+        this.rng = registerRng("rng", rng); // its state belongs in checkpoints (Module.namedRngs)
     }
 
     public Tensor forward(Tensor x) {

@@ -1,5 +1,6 @@
 package dev.tessera.nn;
 
+import dev.tessera.core.Rng;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -12,13 +13,15 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * A layer or model: owns named {@link Parameter}s and child modules, giving hierarchical names
- * such as {@code h.0.attn.c_attn.weight}, a train/eval mode, and state-dict export and import.
+ * such as {@code h.0.attn.c_attn.weight}, a train/eval mode, state-dict export and import, and the
+ * named random sources (dropout masks) that a training checkpoint saves for an exact resume.
  * Subclasses register their parts in the constructor, in a fixed order, so that names and
  * iteration order are deterministic.
  */
 public abstract class Module {
     private final Map<String, Parameter> parameters = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
+    private final Map<String, Rng> rngs = new LinkedHashMap<>();
     private boolean training = true;
 
     /** Registers a parameter under {@code name} (no dots) and returns it. */
@@ -41,11 +44,47 @@ public abstract class Module {
         return m;
     }
 
+    /**
+     * Registers a random source that the forward pass draws from in training (dropout masks) under
+     * {@code name} (no dots) and returns it, so that {@link #namedRngs()} can hand its state to a
+     * checkpoint.
+     */
+    protected final Rng registerRng(String name, Rng r) {
+        checkName(name);
+        if (r == null) {
+            throw new IllegalArgumentException("rng '" + name + "' must not be null");
+        }
+        rngs.put(name, r);
+        return r;
+    }
+
+    /**
+     * Every registered random source with hierarchical names (e.g. {@code h.0.drop.rng},
+     * {@code h.0.attn.dropout_rng}), depth first in registration order: the live generators, whose
+     * {@link Rng#state()} a resumable training run saves and restores. Shared generators appear once.
+     */
+    public final Map<String, Rng> namedRngs() {
+        Map<String, Rng> out = new LinkedHashMap<>();
+        collectRngs("", out, Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
+        return out;
+    }
+
+    private void collectRngs(String prefix, Map<String, Rng> out, Set<Rng> seen) {
+        for (Map.Entry<String, Rng> e : rngs.entrySet()) {
+            if (seen.add(e.getValue())) {
+                out.put(prefix + e.getKey(), e.getValue());
+            }
+        }
+        for (Map.Entry<String, Module> e : children.entrySet()) {
+            e.getValue().collectRngs(prefix + e.getKey() + ".", out, seen);
+        }
+    }
+
     private void checkName(String name) {
         if (name == null || name.isEmpty() || name.contains(".")) {
             throw new IllegalArgumentException("names must be non-empty and contain no '.', got '" + name + "'");
         }
-        if (parameters.containsKey(name) || children.containsKey(name)) {
+        if (parameters.containsKey(name) || children.containsKey(name) || rngs.containsKey(name)) {
             throw new IllegalArgumentException("name '" + name + "' is already registered in " + getClass().getSimpleName());
         }
     }

@@ -105,6 +105,41 @@ class ModuleTest {
     }
 
     @Test
+    void randomSourcesHaveHierarchicalNamesForCheckpoints() {
+        // TinyModel's blocks share one generator: it appears once, under its first name
+        Rng one = new Rng(5);
+        TinyModel shared = new TinyModel(one, DataType.FLOAT);
+        assertEquals(List.of("h.0.drop.rng"), List.copyOf(shared.namedRngs().keySet()));
+        assertSame(one, shared.namedRngs().get("h.0.drop.rng"));
+
+        Rng a = new Rng(1);
+        Rng b = new Rng(2);
+        Module two = new Module() {
+            {
+                registerModule("x", new DropoutLayer(0.1, a));
+                registerModule("y", new Module() {
+                    {
+                        registerModule("drop", new DropoutLayer(0.2, b));
+                    }
+                });
+            }
+        };
+        Map<String, Rng> rngs = two.namedRngs();
+        assertEquals(List.of("x.rng", "y.drop.rng"), List.copyOf(rngs.keySet()));
+        assertSame(a, rngs.get("x.rng")); // the live generator, whose state a checkpoint saves
+        assertSame(b, rngs.get("y.drop.rng"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Module() {
+            {
+                registerModule("d", new DropoutLayer(0.1, a));
+                registerRng("d", b);
+            }
+        });
+        assertTrue(e.getMessage().contains("'d'"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new DropoutLayer(0.1, null));
+        assertTrue(e.getMessage().contains("rng"), e.getMessage());
+    }
+
+    @Test
     void sharedParametersAppearOnceAndGetOneGradient() {
         Rng rng = new Rng(4);
         Linear shared = new Linear(3, 3, false, rng, DataType.DOUBLE);

@@ -8,6 +8,7 @@ import dev.tessera.attention.MlpKind;
 import dev.tessera.attention.NormKind;
 import dev.tessera.attention.PositionEncoding;
 import dev.tessera.attention.PositionIds;
+import dev.tessera.attention.RopeConfig;
 import dev.tessera.attention.TransformerBlock;
 import dev.tessera.core.MatMul;
 import dev.tessera.core.Rng;
@@ -27,10 +28,12 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A BERT-style encoder with a masked-LM head. Children: {@code word_embeddings} (V, C),
- * {@code position_embeddings} (P, C), {@code token_type_embeddings} (types, C) when configured,
- * {@code emb_ln}, {@code layer.{i}} (post-LN blocks, bidirectional attention with
- * {@code q/k/v/o_proj}), and the head {@code mlm_dense} (C, C), {@code mlm_ln}, {@code mlm_bias} (V)
- * with the decoder tied to {@code word_embeddings}.
+ * {@code position_embeddings} (P, C) with learned absolute positions, {@code token_type_embeddings}
+ * (types, C) when configured, {@code emb_ln}, {@code layer.{i}} (blocks with bidirectional
+ * attention and {@code q/k/v/o_proj}; post-LN as in BERT, or pre-LN), {@code final_ln} after pre-LN
+ * blocks only, and the head {@code mlm_dense} (C, C), {@code mlm_ln}, {@code mlm_bias} (V) with the
+ * decoder tied to {@code word_embeddings}. With rotary positions ({@link BertConfig#positions()}
+ * ROPE) there is no position table: attention rotates queries and keys by their positions.
  *
  * <pre>{@code
  * Tensor h = bert.encode(ids, mask, null);   // (B, T, C)
@@ -40,11 +43,12 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class BertModel extends Module {
     private final BertConfig config;
     private final Embedding words; // (V, C)
-    private final Embedding positions; // (P, C)
+    private final Embedding positions; // (P, C), or null with rotary positions
     private final Embedding types; // (types, C) or null
     private final LayerNorm embLn;
     private final DropoutLayer drop;
     private final Blocks layer;
+    private final LayerNorm finalLn; // null for post-LN blocks, which end in a LayerNorm already
     private final Linear mlmDense; // (C, C)
     private final LayerNorm mlmLn;
     private final Parameter mlmBias; // (V)
@@ -53,7 +57,9 @@ public final class BertModel extends Module {
         this.config = config;
         int c = config.nEmbd();
         words = registerModule("word_embeddings", new Embedding(config.vocabSize(), c, 0.02, rng, dtype));
-        positions = registerModule("position_embeddings", new Embedding(config.maxPositions(), c, 0.02, rng, dtype));
+        positions = config.positions() == PositionEncoding.ABSOLUTE
+                ? registerModule("position_embeddings", new Embedding(config.maxPositions(), c, 0.02, rng, dtype))
+                : null;
         types = config.typeVocabSize() > 0
                 ? registerModule("token_type_embeddings", new Embedding(config.typeVocabSize(), c, 0.02, rng, dtype))
                 : null;
@@ -65,17 +71,23 @@ public final class BertModel extends Module {
             list.add(new TransformerBlock(block, i, config.nLayer(), rng, dtype));
         }
         layer = registerModule("layer", new Blocks(list));
+        // pre-LN blocks leave the residual stream un-normalised; the head expects normalised states
+        finalLn = config.preNorm() ? registerModule("final_ln", new LayerNorm(c, config.layerNormEps(), dtype)) : null;
         mlmDense = registerModule("mlm_dense", new Linear(c, c, true, rng, dtype));
         mlmLn = registerModule("mlm_ln", new LayerNorm(c, config.layerNormEps(), dtype));
         mlmBias = registerParameter("mlm_bias", new Parameter(Nd4j.zeros(dtype, config.vocabSize())));
     }
 
-    /** Post-LN LayerNorm blocks, bidirectional MHA with separate biased projections, exact GELU. */
+    /**
+     * LayerNorm blocks (post-LN, or pre-LN when configured), bidirectional MHA with separate biased
+     * projections (rotary, base 10,000, when configured), exact GELU.
+     */
     public static BlockConfig blockConfig(BertConfig c) {
-        AttentionConfig attn = new AttentionConfig(c.nEmbd(), c.nHead(), c.nHead(), false, true,
-                PositionEncoding.ABSOLUTE, null, 0, false, c.dropout());
-        return new BlockConfig(attn, NormKind.LAYER_NORM, c.layerNormEps(), false, MlpKind.GELU, c.intermediateSize(),
-                true, c.dropout());
+        boolean rope = c.positions() == PositionEncoding.ROPE;
+        AttentionConfig attn = new AttentionConfig(c.nEmbd(), c.nHead(), c.nHead(), false, true, c.positions(),
+                rope ? RopeConfig.standard() : null, 0, false, c.dropout());
+        return new BlockConfig(attn, NormKind.LAYER_NORM, c.layerNormEps(), c.preNorm(), MlpKind.GELU,
+                c.intermediateSize(), true, c.dropout());
     }
 
     /**
@@ -96,7 +108,10 @@ public final class BertModel extends Module {
             throw new IllegalArgumentException("sequence length " + t + " exceeds maxPositions " + config.maxPositions());
         }
         INDArray pos = PositionIds.fromMask(attentionMask, b, t, null); // (B, T)
-        Tensor x = words.forward(ids).add(positions.forward(pos)); // (B, T, C)
+        Tensor x = words.forward(ids); // (B, T, C)
+        if (positions != null) {
+            x = x.add(positions.forward(pos));
+        }
         if (tokenTypes != null) {
             if (types == null) {
                 throw new IllegalArgumentException("tokenTypes given but the model has no token types (typeVocabSize 0)");
@@ -110,7 +125,8 @@ public final class BertModel extends Module {
             x = x.add(types.forward(Nd4j.zeros(DataType.INT, b, t)));
         }
         x = drop.forward(embLn.forward(x));
-        return layer.forward(x, new AttentionContext(pos, attentionMask, null, 0));
+        Tensor h = layer.forward(x, new AttentionContext(pos, attentionMask, null, 0)); // (B, T, C)
+        return finalLn == null ? h : finalLn.forward(h);
     }
 
     /** Masked-LM logits (B, T, V) from hidden states: LayerNorm(GELU(dense(h))) · word_embeddingsᵀ + bias. */

@@ -1,5 +1,8 @@
 package dev.tessera.training.cli;
 
+import dev.tessera.attention.PositionEncoding;
+import dev.tessera.attention.model.BertConfig;
+import dev.tessera.attention.model.BertModel;
 import dev.tessera.attention.model.GptConfig;
 import dev.tessera.attention.model.GptModel;
 import dev.tessera.core.GradMode;
@@ -31,6 +34,7 @@ import dev.tessera.training.optim.AdamWConfig;
 import dev.tessera.training.optim.LrSchedule;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -41,8 +45,9 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * Pre-trains a small GPT (next-token) or BERT-style encoder (masked LM) on a text file, with
- * checkpoints and resume, then samples text (GPT) or fills in masked tokens (BERT).
+ * Pre-trains a small GPT ({@link GptModel}, next-token) or BERT-style encoder ({@link BertModel},
+ * masked LM) on a text file, with checkpoints and exact resume, then samples text (GPT) or fills in
+ * masked tokens (BERT).
  *
  * <pre>
  * mvn -q -pl training exec:java -Dexec.mainClass=dev.tessera.training.cli.Pretrain \
@@ -50,7 +55,12 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * </pre>
  * See {@link PretrainOptions#usage()} for every option. Re-running with {@code --resume}
  * continues from the newest checkpoint in {@code OUT/checkpoints} (the tokenizer and token file
- * in OUT are reused).
+ * in OUT are reused). A checkpoint holds the weights, the AdamW moments, the step, the training
+ * sampler's position, the masking generator's state (inside the BERT source's position) and every
+ * dropout generator of the model ({@link Module#namedRngs()}), so a run stopped after step k (by
+ * {@code --stop-after k}, {@code --time-limit} or a crash after a checkpoint) and resumed with the
+ * same options reaches the same weights and losses at any later step as the uninterrupted run,
+ * bit for bit.
  */
 public final class Pretrain {
     private Pretrain() {}
@@ -64,9 +74,11 @@ public final class Pretrain {
      * @param baselineAccuracy accuracy of always predicting the most frequent validation target
      * @param tokensPerSecond input tokens processed per second of training
      * @param steps steps completed
+     * @param trainLosses the training loss of each step this invocation ran, i.e. of steps
+     *     {@code steps - trainLosses.length + 1 .. steps}
      */
     public record Summary(double valLoss, double valAccuracy, double unigramEntropy, double baselineAccuracy,
-            double tokensPerSecond, long steps) {}
+            double tokensPerSecond, long steps, double[] trainLosses) {}
 
     public static void main(String[] args) throws IOException {
         dev.tessera.backend.Backend.init(); // before any ND4J use: picks the native build this CPU can run
@@ -111,10 +123,12 @@ public final class Pretrain {
             forward = b -> gpt.forward(b.inputs(), b.attentionMask());
             train = new WindowSampler(corpus.tokens, 0, valStart, o.batch(), o.context(), o.seed() + 1);
         } else {
-            MlmEncoder enc = new MlmEncoder(vocab, o.context(), o.embd(), o.layers(), o.heads(), o.dropout(), init,
-                    DataType.FLOAT);
-            model = enc;
-            forward = b -> enc.forward(b.inputs(), b.attentionMask());
+            // single segment (no token types); LayerNorm eps 1e-5 rather than BERT's 1e-12, which is
+            // below float32's resolution of a unit-variance row anyway
+            BertModel bert = new BertModel(new BertConfig(vocab, o.context(), 0, o.embd(), o.layers(), o.heads(),
+                    4 * o.embd(), o.dropout(), 1e-5, o.positions(), o.preNorm()), init, DataType.FLOAT);
+            model = bert;
+            forward = b -> bert.forward(b.inputs(), b.attentionMask(), null);
             int maskId = corpus.special(Corpus.MASK);
             masking = new MaskingConfig(vocab, maskId, new int[] {maskId, corpus.eotId, corpus.special(Corpus.PAD)},
                     o.maskProb(), 0.8, 0.1);
@@ -123,24 +137,37 @@ public final class Pretrain {
                     masking, ignore, o.seed() + 2);
             validation = MaskedLmBatches.fixed(validation, masking, ignore, o.seed() + 3);
         }
-        out.printf("model: %s, %d layers, %d heads, width %d, context %d, %,d parameters%n", o.objective(), o.layers(),
-                o.heads(), o.embd(), o.context(), model.parameterCount());
+        out.printf("model: %s, %d layers, %d heads, width %d, context %d, %,d parameters%s%n", o.objective(), o.layers(),
+                o.heads(), o.embd(), o.context(), model.parameterCount(), o.objective() == Objective.BERT
+                        ? ", " + (o.positions() == PositionEncoding.ROPE ? "rotary" : "learned") + " positions, "
+                                + (o.preNorm() ? "pre" : "post") + "-LN"
+                        : "");
 
         AdamW opt = new AdamW(model.namedParameters(), AdamWConfig.lm(o.lr()));
         LrSchedule schedule = LrSchedule.cosine(o.lr(), o.lr() / 10, o.warmup(), o.steps());
         TrainerConfig cfg = new TrainerConfig(o.steps(), o.accum(), o.evalEvery(), o.ckptEvery(), 1.0, 0, 0, 0,
                 CrossEntropyOptions.defaults());
         CheckpointStore store = new CheckpointStore(o.out().resolve("checkpoints"), 2);
-        Trainer trainer = new Trainer(cfg, model, opt, schedule, forward, train, validation, Map.of(), store);
+        // every generator the forward pass draws from (the dropout masks) goes into the checkpoints; the
+        // data order and the masking generator travel in the training source's position
+        Trainer trainer = new Trainer(cfg, model, opt, schedule, forward, train, validation, model.namedRngs(), store);
         trainer.addListener(new ConsoleProgress(out));
-        Throughput speed = new Throughput((long) o.batch() * o.context() * o.accum(), o.timeLimitSeconds(), trainer);
+        Throughput speed = new Throughput((long) o.batch() * o.context() * o.accum(), o.timeLimitSeconds(),
+                o.stopAfter(), trainer);
         trainer.addListener(speed);
         if (o.resume()) {
             trainer.resume().ifPresentOrElse(s -> out.println("resumed at step " + s),
                     () -> out.println("nothing to resume in " + store.root() + "; starting fresh"));
         }
-        TrainingResult result = trainer.run();
-        EvalMetrics eval = result.lastEval() != null && result.lastEval().step() == trainer.step() ? result.lastEval()
+        TrainingResult result = null;
+        if (o.stopAfter() > 0 && trainer.step() >= o.stopAfter()) {
+            out.println("--stop-after " + o.stopAfter() + " is already reached at step " + trainer.step()
+                    + "; not training");
+        } else {
+            result = trainer.run();
+        }
+        EvalMetrics eval = result != null && result.lastEval() != null && result.lastEval().step() == trainer.step()
+                ? result.lastEval()
                 : trainer.evaluate();
         double baseline = mostFrequentTargetAccuracy(validation);
         out.printf("%nresult after %d steps: validation loss %.4f nats/token (perplexity %.2f) vs unigram entropy %.4f; "
@@ -151,9 +178,10 @@ public final class Pretrain {
         if (o.objective() == Objective.GPT) {
             sample((GptModel) model, corpus, o, out);
         } else {
-            fill((MlmEncoder) model, corpus, o, windows.get(0), out);
+            fill((BertModel) model, corpus, o, windows.get(0), out);
         }
-        return new Summary(eval.loss(), eval.accuracy(), entropy, baseline, speed.tokensPerSecond(), trainer.step());
+        return new Summary(eval.loss(), eval.accuracy(), entropy, baseline, speed.tokensPerSecond(), trainer.step(),
+                speed.losses());
     }
 
     private static void sample(GptModel gpt, Corpus corpus, PretrainOptions o, PrintStream out) {
@@ -169,7 +197,7 @@ public final class Pretrain {
         out.println(o.prompt() + corpus.tokenizer.decodeLossy(g.tokens()[0]));
     }
 
-    private static void fill(MlmEncoder enc, Corpus corpus, PretrainOptions o, Batch fallback, PrintStream out) {
+    private static void fill(BertModel bert, Corpus corpus, PretrainOptions o, Batch fallback, PrintStream out) {
         int maskId = corpus.special(Corpus.MASK);
         int[] ids;
         int[] original = null;
@@ -185,7 +213,7 @@ public final class Pretrain {
         }
         int[] filled = ids.clone();
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            Tensor logits = enc.forward(Nd4j.createFromArray(ids).reshape(1, ids.length), null); // (1, T, V)
+            Tensor logits = bert.forward(Nd4j.createFromArray(ids).reshape(1, ids.length), null, null); // (1, T, V)
             Set<Integer> special = Set.copyOf(corpus.tokenizer.specialTokens().values());
             for (int t = 0; t < ids.length; t++) {
                 if (ids[t] != maskId) {
@@ -225,18 +253,24 @@ public final class Pretrain {
         return total == 0 ? Double.NaN : (double) max / total;
     }
 
-    /** Tokens per second over the run, and the time limit (asks the trainer to stop once it has passed). */
+    /**
+     * Tokens per second and the loss of each step, and the stop conditions: the time limit and
+     * {@code --stop-after} (asks the trainer to stop, with a checkpoint, once either is reached).
+     */
     private static final class Throughput implements TrainingListener {
         private final long tokensPerStep;
         private final long limitSeconds;
+        private final long stopAfter;
         private final Trainer trainer;
         private final long start = System.nanoTime();
+        private final List<Double> losses = new ArrayList<>();
         private double seconds;
         private long steps;
 
-        Throughput(long tokensPerStep, long limitSeconds, Trainer trainer) {
+        Throughput(long tokensPerStep, long limitSeconds, long stopAfter, Trainer trainer) {
             this.tokensPerStep = tokensPerStep;
             this.limitSeconds = limitSeconds;
+            this.stopAfter = stopAfter;
             this.trainer = trainer;
         }
 
@@ -244,9 +278,15 @@ public final class Pretrain {
         public void onStep(StepMetrics m) {
             seconds += m.seconds();
             steps++;
-            if (limitSeconds > 0 && (System.nanoTime() - start) / 1e9 >= limitSeconds) {
+            losses.add(m.loss());
+            if ((limitSeconds > 0 && (System.nanoTime() - start) / 1e9 >= limitSeconds)
+                    || (stopAfter > 0 && m.step() >= stopAfter)) {
                 trainer.requestStop();
             }
+        }
+
+        double[] losses() {
+            return losses.stream().mapToDouble(Double::doubleValue).toArray();
         }
 
         double tokensPerSecond() {

@@ -74,6 +74,61 @@ class PretrainTest {
     }
 
     @Test
+    void gptResumesExactlyWithDropout() throws IOException {
+        resumesExactly("gpt");
+    }
+
+    @Test
+    void bertResumesExactlyWithDropout() throws IOException {
+        resumesExactly("bert");
+    }
+
+    /**
+     * Issue 5's exact resume, through the command: a run stopped after step 5 and resumed to step 8
+     * has the uninterrupted run's training losses at steps 1–8, validation loss, weights and AdamW
+     * moments, bit for bit. Dropout (residual, embedding and attention) draws from the model's
+     * generators and the BERT masking from its own, so this fails if any of them is not checkpointed.
+     */
+    private void resumesExactly(String objective) throws IOException {
+        Path text = corpus();
+        Path full = dir.resolve(objective + "-full");
+        Path split = dir.resolve(objective + "-split");
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        Pretrain.Summary a = Pretrain.run(PretrainOptions.parse(args(text, full, objective, 8, "--dropout", "0.2")), quiet);
+        Pretrain.Summary b1 = Pretrain.run(PretrainOptions.parse(args(text, split, objective, 8, "--dropout", "0.2",
+                "--stop-after", "5")), quiet);
+        assertEquals(5, b1.steps());
+        assertTrue(Files.isDirectory(split.resolve("checkpoints/step-00000005")));
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Pretrain.Summary b2 = Pretrain.run(PretrainOptions.parse(args(text, split, objective, 8, "--dropout", "0.2",
+                "--resume")), new PrintStream(log, true, StandardCharsets.UTF_8));
+        assertTrue(log.toString(StandardCharsets.UTF_8).contains("resumed at step 5"), log.toString(StandardCharsets.UTF_8));
+        assertEquals(8, a.steps());
+        assertEquals(8, b2.steps());
+        assertEquals(8, a.trainLosses().length);
+        assertEquals(5, b1.trainLosses().length);
+        assertEquals(3, b2.trainLosses().length);
+        double[] joined = new double[8];
+        System.arraycopy(b1.trainLosses(), 0, joined, 0, 5);
+        System.arraycopy(b2.trainLosses(), 0, joined, 5, 3);
+        for (int i = 0; i < 8; i++) {
+            assertEquals(Double.doubleToRawLongBits(a.trainLosses()[i]), Double.doubleToRawLongBits(joined[i]),
+                    objective + " training loss at step " + (i + 1) + ": " + a.trainLosses()[i] + " vs " + joined[i]);
+        }
+        assertEquals(Double.doubleToRawLongBits(a.valLoss()), Double.doubleToRawLongBits(b2.valLoss()),
+                objective + " validation loss " + a.valLoss() + " vs " + b2.valLoss());
+        for (String file : new String[] {"model.safetensors", "optimizer.safetensors"}) {
+            byte[] x = Files.readAllBytes(full.resolve("checkpoints/step-00000008").resolve(file));
+            byte[] y = Files.readAllBytes(split.resolve("checkpoints/step-00000008").resolve(file));
+            assertTrue(java.util.Arrays.equals(x, y), objective + " " + file + " differs at step 8");
+        }
+        // the dropout generators are in the checkpoint (their states moved, so a missing one would show above)
+        String state = Files.readString(split.resolve("checkpoints/step-00000008/trainer.json"));
+        assertTrue(state.contains(objective.equals("gpt") ? "h.0.attn.dropout_rng" : "layer.0.attn.dropout_rng")
+                && state.contains("drop.rng"), state);
+    }
+
+    @Test
     void rejectsBadOptions() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> PretrainOptions.parse(new String[] {"--text", "a.txt", "--out", "o", "--embd", "30", "--heads", "4"}));
@@ -86,5 +141,17 @@ class PretrainTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> PretrainOptions.parse(new String[] {"--text", "a", "--out", "o", "--stepz", "3"}));
         assertTrue(e.getMessage().contains("--stepz"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> PretrainOptions.parse(new String[] {"--text", "a", "--out", "o", "--positions", "alibi"}));
+        assertTrue(e.getMessage().contains("--positions") && e.getMessage().contains("alibi"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> PretrainOptions.parse(new String[] {"--text", "a", "--out", "o", "--norm", "sandwich"}));
+        assertTrue(e.getMessage().contains("--norm") && e.getMessage().contains("sandwich"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> PretrainOptions.parse(new String[] {"--text", "a", "--out", "o", "--stop-after", "-1"}));
+        assertTrue(e.getMessage().contains("--stop-after") && e.getMessage().contains("-1"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> PretrainOptions.parse(
+                new String[] {"--text", "a", "--out", "o", "--objective", "bert", "--embd", "36", "--heads", "4"}));
+        assertTrue(e.getMessage().contains("even head size") && e.getMessage().contains("9"), e.getMessage());
     }
 }

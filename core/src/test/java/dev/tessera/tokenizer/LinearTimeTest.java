@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Pathological inputs: no stack overflow and near-linear time. The bound (1M vs 100k at most
- * 15x, linear would be 10x) is a complexity check, not a benchmark. Timing is the best of a
+ * 30x; linear is 10x, quadratic 100x) is a complexity check, not a benchmark; 15x proved too
+ * tight under a load of 15 on 2 cores (one failure at 15.65). Timing is the best of a
  * few runs of the encoding thread's CPU time: on a loaded machine, wall-clock time penalises
  * long runs (always preempted) against short ones (often not), which inflated the ratio.
  */
@@ -41,12 +42,12 @@ class LinearTimeTest {
                 String s1m = unit.repeat(1_000_000);
                 long t100k = bestNanos(t, s100k, 3);
                 long t1m = bestNanos(t, s1m, 2);
-                if (t1m > 15 * t100k) { // one more round before failing: other processes pollute caches
+                if (t1m > 30 * t100k) { // one more round before failing: other processes pollute caches
                     t100k = Math.min(t100k, bestNanos(t, s100k, 3));
                     t1m = Math.min(t1m, bestNanos(t, s1m, 2));
                 }
                 double ratio = (double) t1m / Math.max(t100k, 1);
-                assertTrue(ratio <= 15, () -> "time(1M)/time(100k) = " + ratio + " for " + ScannerRegexEquivalenceTest.escape(unit));
+                assertTrue(ratio <= 30, () -> "time(1M)/time(100k) = " + ratio + " for " + ScannerRegexEquivalenceTest.escape(unit));
             }
         }
     }

@@ -12,6 +12,9 @@
 #   --prof X    add a JMH profiler; "offheap" is dev.tessera.bench.OffHeapPeakProfiler
 #   REGEX       JMH's benchmark filter, e.g. Sgemm or 'Sgemm.*tessera'
 # examples: benchmarks/run.sh --quick Sgemm      benchmarks/run.sh --quick -- -p n=512,1024
+# env:      MAVEN_ARGS  extra arguments for the build's mvn calls, split on spaces, e.g.
+#           MAVEN_ARGS='-Dmaven.repo.local=/path/to/repo' benchmarks/run.sh --quick
+#           (unset: plain mvn with ~/.m2; Maven >= 3.9 also reads MAVEN_ARGS itself, repeats are harmless)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,7 +35,7 @@ while [[ $# -gt 0 ]]; do
       if [[ "$2" == "offheap" ]]; then profs+=(-prof dev.tessera.bench.OffHeapPeakProfiler); else profs+=(-prof "$2"); fi
       shift 2 ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n "2,15p" "$0"; exit 0 ;;
+    -h|--help) sed -n "2,18p" "$0"; exit 0 ;;
     -*) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
     *) regex="$1"; shift ;;
   esac
@@ -41,7 +44,10 @@ done
 if [[ $build -eq 1 ]]; then
   echo "== building benchmarks (mvn package, tests skipped)"
   # Offline first (fast, no network); online only when something has not been downloaded yet.
-  mvn -o -q -pl benchmarks -am package -DskipTests || mvn -q -pl benchmarks -am package -DskipTests
+  # shellcheck disable=SC2206 # word splitting of MAVEN_ARGS is intended
+  mvn_args=(${MAVEN_ARGS:-})
+  mvn -o -q "${mvn_args[@]}" -pl benchmarks -am package -DskipTests \
+    || mvn -q "${mvn_args[@]}" -pl benchmarks -am package -DskipTests
 fi
 
 jar="$(ls benchmarks/target/tessera-benchmarks-*.jar | grep -v -- '-tests.jar' | head -n 1)"

@@ -6,7 +6,8 @@
 #   benchmarks/results/jmh-<UTC stamp>.env.txt the machine, the command and the load average around the run
 #
 # usage: benchmarks/run.sh [--quick] [--no-build] [--prof gc|offheap|<jmh profiler>]... [REGEX] [-- JMH args...]
-#   --quick     1 fork, 3 x 1 s warm-up, 5 x 1 s measurement: a few minutes on 2 cores
+#   --quick     1 fork, 3 x 1 s warm-up, 5 x 1 s measurement: ~12 s per benchmark method and
+#               parameter set plus JVM start; the whole suite (94 forks) takes tens of minutes
 #   (default)   2 forks, 5 x 2 s warm-up, 10 x 2 s measurement
 #   --no-build  reuse the last build
 #   --prof X    add a JMH profiler; "offheap" is dev.tessera.bench.OffHeapPeakProfiler
@@ -35,7 +36,7 @@ while [[ $# -gt 0 ]]; do
       if [[ "$2" == "offheap" ]]; then profs+=(-prof dev.tessera.bench.OffHeapPeakProfiler); else profs+=(-prof "$2"); fi
       shift 2 ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n "2,18p" "$0"; exit 0 ;;
+    -h|--help) sed -n "2,19p" "$0"; exit 0 ;;
     -*) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
     *) regex="$1"; shift ;;
   esac

@@ -6,12 +6,16 @@
 #   benchmarks/results/jmh-<UTC stamp>.env.txt the machine, the command and the load average around the run
 #
 # usage: benchmarks/run.sh [--quick] [--no-build] [--prof gc|offheap|<jmh profiler>]... [REGEX] [-- JMH args...]
-#   --quick     1 fork, 3 x 1 s warm-up, 5 x 1 s measurement: a few minutes on 2 cores
+#   --quick     1 fork, 3 x 1 s warm-up, 5 x 1 s measurement: ~12 s per benchmark method and
+#               parameter set plus JVM start; the whole suite (94 forks) takes tens of minutes
 #   (default)   2 forks, 5 x 2 s warm-up, 10 x 2 s measurement
 #   --no-build  reuse the last build
 #   --prof X    add a JMH profiler; "offheap" is dev.tessera.bench.OffHeapPeakProfiler
 #   REGEX       JMH's benchmark filter, e.g. Sgemm or 'Sgemm.*tessera'
 # examples: benchmarks/run.sh --quick Sgemm      benchmarks/run.sh --quick -- -p n=512,1024
+# env:      MAVEN_ARGS  extra arguments for the build's mvn calls, split on spaces, e.g.
+#           MAVEN_ARGS='-Dmaven.repo.local=/path/to/repo' benchmarks/run.sh --quick
+#           (unset: plain mvn with ~/.m2; Maven >= 3.9 also reads MAVEN_ARGS itself, repeats are harmless)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,7 +36,7 @@ while [[ $# -gt 0 ]]; do
       if [[ "$2" == "offheap" ]]; then profs+=(-prof dev.tessera.bench.OffHeapPeakProfiler); else profs+=(-prof "$2"); fi
       shift 2 ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n "2,15p" "$0"; exit 0 ;;
+    -h|--help) sed -n "2,19p" "$0"; exit 0 ;;
     -*) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
     *) regex="$1"; shift ;;
   esac
@@ -41,7 +45,10 @@ done
 if [[ $build -eq 1 ]]; then
   echo "== building benchmarks (mvn package, tests skipped)"
   # Offline first (fast, no network); online only when something has not been downloaded yet.
-  mvn -o -q -pl benchmarks -am package -DskipTests || mvn -q -pl benchmarks -am package -DskipTests
+  # shellcheck disable=SC2206 # word splitting of MAVEN_ARGS is intended
+  mvn_args=(${MAVEN_ARGS:-})
+  mvn -o -q "${mvn_args[@]}" -pl benchmarks -am package -DskipTests \
+    || mvn -q "${mvn_args[@]}" -pl benchmarks -am package -DskipTests
 fi
 
 jar="$(ls benchmarks/target/tessera-benchmarks-*.jar | grep -v -- '-tests.jar' | head -n 1)"

@@ -122,6 +122,51 @@ public final class Normalization {
         long c = x.size(-1);
         checkAffine("rmsNorm", x, weight, "weight", c);
         long[] shape = x.shape();
+        if (HostBuffers.available() && (x.dtype() == DataType.FLOAT || x.dtype() == DataType.DOUBLE)) {
+            return fusedRmsNorm(x, weight, eps, shape, (int) c);
+        }
+        return portableRmsNorm(x, weight, eps, shape, c);
+    }
+
+    /** The fused Java-loop path (CPU): two passes forward, two backward; see {@link RmsNormKernel}. */
+    private static Tensor fusedRmsNorm(Tensor x, Tensor weight, double eps, long[] shape, int c) {
+        int n = Math.toIntExact(x.length() / c);
+        Tensor[] inputs = inputs(x, weight, null);
+        if (x.dtype() == DataType.DOUBLE) {
+            double[] xs = HostBuffers.doubles(x.data());
+            double[] w = weight == null ? null : HostBuffers.doubles(weight.data());
+            double[] y = new double[xs.length];
+            double[] xhat = new double[xs.length];
+            double[] rstd = new double[n];
+            RmsNormKernel.forward(xs, w, n, c, eps, y, xhat, rstd);
+            return Tensor.fromOp("rmsNorm", HostBuffers.of(y, shape), g -> {
+                double[] dx = x.requiresGrad() ? new double[xhat.length] : null;
+                double[] dw = weight != null && weight.requiresGrad() ? new double[c] : null;
+                RmsNormKernel.backward(HostBuffers.doubles(g), xhat, rstd, w, n, c, dx, dw);
+                accumulate(x, dx, shape, weight, dw, null, null);
+            }, inputs);
+        }
+        float[] xs = HostBuffers.floats(x.data());
+        float[] w = weight == null ? null : HostBuffers.floats(weight.data());
+        float[] y = new float[xs.length];
+        float[] xhat = new float[xs.length];
+        float[] rstd = new float[n];
+        RmsNormKernel.forward(xs, w, n, c, eps, y, xhat, rstd);
+        return Tensor.fromOp("rmsNorm", HostBuffers.of(y, shape), g -> {
+            float[] dx = x.requiresGrad() ? new float[xhat.length] : null;
+            float[] dw = weight != null && weight.requiresGrad() ? new float[c] : null;
+            RmsNormKernel.backward(HostBuffers.floats(g), xhat, rstd, w, n, c, dx, dw);
+            if (dx != null) {
+                x.accumulateGradOwned(HostBuffers.of(dx, shape));
+            }
+            if (dw != null) {
+                weight.accumulateGradOwned(HostBuffers.of(dw, c));
+            }
+        }, inputs);
+    }
+
+    /** The portable path, only ND4J ops (runs on any backend, e.g. CUDA). */
+    static Tensor portableRmsNorm(Tensor x, Tensor weight, double eps, long[] shape, long c) {
         INDArray x2 = x.data().reshape('c', -1, c); // (N, C)
         INDArray rstd = Transforms.pow(x2.mul(x2).mean(true, 1).addi(eps), -0.5, false); // (N, 1)
         INDArray xhat = x2.mulColumnVector(rstd);

@@ -59,6 +59,43 @@ class FusedKernelsTest {
     }
 
     @Test
+    void rmsNormFusedMatchesPortable() {
+        Rng rng = new Rng(4);
+        for (DataType dtype : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+            double tol = dtype == DataType.FLOAT ? 1e-5 : 1e-12;
+            INDArray x = rng.normal(dtype, 1, 3, 4, 7, 33);
+            INDArray w = rng.normal(dtype, 1, 0.5, 33);
+            long[] shape = {4, 7, 33};
+            compare("rmsNorm", tol, t -> Normalization.rmsNorm(t[0], t[1], 1e-6), shape, dtype, x, w);
+            compare("rmsNorm no weight", tol, t -> Normalization.rmsNorm(t[0], null, 1e-6), shape, dtype, x);
+            compare("rmsNorm on a view", tol,
+                    t -> Normalization.rmsNorm(t[0].transpose(0, 1), t[1], 1e-6), new long[] {7, 4, 33}, dtype, x, w);
+            compare("rmsNorm batch 1", tol, t -> Normalization.rmsNorm(t[0], t[1], 1e-6), new long[] {1, 33}, dtype,
+                    rng.normal(dtype, 0, 2, 1, 33), w);
+        }
+    }
+
+    /** The fused RMS norm against a direct float64 evaluation of y = x / √(mean(x²) + eps) · w. */
+    @Test
+    void rmsNormFusedMatchesTheFormula() {
+        INDArray x = new Rng(5).normal(DataType.DOUBLE, 0, 2, 3, 8);
+        INDArray w = new Rng(6).normal(DataType.DOUBLE, 1, 0.3, 8);
+        INDArray y = Normalization.rmsNorm(Tensor.constant(x), Tensor.constant(w), 1e-6).data();
+        for (int r = 0; r < 3; r++) {
+            double sq = 0;
+            for (int j = 0; j < 8; j++) {
+                sq += x.getDouble(r, j) * x.getDouble(r, j);
+            }
+            double inv = 1 / Math.sqrt(sq / 8 + 1e-6);
+            for (int j = 0; j < 8; j++) {
+                double expected = x.getDouble(r, j) * inv * w.getDouble(j);
+                assertTrue(Math.abs(y.getDouble(r, j) - expected) <= 1e-12 * (1 + Math.abs(expected)),
+                        "y[" + r + "][" + j + "] = " + y.getDouble(r, j) + " but the formula gives " + expected);
+            }
+        }
+    }
+
+    @Test
     void geluTanhFusedMatchesPortable() {
         INDArray x = new Rng(2).normal(DataType.FLOAT, 0, 3, 5, 64);
         compare("geluTanh", 1e-5, t -> t[0].geluTanh(), new long[] {5, 64}, DataType.FLOAT, x);

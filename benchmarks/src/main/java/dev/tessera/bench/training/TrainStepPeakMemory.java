@@ -1,0 +1,113 @@
+package dev.tessera.bench.training;
+
+import static dev.tessera.bench.training.GptShapes.BATCH;
+import static dev.tessera.bench.training.GptShapes.SEQ;
+
+import dev.tessera.attention.model.GptConfig;
+import dev.tessera.attention.model.GptModel;
+import dev.tessera.backend.Backend;
+import dev.tessera.core.Rng;
+import dev.tessera.training.loss.CausalLmLoss;
+import dev.tessera.training.loss.CrossEntropyOptions;
+import dev.tessera.training.loss.LossResult;
+import dev.tessera.training.optim.AdamW;
+import dev.tessera.training.optim.AdamWConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Peak resident memory of the issue-5 GPT training step ({@link GptShapes}: 4 layers, 4 heads,
+ * 256 wide, vocabulary 8192, B 8 × T 256, AdamW), one side per JVM so the two never share a
+ * process: Tessera's step exactly as {@link GptTrainStepBenchmark} runs it, or PyTorch's
+ * ({@link TorchGpt}). Issue 5 asks Tessera to use no more than PyTorch.
+ *
+ * <p>The figure is the kernel's high-water mark of the whole process ({@code VmHWM} in
+ * {@code /proc/self/status}): Java heap, ND4J's and libtorch's native buffers, code, everything
+ * a user's machine must hold. Both sides run in a JVM, so give both the same heap options: the
+ * Java heap counts on both sides, and Tessera's fused kernels keep their buffers on it. Run it
+ * through {@code benchmarks/train-memory.sh}, or by hand:
+ * <pre>
+ * java -Xmx2g -cp ... dev.tessera.bench.training.TrainStepPeakMemory TESSERA 5
+ * java -Xmx2g -cp ... dev.tessera.bench.training.TrainStepPeakMemory PYTORCH 5
+ * </pre>
+ * Prints one line: side, steps, peak RSS, RSS before the model was built, and the last loss
+ * (so a step that silently did nothing would show).
+ */
+public final class TrainStepPeakMemory {
+    private TrainStepPeakMemory() {}
+
+    /** The sides that can be measured. */
+    enum Side { TESSERA, PYTORCH }
+
+    public static void main(String[] args) throws IOException {
+        if (args.length < 1 || args.length > 2) {
+            System.err.println("usage: TrainStepPeakMemory TESSERA|PYTORCH [steps, default 5]");
+            System.exit(2);
+        }
+        Side side;
+        try {
+            side = Side.valueOf(args[0].toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("side must be TESSERA or PYTORCH but was " + args[0], e);
+        }
+        int steps = args.length == 2 ? Integer.parseInt(args[1]) : 5;
+        if (steps < 1) {
+            throw new IllegalArgumentException("steps must be >= 1 but was " + steps);
+        }
+        int[] ids = GptShapes.ids(BATCH * SEQ, 7);
+        double loss;
+        long before;
+        if (side == Side.TESSERA) {
+            Backend.init();
+            before = status("VmRSS");
+            GptModel model = new GptModel(new GptConfig(GptShapes.VOCAB, GptShapes.CONTEXT, GptShapes.EMBD,
+                    GptShapes.LAYERS, GptShapes.HEADS, 0.0, 1e-5), new Rng(1), DataType.FLOAT);
+            AdamW optimizer = new AdamW(model.namedParameters(), AdamWConfig.lm(3e-4));
+            INDArray batch = Nd4j.createFromArray(ids).reshape('c', BATCH, SEQ); // (B, T)
+            loss = Double.NaN;
+            for (int s = 0; s < steps; s++) {
+                LossResult r = CausalLmLoss.loss(model.forward(batch), batch, CrossEntropyOptions.defaults());
+                r.loss().backward();
+                optimizer.step();
+                optimizer.zeroGrad();
+                loss = r.loss().item();
+            }
+        } else {
+            // Load libtorch first (creating a manager does), so "before" covers the same ground as
+            // Tessera's: runtime and native libraries loaded, no model yet.
+            dev.tessera.bench.PyTorch.newManager().close();
+            before = status("VmRSS");
+            try (TorchGpt model = new TorchGpt(ids)) {
+                loss = Double.NaN;
+                for (int s = 0; s < steps; s++) {
+                    loss = model.trainStep();
+                }
+            }
+        }
+        long peak = status("VmHWM");
+        System.out.printf(Locale.ROOT, "%s steps=%d peakRSS=%.3f GB rssBeforeModel=%.3f GB lastLoss=%.4f%n",
+                side, steps, peak / 1e9, before / 1e9, loss);
+        if (!Double.isFinite(loss)) {
+            throw new IllegalStateException("the training step produced a non-finite loss " + loss);
+        }
+    }
+
+    /** A {@code /proc/self/status} size field in bytes (Linux only). */
+    static long status(String field) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith(field + ":")) {
+                String[] p = line.substring(field.length() + 1).trim().split("\\s+");
+                if (p.length != 2 || !p[1].equals("kB")) {
+                    throw new IllegalStateException("unexpected /proc/self/status line: " + line);
+                }
+                return Long.parseLong(p[0]) * 1024;
+            }
+        }
+        throw new IllegalStateException("/proc/self/status has no " + field + " line (not Linux?)");
+    }
+}

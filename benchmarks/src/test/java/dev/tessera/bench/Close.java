@@ -1,0 +1,21 @@
+package dev.tessera.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** Element-wise comparison with a mixed tolerance, naming the first element that differs. */
+public final class Close {
+    private Close() {}
+
+    /** |e − a| ≤ tol · (1 + |e|) for every element, and equal lengths. */
+    public static void assertClose(float[] expected, float[] actual, double tol, String what) {
+        assertEquals(expected.length, actual.length, what + ": length");
+        for (int i = 0; i < expected.length; i++) {
+            double e = expected[i];
+            double a = actual[i];
+            if (!(Math.abs(e - a) <= tol * (1 + Math.abs(e)))) {
+                fail(what + ": element " + i + " expected " + e + " but was " + a + " (tolerance " + tol + ")");
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Peak RSS of one GPT training step setup (issue 5: Tessera must use no more memory than PyTorch),
+# each side in its own JVM: dev.tessera.bench.training.TrainStepPeakMemory TESSERA|PYTORCH STEPS.
+# Writes benchmarks/results/train-memory-<UTC stamp>.txt and prints it.
+#
+# usage: benchmarks/train-memory.sh [--no-build] [STEPS (default 5)]
+# env:   JAVA_OPTS   JVM options for BOTH sides (default -Xmx2g); MAVEN_ARGS as in run.sh
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+build=1
+if [[ "${1:-}" == "--no-build" ]]; then build=0; shift; fi
+steps="${1:-5}"
+java_opts="${JAVA_OPTS:--Xmx2g}"
+
+if [[ $build -eq 1 ]]; then
+  echo "== building benchmarks (mvn package, tests skipped)"
+  # shellcheck disable=SC2206 # word splitting of MAVEN_ARGS is intended
+  mvn_args=(${MAVEN_ARGS:-})
+  mvn -o -q "${mvn_args[@]}" -pl benchmarks -am package -DskipTests \
+    || mvn -q "${mvn_args[@]}" -pl benchmarks -am package -DskipTests
+fi
+jar="$(ls benchmarks/target/tessera-benchmarks-*.jar | grep -v -- '-tests.jar' | head -n 1)"
+cp="$jar:$(cat benchmarks/target/classpath.txt)"
+
+mkdir -p benchmarks/results
+out="benchmarks/results/train-memory-$(date -u +%Y%m%dT%H%M%SZ).txt"
+{
+  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "command: benchmarks/train-memory.sh $steps   JAVA_OPTS=$java_opts"
+  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //') x $(nproc)"
+  echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  for side in TESSERA PYTORCH; do
+    log="$(mktemp)"
+    # shellcheck disable=SC2086 # JAVA_OPTS is a list of options
+    if ! java $java_opts -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$cp" \
+        dev.tessera.bench.training.TrainStepPeakMemory "$side" "$steps" > "$log" 2>&1; then
+      echo "$side failed:"; tail -n 20 "$log"; rm -f "$log"; exit 1
+    fi
+    grep "peakRSS=" "$log"
+    rm -f "$log"
+  done
+  echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+} | tee "$out"

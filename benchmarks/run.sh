@@ -6,8 +6,9 @@
 #   benchmarks/results/jmh-<UTC stamp>.env.txt the machine, the command and the load average around the run
 #
 # usage: benchmarks/run.sh [--quick] [--no-build] [--prof gc|offheap|<jmh profiler>]... [REGEX] [-- JMH args...]
-#   --quick     1 fork, 3 x 1 s warm-up, 5 x 1 s measurement: ~12 s per benchmark method and
-#               parameter set plus JVM start; the whole suite (94 forks) takes tens of minutes
+#   --quick     1 fork, 2 x 0.5 s warm-up, 5 x 0.5 s measurement, and one size per benchmark
+#               (-p n=1024 -p t=1024 -p attnShape=4x8x256x64 -p merges=300; a -p after -- wins):
+#               about 5 s per benchmark method plus JVM start
 #   (default)   2 forks, 5 x 2 s warm-up, 10 x 2 s measurement
 #   --no-build  reuse the last build
 #   --prof X    add a JMH profiler; "offheap" is dev.tessera.bench.OffHeapPeakProfiler
@@ -36,7 +37,7 @@ while [[ $# -gt 0 ]]; do
       if [[ "$2" == "offheap" ]]; then profs+=(-prof dev.tessera.bench.OffHeapPeakProfiler); else profs+=(-prof "$2"); fi
       shift 2 ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n "2,19p" "$0"; exit 0 ;;
+    -h|--help) sed -n "2,20p" "$0"; exit 0 ;;
     -*) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
     *) regex="$1"; shift ;;
   esac
@@ -55,7 +56,11 @@ jar="$(ls benchmarks/target/tessera-benchmarks-*.jar | grep -v -- '-tests.jar' |
 cp="$jar:$(cat benchmarks/target/classpath.txt)"
 
 if [[ $quick -eq 1 ]]; then
-  opts=(-f 1 -wi 3 -w 1s -i 5 -r 1s)
+  opts=(-f 1 -wi 2 -w 500ms -i 5 -r 500ms)
+  # One size per parameterised benchmark, unless the caller chose one after "--".
+  for p in n=1024 t=1024 attnShape=4x8x256x64 merges=300; do
+    if [[ " ${extra[*]:-} " != *" ${p%%=*}="* ]]; then opts+=(-p "$p"); fi
+  done
 else
   opts=(-f 2 -wi 5 -w 2s -i 10 -r 2s)
 fi

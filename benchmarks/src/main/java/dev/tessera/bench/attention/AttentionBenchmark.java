@@ -52,7 +52,7 @@ import org.openjdk.jmh.infra.Blackhole;
 public class AttentionBenchmark {
 
     @Param({"4x8x256x64", "1x8x1024x64"})
-    public String shape;
+    public String attnShape;
 
     /** Tessera / ND4J operands. */
     @State(Scope.Benchmark)
@@ -70,7 +70,7 @@ public class AttentionBenchmark {
         @Setup(Level.Trial)
         public void setUp(AttentionBenchmark b) {
             Backend.init();
-            int[] s = AttentionInputs.shape(b.shape);
+            int[] s = AttentionInputs.shape(b.attnShape);
             float[][] v4 = AttentionInputs.values(s);
             long[] sh = {s[0], s[1], s[2], s[3]};
             q = Tensor.variable(Nd4j.create(v4[0], sh, 'c'));
@@ -110,7 +110,7 @@ public class AttentionBenchmark {
 
         @Setup(Level.Trial)
         public void setUp(AttentionBenchmark b) {
-            int[] s = AttentionInputs.shape(b.shape);
+            int[] s = AttentionInputs.shape(b.attnShape);
             float[][] v4 = AttentionInputs.values(s);
             manager = PyTorch.newManager();
             Shape sh = new Shape(s[0], s[1], s[2], s[3]);

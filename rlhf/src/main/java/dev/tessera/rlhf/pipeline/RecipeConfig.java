@@ -1,5 +1,6 @@
 package dev.tessera.rlhf.pipeline;
 
+import dev.tessera.rlhf.model.RewardModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -90,9 +91,15 @@ public record RecipeConfig(long seed, ModelSize size, TaskGenerator task, Path p
      * @param steps optimizer steps, typical 300
      * @param batchSize prompts (groups) per step, typical 16
      * @param learningRate AdamW rate, typical 2e-3
+     * @param readout where the scalar head reads the trunk, typical {@code RESPONSE_SUM} (see
+     *     {@link RewardModel.Readout}: at the last token the small model misjudges the answer's digits)
      */
-    public record Reward(int prompts, int k, double heldOutFraction, int steps, int batchSize, double learningRate) {
+    public record Reward(int prompts, int k, double heldOutFraction, int steps, int batchSize, double learningRate,
+            RewardModel.Readout readout) {
         public Reward {
+            if (readout == null) {
+                throw new IllegalArgumentException("RecipeConfig: reward.readout must not be null");
+            }
             positive("reward.prompts", prompts);
             if (k < 2 || k > 9) {
                 throw new IllegalArgumentException("RecipeConfig: reward.k must be in [2, 9] but was " + k);
@@ -184,7 +191,7 @@ public record RecipeConfig(long seed, ModelSize size, TaskGenerator task, Path p
         return new RecipeConfig(1234, ModelSize.SMALL, new TaskGenerator(2, 4, 0.5, 0.3), null,
                 new Pretrain(6000, 384, 32, 600, 32, 3e-3),
                 new Sft(1500, 150, 32, 2e-3),
-                new Reward(400, 4, 0.2, 300, 16, 2e-3),
+                new Reward(400, 4, 0.2, 300, 16, 2e-3, RewardModel.Readout.RESPONSE_SUM),
                 new Ppo(30, 64, 32, 2, 3e-4, 0.5, 1.5, 200, 0.5, false),
                 new Dpo(100, 32, 0.3, 2e-4),
                 new Eval(256, 8, 6));
@@ -195,7 +202,7 @@ public record RecipeConfig(long seed, ModelSize size, TaskGenerator task, Path p
         return new RecipeConfig(7, ModelSize.TINY, new TaskGenerator(2, 3, 0.5, 0.3), null,
                 new Pretrain(400, 300, 24, 30, 16, 5e-3),
                 new Sft(64, 30, 16, 5e-3),
-                new Reward(24, 3, 0.25, 6, 4, 1e-3),
+                new Reward(24, 3, 0.25, 6, 4, 1e-3, RewardModel.Readout.RESPONSE_SUM),
                 new Ppo(2, 8, 4, 2, 5e-4, 0.1, 1.0, 1000, 0.1, false),
                 new Dpo(4, 8, 0.1, 5e-4),
                 new Eval(16, 7, 2));
@@ -246,7 +253,7 @@ public record RecipeConfig(long seed, ModelSize size, TaskGenerator task, Path p
                         pretrain.batchSize(), pretrain.learningRate()),
                 new Sft(sft.examples(), scale(sft.steps(), factor), sft.batchSize(), sft.learningRate()),
                 new Reward(reward.prompts(), reward.k(), reward.heldOutFraction(), scale(reward.steps(), factor),
-                        reward.batchSize(), reward.learningRate()),
+                        reward.batchSize(), reward.learningRate(), reward.readout()),
                 new Ppo(scale(ppo.iterations(), factor), ppo.rolloutBatch(), ppo.minibatchSize(), ppo.epochs(),
                         ppo.learningRate(), ppo.initialBeta(), ppo.klTarget(), ppo.klHorizon(), ppo.ptxCoef(),
                         ppo.valueFromRewardModel()),

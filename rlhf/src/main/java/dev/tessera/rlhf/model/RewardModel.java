@@ -7,10 +7,12 @@ import dev.tessera.core.Tensor;
 import dev.tessera.nn.Linear;
 import dev.tessera.nn.Module;
 import dev.tessera.rlhf.data.SequenceBatch;
+import dev.tessera.rlhf.math.LogProbs;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * A scalar reward on top of a transformer, read from the trunk's final hidden states h_t by a
@@ -18,6 +20,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * <pre>
  *   LAST_TOKEN:    r = w·h_last + b + offset                 (InstructGPT)
  *   RESPONSE_SUM:  r = Σ_{t ∈ response} (w·h_t + b) + offset
+ *   RESPONSE_SUM_LM: r = Σ_{t ∈ response} (w·h_t + b + log p_trunk(y_t | y_&lt;t)) + offset
  * </pre>
  * where h_last is the state at the last non-padding token (the position that has seen the whole
  * prompt and response) and offset a constant set by {@link #normalise} so that a reference set of
@@ -40,7 +43,14 @@ public final class RewardModel extends Module {
         /** w·h at the last real token. */
         LAST_TOKEN,
         /** Σ over the response tokens (end marker included) of w·h_t + b. */
-        RESPONSE_SUM
+        RESPONSE_SUM,
+        /**
+         * {@code RESPONSE_SUM} plus the trunk's own log-likelihood of the response tokens. Why: the
+         * language-model head already scores "is this the token that belongs here" from the state
+         * before the token; trained with the rest on the rankings, it becomes that per-token judge,
+         * where a head on h_t would first have to relearn what the right token was.
+         */
+        RESPONSE_SUM_LM
     }
 
     private final CausalLm trunk;
@@ -96,9 +106,16 @@ public final class RewardModel extends Module {
         Tensor hidden = trunk.hidden(batch.ids()); // (B, T, C)
         forwardCalls++;
         sequencesForwarded += batch.batchSize();
+        return read(hidden, batch);
+    }
+
+    /** The rewards (B) from the trunk's hidden states (B, T, C) of {@code batch}, as {@link #readout()} says. */
+    public Tensor read(Tensor hidden, SequenceBatch batch) {
         return switch (readout) {
             case LAST_TOKEN -> readLast(hidden, batch.lengths());
             case RESPONSE_SUM -> readResponseSum(hidden, batch.responseMask());
+            case RESPONSE_SUM_LM -> readResponseSum(hidden, batch.responseMask())
+                    .add(responseLogLikelihood(hidden, batch.ids(), batch.responseMask()));
         };
     }
 
@@ -131,6 +148,14 @@ public final class RewardModel extends Module {
         }
         Tensor last = Indexing.indexSelect(hidden.reshape(b * t, c), 0, rows); // (B, C)
         return head.forward(last).reshape(b).add(offset); // (B)
+    }
+
+    /** Σ_{t ∈ response} log p_trunk(y_t | y_&lt;t): hidden (B, T, C), ids and mask (B, T) → (B). */
+    private Tensor responseLogLikelihood(Tensor hidden, INDArray ids, INDArray responseMask) {
+        long t = ids.size(1);
+        Tensor logp = LogProbs.ofSequence(trunk.logits(hidden), ids); // (B, T-1), column t scores token t+1
+        INDArray target = responseMask.get(NDArrayIndex.all(), NDArrayIndex.interval(1, t)).castTo(hidden.dtype()).dup('c');
+        return logp.mul(Tensor.constant(target)).sum(false, 1); // (B)
     }
 
     /**

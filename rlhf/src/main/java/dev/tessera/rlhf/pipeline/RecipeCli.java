@@ -122,7 +122,8 @@ public final class RecipeCli {
                     RewardModel.Readout readout = switch (v) {
                         case "last" -> RewardModel.Readout.LAST_TOKEN;
                         case "sum" -> RewardModel.Readout.RESPONSE_SUM;
-                        default -> throw new IllegalArgumentException("--rm-readout must be last or sum but was " + v);
+                        case "sum-lm" -> RewardModel.Readout.RESPONSE_SUM_LM;
+                        default -> throw new IllegalArgumentException("--rm-readout must be last, sum or sum-lm but was " + v);
                     };
                     c = c.withReward(new RecipeConfig.Reward(r.prompts(), r.k(), r.heldOutFraction(), r.steps(), r.batchSize(),
                             r.learningRate(), readout));

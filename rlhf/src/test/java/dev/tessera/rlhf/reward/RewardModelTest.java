@@ -73,21 +73,40 @@ class RewardModelTest {
     }
 
     @Test
-    void kWiseLossThroughTheResponseSumPassesADoubleGradientCheck() {
-        RewardModel rm = new RewardModel(new TinyLm(12, 8, 16, 13, DataType.DOUBLE), new Rng(14), RewardModel.Readout.RESPONSE_SUM);
+    void kWiseLossThroughEveryReadoutPassesADoubleGradientCheck() {
         SequenceBatch batch = RewardModelTrainer.rows(groups(), PAD); // 9 responses in groups of 3, 2, 4
         Rng rng = new Rng(15);
-        for (boolean view : new boolean[] {false, true}) {
-            Tensor hidden;
-            if (view) { // a (T, B, C) array seen as (B, T, C)
-                INDArray base = rng.normal(DataType.DOUBLE, 0, 1, batch.length(), batch.batchSize(), 8);
-                hidden = Tensor.variable(base.permute(1, 0, 2));
-            } else {
-                hidden = dev.tessera.testing.GradCheck.randomVariable(rng, batch.batchSize(), batch.length(), 8);
+        for (RewardModel.Readout readout : RewardModel.Readout.values()) {
+            RewardModel rm = new RewardModel(new TinyLm(12, 8, 16, 13, DataType.DOUBLE), new Rng(14), readout);
+            for (boolean view : new boolean[] {false, true}) {
+                Tensor hidden;
+                if (view) { // a (T, B, C) array seen as (B, T, C)
+                    hidden = Tensor.variable(rng.normal(DataType.DOUBLE, 0, 1, batch.length(), batch.batchSize(), 8)
+                            .permute(1, 0, 2));
+                } else {
+                    hidden = dev.tessera.testing.GradCheck.randomVariable(rng, batch.batchSize(), batch.length(), 8);
+                }
+                dev.tessera.testing.GradCheck.check("kWise(" + readout + ")" + (view ? " on a view" : ""),
+                        dev.tessera.testing.GradCheck.LOSS_TOLERANCE,
+                        in -> RankingLoss.kWise(rm.read(in[0], batch), new int[] {3, 2, 4}).loss(), hidden);
             }
-            dev.tessera.testing.GradCheck.check("kWise(responseSum)" + (view ? " on a view" : ""),
-                    dev.tessera.testing.GradCheck.LOSS_TOLERANCE,
-                    in -> RankingLoss.kWise(rm.readResponseSum(in[0], batch.responseMask()), new int[] {3, 2, 4}).loss(), hidden);
+        }
+    }
+
+    @Test
+    void responseSumLmAddsTheTrunksLogLikelihoodOfTheResponse() {
+        TinyLm trunk = new TinyLm(12, 8, 16, 21, DataType.DOUBLE);
+        RewardModel sum = new RewardModel(trunk, new Rng(22), RewardModel.Readout.RESPONSE_SUM);
+        RewardModel lm = new RewardModel(trunk, new Rng(22), RewardModel.Readout.RESPONSE_SUM_LM);
+        SequenceBatch batch = SequenceBatch.ofFormatted(new int[][] {{1, 7, 2, 9, 3}, {1, 2, 5, 5, 9, 3}}, new int[] {3, 2}, PAD);
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            INDArray logp = dev.tessera.rlhf.math.LogProbs.ofSequence(trunk.logits(trunk.hidden(batch.ids())), batch.ids())
+                    .data(); // (2, 5): column t scores token t + 1
+            double first = logp.getDouble(0, 2) + logp.getDouble(0, 3); // tokens 9, 3
+            double second = logp.getDouble(1, 1) + logp.getDouble(1, 2) + logp.getDouble(1, 3) + logp.getDouble(1, 4);
+            INDArray diff = lm.scores(batch).data().sub(sum.scores(batch).data());
+            assertEquals(first, diff.getDouble(0), 1e-12);
+            assertEquals(second, diff.getDouble(1), 1e-12);
         }
     }
 

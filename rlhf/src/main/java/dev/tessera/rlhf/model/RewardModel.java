@@ -38,6 +38,10 @@ public final class RewardModel extends Module {
      * predicted it, and the sum adds the verdicts up; the bias then acts as a per-token length term.
      * The prompt's positions are excluded: under causal attention they are the same for every
      * response to a prompt, so they could only add a per-prompt constant.
+     *
+     * <p>Beware: a sum depends on the response's length, and {@link #normalise} shifts only the
+     * total, so when the per-token terms average below zero shorter answers score higher, a
+     * direction PPO can exploit.
      */
     public enum Readout {
         /** w·h at the last real token. */

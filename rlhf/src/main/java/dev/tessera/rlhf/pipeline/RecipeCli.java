@@ -21,7 +21,7 @@ import java.util.Locale;
  *   --steps-scale F        multiply every stage's steps by F
  *   --steps-pretrain N, --steps-sft N, --steps-rm N, --steps-ppo N (iterations), --steps-dpo N
  *   --rm-prompts N, --rm-k K   prompts the labeller ranks, and samples per prompt
- *   --rm-readout last|sum  where the reward model reads the trunk (default sum: over the response tokens)
+ *   --rm-readout last|sum|sum-lm  where the reward model reads the trunk (default last: the last token)
  *   --pretrain-text FILE   pretrain on this UTF-8 text (blank-line separated documents)
  *   --out DIR              where the report and tables go (default target/recipe)
  *   --verbose              library log lines (slf4j, level info) as well
@@ -186,7 +186,7 @@ public final class RecipeCli {
                   --steps-dpo N            DPO steps
                   --rm-prompts N           prompts whose samples the labeller ranks
                   --rm-k K                 samples per ranked prompt (2-9)
-                  --rm-readout last|sum    reward head at the last token, or summed over the response (default)
+                  --rm-readout last|sum|sum-lm  reward head at the last token (default), or summed over the response
                   --pretrain-text FILE     pretrain on this UTF-8 text instead of the generated corpus
                   --out DIR                output folder (default target/recipe)
                   --verbose                show the library's log lines""");

@@ -39,7 +39,12 @@ public final class ValueModel extends Module {
         return new ValueModel(null, copyOf(rewardModel.head(), rewardModel.offset()));
     }
 
-    /** A separate critic: a copy of the reward model's trunk and head (InstructGPT's initialisation). */
+    /**
+     * A separate critic: a copy of the reward model's trunk and head (InstructGPT's initialisation).
+     * The copy is a sensible start for a {@link RewardModel.Readout#LAST_TOKEN} reward model, whose
+     * head estimates the return from any position; a {@link RewardModel.Readout#RESPONSE_SUM} head
+     * scores single tokens, so there it only gives the critic a trained trunk.
+     */
     public static ValueModel copyOfRewardModel(RewardModel rewardModel) {
         RewardModel c = rewardModel.copy();
         return new ValueModel(c.trunk(), copyOf(c.head(), c.offset()));

@@ -29,6 +29,17 @@ public final class Labeller {
      * @param closed whether the model produced the end marker
      */
     public static double score(Instruction instruction, String response, boolean closed) {
+        boolean prefix = response.strip().startsWith(PREFIX);
+        return (prefix ? PREFIX_WEIGHT : 0) + (closed ? END_WEIGHT : 0) + CONTENT_WEIGHT * correctness(instruction, response);
+    }
+
+    /**
+     * The content part alone, in [0, 1]: right digits in the right places over
+     * max(|expected|, |content|), whatever the format. For {@code sort 3 1 2}: "answer: 1 2 3" → 1;
+     * "1 3 2" → 1/3; "answer: 1 2" → 2/3. It tells whether a policy got more correct, apart from
+     * whether it learnt the format.
+     */
+    public static double correctness(Instruction instruction, String response) {
         String text = response.strip();
         boolean prefix = text.startsWith(PREFIX);
         String content = (prefix ? text.substring(PREFIX.length()) : text).strip();
@@ -40,7 +51,6 @@ public final class Labeller {
                 right++;
             }
         }
-        double contentScore = (double) right / Math.max(expected.length, words.length);
-        return (prefix ? PREFIX_WEIGHT : 0) + (closed ? END_WEIGHT : 0) + CONTENT_WEIGHT * contentScore;
+        return (double) right / Math.max(expected.length, words.length);
     }
 }

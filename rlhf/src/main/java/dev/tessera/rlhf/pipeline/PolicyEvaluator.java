@@ -50,20 +50,29 @@ final class PolicyEvaluator {
         List<int[]> sampled = Sampler.generate(policy, formatted, new Sampler.Settings(maxNewTokens, 1.0, chat.end(), CHUNK),
                 new Rng(seed));
         List<int[]> greedy = greedy(policy);
-        double score = 0, greedyScore = 0, prefix = 0, closed = 0, exact = 0;
+        double score = 0, greedyScore = 0, correct = 0, greedyCorrect = 0, prefix = 0, closed = 0, exact = 0;
+        List<Double> sampledScores = new ArrayList<>();
+        List<Double> greedyScores = new ArrayList<>();
         int n = prompts.size();
         for (int i = 0; i < n; i++) {
             int[] g = sampled.get(i);
             String text = tokenizer.responseText(g);
             double s = Labeller.score(prompts.get(i), text, chat.ended(g));
+            sampledScores.add(s);
             score += s;
+            correct += Labeller.correctness(prompts.get(i), text);
             prefix += text.strip().startsWith(Labeller.PREFIX) ? 1 : 0;
             closed += chat.ended(g) ? 1 : 0;
             exact += s == 1.0 ? 1 : 0;
-            greedyScore += Labeller.score(prompts.get(i), tokenizer.responseText(greedy.get(i)), chat.ended(greedy.get(i)));
+            String greedyText = tokenizer.responseText(greedy.get(i));
+            double gs = Labeller.score(prompts.get(i), greedyText, chat.ended(greedy.get(i)));
+            greedyScores.add(gs);
+            greedyScore += gs;
+            greedyCorrect += Labeller.correctness(prompts.get(i), greedyText);
         }
         double kl = policy == sft ? 0 : klToSft(policy, sampled);
-        return new PolicyScore(score / n, greedyScore / n, prefix / n, closed / n, exact / n, kl);
+        return new PolicyScore(score / n, greedyScore / n, correct / n, greedyCorrect / n, prefix / n, closed / n, exact / n, kl,
+                sampledScores, greedyScores);
     }
 
     /** Greedy responses, in the prompts' order. */

@@ -1,5 +1,6 @@
 package dev.tessera.rlhf.pipeline;
 
+import dev.tessera.rlhf.model.RewardModel;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,6 +20,8 @@ import java.util.Locale;
  *   --preset default|tiny  starting configuration (tiny: a seconds-long smoke run)
  *   --steps-scale F        multiply every stage's steps by F
  *   --steps-pretrain N, --steps-sft N, --steps-rm N, --steps-ppo N (iterations), --steps-dpo N
+ *   --rm-prompts N, --rm-k K   prompts the labeller ranks, and samples per prompt
+ *   --rm-readout last|sum|sum-lm  where the reward model reads the trunk (default last: the last token)
  *   --pretrain-text FILE   pretrain on this UTF-8 text (blank-line separated documents)
  *   --out DIR              where the report and tables go (default target/recipe)
  *   --verbose              library log lines (slf4j, level info) as well
@@ -101,7 +104,29 @@ public final class RecipeCli {
                 case "--steps-rm" -> {
                     RecipeConfig.Reward r = c.reward();
                     c = c.withReward(new RecipeConfig.Reward(r.prompts(), r.k(), r.heldOutFraction(), intValue(args, ++i, f),
-                            r.batchSize(), r.learningRate()));
+                            r.batchSize(), r.learningRate(), r.readout()));
+                }
+                case "--rm-prompts" -> {
+                    RecipeConfig.Reward r = c.reward();
+                    c = c.withReward(new RecipeConfig.Reward(intValue(args, ++i, f), r.k(), r.heldOutFraction(), r.steps(),
+                            r.batchSize(), r.learningRate(), r.readout()));
+                }
+                case "--rm-k" -> {
+                    RecipeConfig.Reward r = c.reward();
+                    c = c.withReward(new RecipeConfig.Reward(r.prompts(), intValue(args, ++i, f), r.heldOutFraction(), r.steps(),
+                            r.batchSize(), r.learningRate(), r.readout()));
+                }
+                case "--rm-readout" -> {
+                    RecipeConfig.Reward r = c.reward();
+                    String v = value(args, ++i, f);
+                    RewardModel.Readout readout = switch (v) {
+                        case "last" -> RewardModel.Readout.LAST_TOKEN;
+                        case "sum" -> RewardModel.Readout.RESPONSE_SUM;
+                        case "sum-lm" -> RewardModel.Readout.RESPONSE_SUM_LM;
+                        default -> throw new IllegalArgumentException("--rm-readout must be last, sum or sum-lm but was " + v);
+                    };
+                    c = c.withReward(new RecipeConfig.Reward(r.prompts(), r.k(), r.heldOutFraction(), r.steps(), r.batchSize(),
+                            r.learningRate(), readout));
                 }
                 case "--steps-ppo" -> {
                     RecipeConfig.Ppo p = c.ppo();
@@ -126,12 +151,13 @@ public final class RecipeCli {
         o.println();
         o.println("== Results (held-out prompts, scored by the hidden labeller) ==");
         for (List<String> row : t.summaryRows()) {
-            o.printf(Locale.ROOT, "  %-50s %s%n", row.get(0), row.get(1));
+            o.printf(Locale.ROOT, "  %-52s %s%n", row.get(0), row.get(1));
         }
         o.println();
-        o.printf(Locale.ROOT, "  %-6s %14s %12s %10s %8s %8s %10s%n", (Object[]) RecipeTable.policyHeader().toArray(new String[0]));
+        String layout = "  %-6s %16s %16s %14s %14s %10s %8s %8s %10s%n";
+        o.printf(Locale.ROOT, layout, (Object[]) RecipeTable.policyHeader().toArray(new String[0]));
         for (List<String> row : t.policyRows()) {
-            o.printf(Locale.ROOT, "  %-6s %14s %12s %10s %8s %8s %10s%n", row.toArray());
+            o.printf(Locale.ROOT, layout, row.toArray());
         }
         o.println();
         o.println("== Sample answers (greedy), before (SFT) and after PPO / DPO ==");
@@ -158,6 +184,9 @@ public final class RecipeCli {
                   --steps-rm N             reward-model steps
                   --steps-ppo N            PPO iterations
                   --steps-dpo N            DPO steps
+                  --rm-prompts N           prompts whose samples the labeller ranks
+                  --rm-k K                 samples per ranked prompt (2-9)
+                  --rm-readout last|sum|sum-lm  reward head at the last token (default), or summed over the response
                   --pretrain-text FILE     pretrain on this UTF-8 text instead of the generated corpus
                   --out DIR                output folder (default target/recipe)
                   --verbose                show the library's log lines""");

@@ -155,7 +155,7 @@ public final class RecipePipeline {
         List<RankedGroup> testGroups = groups.subList(groups.size() - heldOutGroups, groups.size());
 
         // 6. reward model
-        RewardModel rewardModel = new RewardModel(sftModel.copy(), initRng);
+        RewardModel rewardModel = new RewardModel(sftModel.copy(), initRng, config.reward().readout());
         double[] rmAccuracy = trainRewardModel(rewardModel, trainGroups, testGroups, chat, orderRng);
 
         // 7. PPO
@@ -405,7 +405,7 @@ public final class RecipePipeline {
         double trainAcc = RewardModelTrainer.pairwiseAccuracy(model, train, chat.pad(), CHUNK / 4);
         double testAcc = RewardModelTrainer.pairwiseAccuracy(model, test, chat.pad(), CHUNK / 4);
         var rows = RewardModelTrainer.rows(train, chat.pad());
-        double mean = model.normalise(rows.ids(), rows.lengths(), CHUNK);
+        double mean = model.normalise(rows, CHUNK);
         charts.add(new Chart("Reward model: K-wise ranking loss", "step", "loss", List.of(loss)));
         charts.add(new Chart("Reward model: pairwise accuracy", "step", "fraction of pairs",
                 List.of(accuracy, new Series("held-out (final)").add(r.steps(), testAcc))));

@@ -27,6 +27,9 @@ import java.util.Map;
  * @param dpo the DPO policy
  * @param klTarget the configured KL target of PPO's controller
  * @param finalBeta β after the last PPO iteration
+ *
+ * <p>Scores are shown as mean ± standard error over the held-out prompts; gains over SFT as the
+ * mean per-prompt difference ± 1.96 standard errors of those differences (95%, paired).
  */
 public record RecipeTable(long seed, String modelSize, long parameters, int vocabSize, long pretrainTokens, double pretrainLoss,
         double pretrainPerplexity, double sftLoss, int rankedPrompts, double rewardTrainAccuracy, double rewardHeldOutAccuracy,
@@ -41,22 +44,27 @@ public record RecipeTable(long seed, String modelSize, long parameters, int voca
         rows.add(List.of("pretraining corpus", String.format(Locale.ROOT, "%,d tokens", pretrainTokens)));
         rows.add(List.of("pretraining held-out loss / perplexity", f4(pretrainLoss) + " / " + f2(pretrainPerplexity)));
         rows.add(List.of("SFT final loss", f4(sftLoss)));
-        rows.add(List.of("SFT labeller score (held-out)", f4(sft.score())));
+        rows.add(List.of("SFT labeller score (held-out), sampled / greedy", pm(sft.score(), sft.scoreStdErr()) + " / "
+                + pm(sft.greedyScore(), sft.greedyStdErr())));
         rows.add(List.of("reward model pairwise accuracy, train / held-out", pct(rewardTrainAccuracy) + " / "
                 + pct(rewardHeldOutAccuracy) + " (" + rewardHeldOutPairs + " held-out pairs)"));
-        rows.add(List.of("PPO labeller score (held-out)", f4(ppo.score()) + " (SFT " + f4(sft.score()) + ", "
-                + signed(ppo.score() - sft.score()) + ")"));
+        rows.add(List.of("PPO labeller score (held-out), sampled", gain(ppo, sft, false)));
+        rows.add(List.of("PPO labeller score (held-out), greedy", gain(ppo, sft, true)));
+        rows.add(List.of("PPO correct digits, sampled / greedy", pct(ppo.correctness()) + " / " + pct(ppo.greedyCorrectness())
+                + " (SFT " + pct(sft.correctness()) + " / " + pct(sft.greedyCorrectness()) + ")"));
         rows.add(List.of("PPO KL to SFT (target)", f4(ppo.klToSft()) + " nats (" + f2(klTarget) + "), final beta "
                 + f4(finalBeta)));
-        rows.add(List.of("DPO labeller score (held-out)", f4(dpo.score()) + " (SFT " + f4(sft.score()) + ", "
-                + signed(dpo.score() - sft.score()) + ")"));
+        rows.add(List.of("DPO labeller score (held-out), sampled", gain(dpo, sft, false)));
+        rows.add(List.of("DPO labeller score (held-out), greedy", gain(dpo, sft, true)));
+        rows.add(List.of("DPO correct digits, sampled / greedy", pct(dpo.correctness()) + " / " + pct(dpo.greedyCorrectness())));
         rows.add(List.of("DPO KL to SFT", f4(dpo.klToSft()) + " nats"));
         return rows;
     }
 
     /** Header of {@link #policyRows()}. */
     public static List<String> policyHeader() {
-        return List.of("policy", "labeller score", "greedy score", "has prefix", "closed", "exact", "KL to SFT");
+        return List.of("policy", "sampled score", "greedy score", "correct digits", "greedy correct", "has prefix", "closed",
+                "exact", "KL to SFT");
     }
 
     /** One row per policy (SFT, PPO, DPO) on the held-out prompts. */
@@ -69,8 +77,8 @@ public record RecipeTable(long seed, String modelSize, long parameters, int voca
     }
 
     private static List<String> policyRow(String name, PolicyScore s) {
-        return List.of(name, f4(s.score()), f4(s.greedyScore()), pct(s.prefixRate()), pct(s.closedRate()), pct(s.exactRate()),
-                f4(s.klToSft()));
+        return List.of(name, pm(s.score(), s.scoreStdErr()), pm(s.greedyScore(), s.greedyStdErr()), pct(s.correctness()),
+                pct(s.greedyCorrectness()), pct(s.prefixRate()), pct(s.closedRate()), pct(s.exactRate()), f4(s.klToSft()));
     }
 
     /** The figures as flat name → number pairs (for JSON and CSV), in a fixed order. */
@@ -90,6 +98,8 @@ public record RecipeTable(long seed, String modelSize, long parameters, int voca
         put(m, "sft", sft);
         put(m, "ppo", ppo);
         put(m, "dpo", dpo);
+        putGain(m, "ppo", ppo);
+        putGain(m, "dpo", dpo);
         m.put("kl_target", klTarget);
         m.put("ppo_final_beta", finalBeta);
         return m;
@@ -97,11 +107,38 @@ public record RecipeTable(long seed, String modelSize, long parameters, int voca
 
     private static void put(Map<String, Number> m, String p, PolicyScore s) {
         m.put(p + "_score", s.score());
+        m.put(p + "_score_se", s.scoreStdErr());
         m.put(p + "_greedy_score", s.greedyScore());
+        m.put(p + "_greedy_score_se", s.greedyStdErr());
+        m.put(p + "_correctness", s.correctness());
+        m.put(p + "_greedy_correctness", s.greedyCorrectness());
         m.put(p + "_prefix_rate", s.prefixRate());
         m.put(p + "_closed_rate", s.closedRate());
         m.put(p + "_exact_rate", s.exactRate());
         m.put(p + "_kl_to_sft", s.klToSft());
+    }
+
+    private void putGain(Map<String, Number> m, String p, PolicyScore s) {
+        PolicyScore.Estimate g = s.sampledGainOver(sft);
+        PolicyScore.Estimate gg = s.greedyGainOver(sft);
+        m.put(p + "_gain", g.mean());
+        m.put(p + "_gain_se", g.stdErr());
+        m.put(p + "_greedy_gain", gg.mean());
+        m.put(p + "_greedy_gain_se", gg.stdErr());
+    }
+
+    /**
+     * "0.6420 (SFT 0.5060, +0.1360 ± 0.0310)": the score, and the paired gain over SFT with a 95%
+     * interval half-width (1.96 standard errors of the per-prompt differences).
+     */
+    private static String gain(PolicyScore s, PolicyScore base, boolean greedy) {
+        PolicyScore.Estimate g = greedy ? s.greedyGainOver(base) : s.sampledGainOver(base);
+        return f4(greedy ? s.greedyScore() : s.score()) + " (SFT " + f4(greedy ? base.greedyScore() : base.score()) + ", "
+                + signed(g.mean()) + " ± " + f4(1.96 * g.stdErr()) + ")";
+    }
+
+    private static String pm(double mean, double stdErr) {
+        return f4(mean) + " ± " + f4(stdErr);
     }
 
     /** {@code metric,value} lines with a header; doubles printed exactly (shortest round-trip form). */

@@ -16,7 +16,7 @@ public final class RewardModelScorer implements RewardFunction {
     public double[] score(Rollouts rollouts) {
         model.eval();
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            return model.scores(rollouts.batch().ids(), rollouts.batch().lengths()).data()
+            return model.scores(rollouts.batch()).data()
                     .castTo(DataType.DOUBLE).dup('c').data().asDouble();
         }
     }

@@ -62,7 +62,7 @@ public final class RewardModelTrainer {
             throw new IllegalArgumentException("kWiseLoss: groups must not be empty");
         }
         SequenceBatch batch = rows(groups, pad);
-        Tensor scores = model.scores(batch.ids(), batch.lengths()); // (R)
+        Tensor scores = model.scores(batch); // (R)
         return RankingLoss.kWise(scores, groupSizes(groups));
     }
 
@@ -92,7 +92,7 @@ public final class RewardModelTrainer {
             promptLengths[i] = p.length;
         }
         SequenceBatch batch = SequenceBatch.ofFormatted(rows, promptLengths, pad);
-        Tensor scores = model.scores(batch.ids(), batch.lengths()); // (2N)
+        Tensor scores = model.scores(batch); // (2N)
         return RankingLoss.pairwise(scores.slice(0, 0, n), scores.slice(0, n, 2 * n), margin);
     }
 

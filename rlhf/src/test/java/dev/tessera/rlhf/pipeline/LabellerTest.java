@@ -30,6 +30,24 @@ class LabellerTest {
     }
 
     @Test
+    void correctnessIsTheContentPartAloneAndTheScoreSplitsIntoItsRules() {
+        assertEquals(1.0, Labeller.correctness(SORT_312, "answer: 1 2 3"), 0);
+        assertEquals(1.0, Labeller.correctness(SORT_312, "1 2 3"), 0, "the format does not count");
+        assertEquals(1.0 / 3, Labeller.correctness(SORT_312, "answer: 1 3 2"), 1e-15);
+        assertEquals(0.0, Labeller.correctness(SORT_312, "3 1 2"), 0, "the lazy copy is wrong for sort");
+        assertEquals(3.0 / 5, Labeller.correctness(SORT_312, "answer: 1 2 3 3 3"), 1e-15);
+        assertEquals(0.0, Labeller.correctness(SORT_312, ""), 0);
+        String[] responses = {"answer: 1 2 3", "1 3 2", "answer: 2", "  answer:   1  2 3 ", "answer: x 2 3", "sort"};
+        for (String r : responses) {
+            for (boolean closed : new boolean[] {true, false}) {
+                double parts = (r.strip().startsWith(Labeller.PREFIX) ? Labeller.PREFIX_WEIGHT : 0)
+                        + (closed ? Labeller.END_WEIGHT : 0) + Labeller.CONTENT_WEIGHT * Labeller.correctness(SORT_312, r);
+                assertEquals(parts, Labeller.score(SORT_312, r, closed), 1e-15, r + ", closed " + closed);
+            }
+        }
+    }
+
+    @Test
     void operations() {
         assertArrayEquals(new int[] {1, 2, 3}, SORT_312.expected());
         assertArrayEquals(new int[] {2, 1, 3}, new Instruction(Instruction.Op.REVERSE, new int[] {3, 1, 2}).expected());

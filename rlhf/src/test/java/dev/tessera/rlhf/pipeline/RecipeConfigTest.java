@@ -35,7 +35,7 @@ class RecipeConfigTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new RecipeConfig.Ppo(10, 64, 24, 4, 1e-3, 0.1, 1, 1000, 0.1, true));
         assertTrue(e.getMessage().contains("ppo.minibatchSize"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> new RecipeConfig.Reward(10, 10, 0.2, 5, 4, 1e-3));
+        e = assertThrows(IllegalArgumentException.class, () -> new RecipeConfig.Reward(10, 10, 0.2, 5, 4, 1e-3, dev.tessera.rlhf.model.RewardModel.Readout.LAST_TOKEN));
         assertTrue(e.getMessage().contains("reward.k"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new RecipeConfig.Pretrain(10, 200, 32, 5, 4, 1e-3));
         assertTrue(e.getMessage().contains("pretrain.vocabSize"), e.getMessage());

@@ -49,6 +49,68 @@ class RewardModelTest {
     }
 
     @Test
+    void responseSumAddsTheHeadOverResponseTokensOnly() {
+        RewardModel rm = new RewardModel(new TinyLm(12, 8, 16, 11, DataType.DOUBLE), new Rng(12), RewardModel.Readout.RESPONSE_SUM);
+        // prompt lengths 3 and 2; responses of 2 and 4 tokens; the first row is padded
+        SequenceBatch batch = SequenceBatch.ofFormatted(new int[][] {{1, 7, 2, 9, 3}, {1, 2, 5, 5, 9, 3}}, new int[] {3, 2}, PAD);
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            INDArray scores = rm.scores(batch).data(); // (2)
+            INDArray perToken = rm.head().forward(rm.trunk().hidden(batch.ids())).data(); // (2, 6, 1)
+            double first = perToken.getDouble(0, 3, 0) + perToken.getDouble(0, 4, 0);
+            double second = perToken.getDouble(1, 2, 0) + perToken.getDouble(1, 3, 0) + perToken.getDouble(1, 4, 0)
+                    + perToken.getDouble(1, 5, 0);
+            assertEquals(first, scores.getDouble(0), 1e-12);
+            assertEquals(second, scores.getDouble(1), 1e-12);
+            // a different token in the padding changes nothing
+            SequenceBatch junk = new SequenceBatch(batch.ids().dup().putScalar(new int[] {0, 5}, 11), batch.responseMask(),
+                    batch.lengths());
+            assertEquals(first, rm.scores(junk).data().getDouble(0), 1e-12);
+            // the last-token form has no response mask to read, so it refuses instead of guessing
+            assertThrows(IllegalStateException.class, () -> rm.scores(batch.ids(), batch.lengths()));
+            assertThrows(IllegalArgumentException.class,
+                    () -> rm.readResponseSum(rm.trunk().hidden(batch.ids()), Nd4j.ones(DataType.DOUBLE, 2, 5)));
+        }
+    }
+
+    @Test
+    void kWiseLossThroughEveryReadoutPassesADoubleGradientCheck() {
+        SequenceBatch batch = RewardModelTrainer.rows(groups(), PAD); // 9 responses in groups of 3, 2, 4
+        Rng rng = new Rng(15);
+        for (RewardModel.Readout readout : RewardModel.Readout.values()) {
+            RewardModel rm = new RewardModel(new TinyLm(12, 8, 16, 13, DataType.DOUBLE), new Rng(14), readout);
+            for (boolean view : new boolean[] {false, true}) {
+                Tensor hidden;
+                if (view) { // a (T, B, C) array seen as (B, T, C)
+                    hidden = Tensor.variable(rng.normal(DataType.DOUBLE, 0, 1, batch.length(), batch.batchSize(), 8)
+                            .permute(1, 0, 2));
+                } else {
+                    hidden = dev.tessera.testing.GradCheck.randomVariable(rng, batch.batchSize(), batch.length(), 8);
+                }
+                dev.tessera.testing.GradCheck.check("kWise(" + readout + ")" + (view ? " on a view" : ""),
+                        dev.tessera.testing.GradCheck.LOSS_TOLERANCE,
+                        in -> RankingLoss.kWise(rm.read(in[0], batch), new int[] {3, 2, 4}).loss(), hidden);
+            }
+        }
+    }
+
+    @Test
+    void responseSumLmAddsTheTrunksLogLikelihoodOfTheResponse() {
+        TinyLm trunk = new TinyLm(12, 8, 16, 21, DataType.DOUBLE);
+        RewardModel sum = new RewardModel(trunk, new Rng(22), RewardModel.Readout.RESPONSE_SUM);
+        RewardModel lm = new RewardModel(trunk, new Rng(22), RewardModel.Readout.RESPONSE_SUM_LM);
+        SequenceBatch batch = SequenceBatch.ofFormatted(new int[][] {{1, 7, 2, 9, 3}, {1, 2, 5, 5, 9, 3}}, new int[] {3, 2}, PAD);
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            INDArray logp = dev.tessera.rlhf.math.LogProbs.ofSequence(trunk.logits(trunk.hidden(batch.ids())), batch.ids())
+                    .data(); // (2, 5): column t scores token t + 1
+            double first = logp.getDouble(0, 2) + logp.getDouble(0, 3); // tokens 9, 3
+            double second = logp.getDouble(1, 1) + logp.getDouble(1, 2) + logp.getDouble(1, 3) + logp.getDouble(1, 4);
+            INDArray diff = lm.scores(batch).data().sub(sum.scores(batch).data());
+            assertEquals(first, diff.getDouble(0), 1e-12);
+            assertEquals(second, diff.getDouble(1), 1e-12);
+        }
+    }
+
+    @Test
     void kWiseForwardsEachResponseOnceAndEqualsTheMeanOverExplicitPairs() {
         RewardModel rm = model(2, DataType.DOUBLE);
         List<RankedGroup> gs = groups();
@@ -78,6 +140,19 @@ class RewardModelTest {
             }
         }
         assertEquals(expected, r.loss().item(), 1e-12);
+    }
+
+    @Test
+    void normalisationCentresTheReferenceSetWithEitherReadout() {
+        for (RewardModel.Readout readout : RewardModel.Readout.values()) {
+            RewardModel rm = new RewardModel(new TinyLm(12, 8, 16, 3, DataType.FLOAT), new Rng(103), readout);
+            SequenceBatch ref = RewardModelTrainer.rows(groups(), PAD);
+            double mean = rm.normalise(ref, 4);
+            try (GradMode.Scope ignored = GradMode.noGrad()) {
+                assertEquals(0, rm.scores(ref).data().meanNumber().doubleValue(), 1e-5, readout.name());
+            }
+            assertEquals(-mean, rm.offset(), 0);
+        }
     }
 
     @Test

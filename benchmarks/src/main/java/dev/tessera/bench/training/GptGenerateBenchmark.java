@@ -33,6 +33,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code tessera_greedy128NoCache} with {@code pytorch_greedy128NoCache} (the whole prefix
  * recomputed at every step). Tokens per second = 128 / (seconds per op). Issue 5's PyTorch figures
  * for this model: 135 tokens/s without a cache, 282 with one.
+ *
+ * <p>With a cache, Tessera's decode steps take {@code GptDecodeStep}'s allocation-free fast path;
+ * to measure the general path instead, pass {@code -jvmArgsAppend -Dtessera.decode=general} to JMH
+ * (the prompt always goes through the general path).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

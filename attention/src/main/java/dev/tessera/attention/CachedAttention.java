@@ -55,6 +55,34 @@ final class CachedAttention {
             throw new IllegalArgumentException("nHead must be a positive multiple of the cache's " + hkv
                     + " kv heads but was " + nHead);
         }
+        double[] out = new double[b * t * nHead * hs]; // (B, t, H·hs)
+        attendInto(cache, layer, q, k, v, nHead, scale, window, out, new double[cache.used() + t], new double[hs]);
+        long c = (long) nHead * hs;
+        if (cache.dtype() == DataType.DOUBLE) {
+            return HostBuffers.of(out, b, t, c);
+        }
+        float[] f = new float[out.length];
+        for (int i = 0; i < out.length; i++) {
+            f[i] = (float) out[i];
+        }
+        return HostBuffers.of(f, b, t, c);
+    }
+
+    /**
+     * The kernel of {@link #forward}, writing into caller-owned arrays so that a decode loop
+     * ({@link GptDecodeStep}) allocates nothing per token. The caller has made {@link #forward}'s
+     * checks (cache inside a call, direct access, nHead a multiple of the kv heads).
+     *
+     * @param out (B, t, H·hs) row-major, fully written (rows without a visible key get zeros)
+     * @param p scratch for one query's scores, at least {@code used + t} long
+     * @param acc scratch, at least hs long
+     */
+    static void attendInto(KVCache cache, int layer, Rows q, Rows k, Rows v, int nHead, double scale, int window,
+            double[] out, double[] p, double[] acc) {
+        int b = cache.batch();
+        int t = cache.pending();
+        int hkv = cache.nKvHead();
+        int hs = cache.headDim();
         int start = cache.used(); // slot of the first new token
         int group = nHead / hkv;
         // write the new keys and values into their slots: (B, t, Hkv·hs) rows → (B, Hkv, capacity, hs)
@@ -72,9 +100,6 @@ final class CachedAttention {
                 }
             }
         }
-        double[] out = new double[b * t * nHead * hs]; // (B, t, H·hs)
-        double[] p = new double[start + t]; // one query's scores, then probabilities
-        double[] acc = new double[hs];
         for (int bb = 0; bb < b; bb++) {
             for (int i = 0; i < t; i++) {
                 int row = bb * t + i;
@@ -99,6 +124,7 @@ final class CachedAttention {
                     }
                     int oBase = row * nHead * hs + h * hs;
                     if (max == Double.NEGATIVE_INFINITY) {
+                        java.util.Arrays.fill(out, oBase, oBase + hs, 0);
                         continue; // no visible key (a padding query with nothing before it): output zeros, not NaN
                     }
                     double sum = 0;
@@ -120,15 +146,6 @@ final class CachedAttention {
                 }
             }
         }
-        long c = (long) nHead * hs;
-        if (cache.dtype() == DataType.DOUBLE) {
-            return HostBuffers.of(out, b, t, c);
-        }
-        float[] f = new float[out.length];
-        for (int i = 0; i < out.length; i++) {
-            f[i] = (float) out[i];
-        }
-        return HostBuffers.of(f, b, t, c);
     }
 
     /** The row-major elements of a dense or strided array, widened to double (one bulk copy for dense arrays). */

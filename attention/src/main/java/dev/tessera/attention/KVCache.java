@@ -44,6 +44,7 @@ public final class KVCache {
     private final long[] lengths; // (B) real tokens so far per sequence
     private int used; // slots filled, same for every sequence
     private int pending = -1; // slots being appended by the current call, -1 outside a call
+    private Object decodeScratch; // GptDecodeStep's per-cache buffers (one decode session, one owner), or null
 
     /**
      * @param capacity slots per sequence (prompt plus generated tokens, padding included)
@@ -116,6 +117,39 @@ public final class KVCache {
         pending = t;
         INDArray pad = valid.get(NDArrayIndex.all(), NDArrayIndex.interval(0, used + t)).dup('c');
         return new Step(positions, pad, used);
+    }
+
+    /**
+     * {@link #begin} for the decode fast path ({@link GptDecodeStep}): one new slot, every sequence's
+     * token real (no mask). Builds no ND4J arrays: positions are {@link #lengths} as they stand, and
+     * the key padding lives in the flags the in-place kernel reads ({@code valid} is kept in step
+     * for a later general-path call).
+     *
+     * @throws IllegalArgumentException when the cache is full
+     */
+    void beginSingle() {
+        if (used + 1 > capacity) {
+            throw new IllegalArgumentException("KVCache.begin: appending 1 slot to " + used
+                    + " exceeds the capacity " + capacity + "; allocate a larger cache or reset() it");
+        }
+        for (int b = 0; b < batch; b++) {
+            valid.putScalar(b, used, 1);
+            validFlags[b * capacity + used] = true;
+        }
+        pending = 1;
+    }
+
+    /** Position of sequence b's next real token (its real tokens so far), without copying {@link #lengths}. */
+    long length(int b) {
+        return lengths[b];
+    }
+
+    Object decodeScratch() {
+        return decodeScratch;
+    }
+
+    void decodeScratch(Object scratch) {
+        this.decodeScratch = scratch;
     }
 
     /**

@@ -3,6 +3,8 @@ package dev.tessera.attention.model;
 import dev.tessera.attention.AttentionConfig;
 import dev.tessera.attention.BlockConfig;
 import dev.tessera.attention.Blocks;
+import dev.tessera.attention.GptDecodeStep;
+import dev.tessera.attention.KVCache;
 import dev.tessera.attention.MlpKind;
 import dev.tessera.attention.NormKind;
 import dev.tessera.attention.TransformerBlock;
@@ -30,6 +32,7 @@ public final class GptModel extends DecoderModel {
     private final DropoutLayer drop;
     private final Blocks h;
     private final LayerNorm lnF;
+    private GptDecodeStep decodeStep; // built on first use (after every parameter is registered)
 
     public GptModel(GptConfig config, Rng rng, DataType dtype) {
         super(dtype);
@@ -51,6 +54,24 @@ public final class GptModel extends DecoderModel {
     public static BlockConfig blockConfig(GptConfig c) {
         return new BlockConfig(AttentionConfig.gpt2(c.nEmbd(), c.nHead(), c.dropout()), NormKind.LAYER_NORM,
                 c.layerNormEps(), true, MlpKind.GELU_TANH, 4 * c.nEmbd(), true, c.dropout());
+    }
+
+    /**
+     * Incremental forward. Decode steps (ids (B, 1), no mask, no gradient recording, no dropout,
+     * float32/float64 on the CPU) take {@link GptDecodeStep}'s allocation-free path, which gives
+     * the same logits as the general path to rounding; everything else takes the general path.
+     */
+    @Override
+    public Tensor forward(INDArray ids, INDArray attentionMask, KVCache cache) {
+        if (decodeStep == null) {
+            decodeStep = new GptDecodeStep(namedParameters(), blockConfig(config), config.nLayer(), config.vocabSize(),
+                    config.nPositions(), dtype);
+        }
+        boolean dropoutActive = isTraining() && config.dropout() > 0;
+        if (decodeStep.applies(ids, attentionMask, cache, dropoutActive)) {
+            return decodeStep.forward(ids, cache); // (B, 1, V)
+        }
+        return super.forward(ids, attentionMask, cache);
     }
 
     @Override

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tessera.attention.GptDecodeStep;
 import dev.tessera.attention.model.GptConfig;
 import dev.tessera.attention.model.GptModel;
 import dev.tessera.core.GradMode;
@@ -55,5 +56,30 @@ class GptGenerationTest {
         Generation full = Generator.generate(lm, new int[][] {PROMPTS[0]}, SamplingConfig.greedy(100), true);
         assertEquals(27, full.tokens()[0].length);
         assertEquals(FinishReason.CONTEXT_FULL, full.reasons()[0]);
+    }
+
+    /**
+     * Generation with the decode fast path ({@link GptDecodeStep}, the default) and with the
+     * general cache path gives the same tokens, float32, batch 3 with prompts of 5, 1 and 3 tokens,
+     * greedy and sampled (the sampler sees the logits, so a drift would change its choices).
+     */
+    @Test
+    void decodeFastPathGeneratesWhatTheGeneralPathGenerates() {
+        GptModel gpt = new GptModel(GptConfig.tiny(), new Rng(5), DataType.FLOAT);
+        gpt.eval();
+        DecoderLm lm = DecoderLm.of(gpt);
+        for (SamplingConfig c : new SamplingConfig[] {SamplingConfig.greedy(12), SamplingConfig.sample(1.0, 0.95, 12, 7)}) {
+            Generation fast = Generator.generate(lm, PROMPTS, c, true);
+            Generation general;
+            GptDecodeStep.setEnabled(false);
+            try {
+                general = Generator.generate(lm, PROMPTS, c, true);
+            } finally {
+                GptDecodeStep.setEnabled(true);
+            }
+            for (int i = 0; i < PROMPTS.length; i++) {
+                assertArrayEquals(general.tokens()[i], fast.tokens()[i], c + " row " + i);
+            }
+        }
     }
 }

@@ -145,32 +145,32 @@ public class TokenizerBenchmark {
     }
 
     @Benchmark
-    public int[] tesseraR50k() {
+    public int[] tessera_encodeR50k() {
         return r50k.encode(text);
     }
 
     @Benchmark
-    public Object jtokkitR50k() {
+    public Object jtokkit_encodeR50k() {
         return jtR50k.encodeOrdinary(text);
     }
 
     @Benchmark
-    public int[] tesseraCl100k() {
+    public int[] tessera_encodeCl100k() {
         return cl100k.encode(text);
     }
 
     @Benchmark
-    public Object jtokkitCl100k() {
+    public Object jtokkit_encodeCl100k() {
         return jtCl100k.encodeOrdinary(text);
     }
 
     @Benchmark
-    public int[] tesseraO200k() {
+    public int[] tessera_encodeO200k() {
         return o200k.encode(text);
     }
 
     @Benchmark
-    public Object jtokkitO200k() {
+    public Object jtokkit_encodeO200k() {
         return jtO200k.encodeOrdinary(text);
     }
 }

@@ -184,7 +184,8 @@ public final class Indexing {
     static INDArray scatterAddRows(INDArray g, int[] idx, long rows, int cols) {
         INDArray gc = Contiguous.of(g);
         if (g.dataType() == DataType.DOUBLE) {
-            double[] src = gc.data().asDouble();
+            // HostBuffers: memcpy in and out instead of ND4J's element-wise conversions (GUIDE §2)
+            double[] src = HostBuffers.available() ? HostBuffers.doubles(gc) : gc.data().asDouble();
             double[] dst = new double[Math.toIntExact(rows * cols)];
             for (int i = 0; i < idx.length; i++) {
                 int so = i * cols;
@@ -193,9 +194,11 @@ public final class Indexing {
                     dst[dof + j] += src[so + j];
                 }
             }
-            return Nd4j.create(dst, new long[] {rows, cols}, DataType.DOUBLE);
+            return HostBuffers.available() ? HostBuffers.of(dst, rows, cols)
+                    : Nd4j.create(dst, new long[] {rows, cols}, DataType.DOUBLE);
         }
-        float[] src = gc.data().asFloat();
+        boolean host = HostBuffers.available() && g.dataType() == DataType.FLOAT; // raw copies need float32 memory
+        float[] src = host ? HostBuffers.floats(gc) : gc.data().asFloat();
         float[] dst = new float[Math.toIntExact(rows * cols)];
         for (int i = 0; i < idx.length; i++) {
             int so = i * cols;
@@ -203,6 +206,9 @@ public final class Indexing {
             for (int j = 0; j < cols; j++) {
                 dst[dof + j] += src[so + j];
             }
+        }
+        if (host) {
+            return HostBuffers.of(dst, rows, cols);
         }
         return Nd4j.create(dst, new long[] {rows, cols}, 'c').castTo(g.dataType());
     }

@@ -43,6 +43,18 @@ class FusedKernelsTest {
     }
 
     @Test
+    void embeddingBackwardHostCopiesMatchPortable() {
+        Rng rng = new Rng(2);
+        int[][] ids = {{3, 0, 3, 9}, {9, 9, 1, 3}}; // repeated ids: their gradients must add up
+        for (DataType dtype : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+            INDArray table = rng.normal(dtype, 0, 1, 10, 6);
+            INDArray idx = org.nd4j.linalg.factory.Nd4j.createFromArray(ids);
+            compare("embedding", 0, t -> Indexing.embedding(t[0], idx), new long[] {2, 4, 6}, dtype, table);
+            compare("indexSelect", 0, t -> Indexing.indexSelect(t[0], 0, new int[] {4, 4, 0, 9}), new long[] {4, 6}, dtype, table);
+        }
+    }
+
+    @Test
     void layerNormFusedMatchesPortable() {
         Rng rng = new Rng(1);
         for (DataType dtype : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {

@@ -4,6 +4,7 @@ import dev.tessera.attention.AttentionContext;
 import dev.tessera.attention.Blocks;
 import dev.tessera.attention.KVCache;
 import dev.tessera.attention.PositionIds;
+import dev.tessera.core.Rng;
 import dev.tessera.core.Tensor;
 import dev.tessera.nn.Module;
 import java.util.Arrays;
@@ -50,6 +51,21 @@ public abstract class DecoderModel extends Module {
 
     /** Layers, key/value heads and head size, for {@link #newCache}. */
     protected abstract int[] cacheDims();
+
+    /** V, the vocabulary size. */
+    public abstract int vocabSize();
+
+    /** C, the width of the hidden states. */
+    public abstract int hiddenSize();
+
+    /** The longest sequence (prompt plus generated tokens) the model accepts. */
+    public abstract int maxPositions();
+
+    /**
+     * A new model of the same configuration and data type with fresh parameters drawn from
+     * {@code rng}: with {@link #loadStateDict} it makes an independent copy.
+     */
+    public abstract DecoderModel newInstance(Rng rng);
 
     /** Logits (B, T, V) of an unpadded batch. */
     public Tensor forward(INDArray ids) {

@@ -113,4 +113,24 @@ public final class GptModel extends DecoderModel {
     public Embedding tokenEmbedding() {
         return wte;
     }
+
+    @Override
+    public int vocabSize() {
+        return config.vocabSize();
+    }
+
+    @Override
+    public int hiddenSize() {
+        return config.nEmbd();
+    }
+
+    @Override
+    public int maxPositions() {
+        return config.nPositions();
+    }
+
+    @Override
+    public GptModel newInstance(Rng rng) {
+        return new GptModel(config, rng, dtype);
+    }
 }

@@ -86,4 +86,24 @@ public final class LlamaModel extends DecoderModel {
     public LlamaConfig config() {
         return config;
     }
+
+    @Override
+    public int vocabSize() {
+        return config.vocabSize();
+    }
+
+    @Override
+    public int hiddenSize() {
+        return config.nEmbd();
+    }
+
+    @Override
+    public int maxPositions() {
+        return config.maxPositions();
+    }
+
+    @Override
+    public LlamaModel newInstance(Rng rng) {
+        return new LlamaModel(config, rng, dtype);
+    }
 }

@@ -21,7 +21,9 @@ import java.util.Locale;
  *   --steps-scale F        multiply every stage's steps by F
  *   --steps-pretrain N, --steps-sft N, --steps-rm N, --steps-ppo N (iterations), --steps-dpo N
  *   --rm-prompts N, --rm-k K   prompts the labeller ranks, and samples per prompt
- *   --rm-readout last|sum|sum-lm  where the reward model reads the trunk (default last: the last token)
+ *   --rm-readout last|sum|sum-lm  where the reward model reads the trunk (default sum-lm)
+ *   --ptx COEF             PPO-ptx: weight of the pretraining LM loss in PPO (default 0)
+ *   --kl-target NATS       the KL to the SFT model the adaptive controller steers PPO to (default 1.5)
  *   --pretrain-text FILE   pretrain on this UTF-8 text (blank-line separated documents)
  *   --out DIR              where the report and tables go (default target/recipe)
  *   --verbose              library log lines (slf4j, level info) as well
@@ -134,6 +136,18 @@ public final class RecipeCli {
                             p.learningRate(), p.initialBeta(), p.klTarget(), p.klHorizon(), p.ptxCoef(),
                             p.valueFromRewardModel()));
                 }
+                case "--ptx" -> {
+                    RecipeConfig.Ppo p = c.ppo();
+                    c = c.withPpo(new RecipeConfig.Ppo(p.iterations(), p.rolloutBatch(), p.minibatchSize(), p.epochs(),
+                            p.learningRate(), p.initialBeta(), p.klTarget(), p.klHorizon(), doubleValue(args, ++i, f),
+                            p.valueFromRewardModel()));
+                }
+                case "--kl-target" -> {
+                    RecipeConfig.Ppo p = c.ppo();
+                    c = c.withPpo(new RecipeConfig.Ppo(p.iterations(), p.rolloutBatch(), p.minibatchSize(), p.epochs(),
+                            p.learningRate(), p.initialBeta(), doubleValue(args, ++i, f), p.klHorizon(), p.ptxCoef(),
+                            p.valueFromRewardModel()));
+                }
                 case "--steps-dpo" -> {
                     RecipeConfig.Dpo d = c.dpo();
                     c = c.withDpo(new RecipeConfig.Dpo(intValue(args, ++i, f), d.batchSize(), d.beta(), d.learningRate()));
@@ -186,7 +200,10 @@ public final class RecipeCli {
                   --steps-dpo N            DPO steps
                   --rm-prompts N           prompts whose samples the labeller ranks
                   --rm-k K                 samples per ranked prompt (2-9)
-                  --rm-readout last|sum|sum-lm  reward head at the last token (default), or summed over the response
+                  --rm-readout last|sum|sum-lm  reward head at the last token, summed over the response, or
+                                           summed plus the trunk's log-likelihood of the response (default)
+                  --ptx COEF               PPO-ptx: weight of the pretraining LM loss mixed into PPO (default 0)
+                  --kl-target NATS         KL to the SFT model PPO's adaptive beta steers to (default 1.5)
                   --pretrain-text FILE     pretrain on this UTF-8 text instead of the generated corpus
                   --out DIR                output folder (default target/recipe)
                   --verbose                show the library's log lines""");

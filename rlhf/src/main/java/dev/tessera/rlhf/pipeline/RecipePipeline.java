@@ -7,7 +7,7 @@ import dev.tessera.rlhf.dpo.DpoLoss;
 import dev.tessera.rlhf.dpo.DpoTrainer;
 import dev.tessera.rlhf.dpo.PreferencePair;
 import dev.tessera.rlhf.math.KlEstimator;
-import dev.tessera.rlhf.model.GptLm;
+import dev.tessera.rlhf.model.DecoderLm;
 import dev.tessera.rlhf.model.RewardModel;
 import dev.tessera.rlhf.model.Sampler;
 import dev.tessera.rlhf.model.TrainSettings;
@@ -138,11 +138,11 @@ public final class RecipePipeline {
 
         // 3. pretraining
         Pretrained pre = pretrain(tokenizer, documents, initRng, rowSeed);
-        GptLm model = pre.model();
+        DecoderLm model = pre.model();
 
         // 4. SFT (the model is fine-tuned in place; afterwards it is the frozen SFT reference)
         double sftLoss = sft(model, tokenizer, prompts.sft(), demonstrations, orderRng);
-        GptLm sftModel = model;
+        DecoderLm sftModel = model;
 
         // 5. rankings of SFT samples by the labeller
         List<RankedGroup> groups = rankings(sftModel, tokenizer, prompts.rankings(), sampleRng);
@@ -156,14 +156,14 @@ public final class RecipePipeline {
 
         // 6. reward model
         RewardModel rewardModel = new RewardModel(sftModel.copy(), initRng, config.reward().readout());
-        double[] rmAccuracy = trainRewardModel(rewardModel, trainGroups, testGroups, chat, orderRng);
+        double[] rmAccuracy = trainRewardModel(rewardModel, trainGroups, testGroups, tokenizer, orderRng);
 
         // 7. PPO
-        GptLm ppoPolicy = sftModel.copy();
+        DecoderLm ppoPolicy = sftModel.copy();
         double finalBeta = ppo(ppoPolicy, sftModel, rewardModel, tokenizer, prompts.ppo(), pre, sampleRng, initRng);
 
         // 8. DPO on the same rankings
-        GptLm dpoPolicy = sftModel.copy();
+        DecoderLm dpoPolicy = sftModel.copy();
         dpo(dpoPolicy, sftModel, trainGroups, chat, orderRng);
 
         // 9. evaluation on held-out prompts
@@ -180,7 +180,8 @@ public final class RecipePipeline {
         long heldOutPairs = testGroups.stream().mapToLong(g -> (long) g.k() * (g.k() - 1) / 2).sum();
         RecipeTable table = new RecipeTable(config.seed(), config.size().name().toLowerCase(java.util.Locale.ROOT),
                 model.module().parameterCount(), tokenizer.vocabSize(), pre.tokens(), pre.heldOut().loss(),
-                pre.heldOut().perplexity(), sftLoss, groups.size(), rmAccuracy[0], rmAccuracy[1], heldOutPairs, sftScore,
+                pre.heldOut().perplexity(), sftLoss, groups.size(), rmAccuracy[0], rmAccuracy[1], heldOutPairs, rmAccuracy[2],
+                (long) rmAccuracy[3], sftScore,
                 ppoScore, dpoScore, config.ppo().klTarget(), finalBeta);
 
         Path report = outDir.resolve("report.html");
@@ -220,7 +221,7 @@ public final class RecipePipeline {
     }
 
     /** The pretrained model, its held-out figures, and the training rows (PPO-ptx draws from them). */
-    private record Pretrained(GptLm model, EvalMetrics heldOut, long tokens, DocumentRows rows) {}
+    private record Pretrained(DecoderLm model, EvalMetrics heldOut, long tokens, DocumentRows rows) {}
 
     private Pretrained pretrain(ChatTokenizer tokenizer, List<String> documents, Rng initRng, long rowSeed) {
         RecipeConfig.Pretrain p = config.pretrain();
@@ -244,11 +245,11 @@ public final class RecipePipeline {
             validation.add(heldOut.next());
         }
         GptConfig gptConfig = config.size().gptConfig(tokenizer.vocabSize(), t);
-        GptLm model = new GptLm(gptConfig, initRng, DataType.FLOAT);
+        DecoderLm model = DecoderLm.gpt(gptConfig, initRng, DataType.FLOAT);
         AdamW optimizer = new AdamW(model.module().namedParameters(), AdamWConfig.lm(p.learningRate()));
         LrSchedule schedule = LrSchedule.cosine(p.learningRate(), p.learningRate() / 10, Math.max(1, p.steps() / 10), p.steps());
         Trainer trainer = new Trainer(TrainerConfig.simple(p.steps()), model.module(), optimizer, schedule,
-                b -> model.gpt().forward(b.inputs()), train, validation, Map.of(), null);
+                b -> model.model().forward(b.inputs()), train, validation, Map.of(), null);
         Series loss = new Series("train loss");
         trainer.addListener(new TrainingListener() {
             @Override
@@ -272,7 +273,7 @@ public final class RecipePipeline {
     }
 
     /** Fine-tunes {@code model} in place; returns the mean loss of the last (up to) 10 steps. */
-    private double sft(GptLm model, ChatTokenizer tokenizer, List<Instruction> instructions, List<String> demonstrations,
+    private double sft(DecoderLm model, ChatTokenizer tokenizer, List<Instruction> instructions, List<String> demonstrations,
             Rng orderRng) {
         RecipeConfig.Sft s = config.sft();
         long t0 = start(Stage.SFT, s.steps());
@@ -317,7 +318,7 @@ public final class RecipePipeline {
      * equal scores are merged (the labeller cannot order them), so a group holds 2..K responses;
      * prompts whose samples all score the same are dropped.
      */
-    private List<RankedGroup> rankings(GptLm sft, ChatTokenizer tokenizer, List<Instruction> instructions, Rng rng) {
+    private List<RankedGroup> rankings(DecoderLm sft, ChatTokenizer tokenizer, List<Instruction> instructions, Rng rng) {
         RecipeConfig.Reward r = config.reward();
         ChatFormat chat = tokenizer.chat();
         int perChunk = Math.max(1, CHUNK / r.k());
@@ -376,10 +377,14 @@ public final class RecipePipeline {
         return groups;
     }
 
-    /** Trains the reward model and normalises it on its training responses; returns {train, held-out} pairwise accuracy. */
-    private double[] trainRewardModel(RewardModel model, List<RankedGroup> train, List<RankedGroup> test, ChatFormat chat,
-            Rng orderRng) {
+    /**
+     * Trains the reward model and normalises it on its training responses; returns {train, held-out,
+     * held-out same-format} pairwise accuracy and the number of same-format pairs.
+     */
+    private double[] trainRewardModel(RewardModel model, List<RankedGroup> train, List<RankedGroup> test,
+            ChatTokenizer tokenizer, Rng orderRng) {
         RecipeConfig.Reward r = config.reward();
+        ChatFormat chat = tokenizer.chat();
         long t0 = start(Stage.REWARD_MODEL, r.steps());
         RewardModelTrainer trainer = new RewardModelTrainer(model, TrainSettings.of(r.learningRate()), chat.pad());
         Cycle order = new Cycle(train.size(), orderRng);
@@ -404,19 +409,49 @@ public final class RecipePipeline {
         model.eval();
         double trainAcc = RewardModelTrainer.pairwiseAccuracy(model, train, chat.pad(), CHUNK / 4);
         double testAcc = RewardModelTrainer.pairwiseAccuracy(model, test, chat.pad(), CHUNK / 4);
+        List<RankedGroup> digitPairs = sameFormatPairs(test, tokenizer);
+        double digitsAcc = RewardModelTrainer.pairwiseAccuracy(model, digitPairs, chat.pad(), CHUNK / 2);
         var rows = RewardModelTrainer.rows(train, chat.pad());
         double mean = model.normalise(rows, CHUNK);
         charts.add(new Chart("Reward model: K-wise ranking loss", "step", "loss", List.of(loss)));
         charts.add(new Chart("Reward model: pairwise accuracy", "step", "fraction of pairs",
                 List.of(accuracy, new Series("held-out (final)").add(r.steps(), testAcc))));
         end(Stage.REWARD_MODEL, t0, String.format(java.util.Locale.ROOT,
-                "pairwise accuracy train %.1f%%, held-out %.1f%% (%d / %d groups); offset %.4f", 100 * trainAcc, 100 * testAcc,
-                train.size(), test.size(), -mean));
-        return new double[] {trainAcc, testAcc};
+                "pairwise accuracy train %.1f%%, held-out %.1f%% (%d / %d groups), %.1f%% of %d held-out pairs differing "
+                        + "only in digits; offset %.4f", 100 * trainAcc, 100 * testAcc, train.size(), test.size(),
+                100 * digitsAcc, digitPairs.size(), -mean));
+        return new double[] {trainAcc, testAcc, digitsAcc, digitPairs.size()};
+    }
+
+    /**
+     * The pairs of {@code groups} whose two answers have the same format (both start with the
+     * prefix or neither does; both closed the turn or neither did), each as a two-answer group,
+     * better first. Tied answers were merged when the groups were made, so such a pair always
+     * differs in its digits: these are the pairs the format cannot decide.
+     */
+    static List<RankedGroup> sameFormatPairs(List<RankedGroup> groups, ChatTokenizer tokenizer) {
+        ChatFormat chat = tokenizer.chat();
+        List<RankedGroup> out = new ArrayList<>();
+        for (RankedGroup g : groups) {
+            for (int a = 0; a < g.k(); a++) {
+                for (int b = a + 1; b < g.k(); b++) {
+                    int[] better = g.responses().get(a);
+                    int[] worse = g.responses().get(b);
+                    if (hasPrefix(tokenizer, better) == hasPrefix(tokenizer, worse) && chat.ended(better) == chat.ended(worse)) {
+                        out.add(new RankedGroup(g.prompt(), List.of(better, worse)));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static boolean hasPrefix(ChatTokenizer tokenizer, int[] generated) {
+        return tokenizer.responseText(generated).strip().startsWith(Labeller.PREFIX);
     }
 
     /** PPO from the SFT model against the reward model; returns the final β. */
-    private double ppo(GptLm policy, GptLm sft, RewardModel rewardModel, ChatTokenizer tokenizer, List<Instruction> pool,
+    private double ppo(DecoderLm policy, DecoderLm sft, RewardModel rewardModel, ChatTokenizer tokenizer, List<Instruction> pool,
             Pretrained pre, Rng sampleRng, Rng initRng) {
         RecipeConfig.Ppo p = config.ppo();
         long t0 = start(Stage.PPO, p.iterations());
@@ -476,7 +511,7 @@ public final class RecipePipeline {
     }
 
     /** DPO from the SFT model on every ranked pair of the reward model's training groups. */
-    private void dpo(GptLm policy, GptLm sft, List<RankedGroup> groups, ChatFormat chat, Rng orderRng) {
+    private void dpo(DecoderLm policy, DecoderLm sft, List<RankedGroup> groups, ChatFormat chat, Rng orderRng) {
         RecipeConfig.Dpo d = config.dpo();
         long t0 = start(Stage.DPO, d.steps());
         List<PreferencePair> pairs = new ArrayList<>();
@@ -510,7 +545,7 @@ public final class RecipePipeline {
                 loss.last()));
     }
 
-    private PolicyScore timedEval(PolicyEvaluator evaluator, GptLm policy, int step) {
+    private PolicyScore timedEval(PolicyEvaluator evaluator, DecoderLm policy, int step) {
         long st = System.nanoTime();
         PolicyScore s = evaluator.evaluate(policy);
         listener.onStep(Stage.EVALUATION, step, 3, "labeller score", s.score(), 0, (System.nanoTime() - st) / 1e9);
@@ -518,7 +553,7 @@ public final class RecipePipeline {
     }
 
     /** Greedy answers of the three policies to the first held-out prompts. */
-    private List<Sample> samples(List<Instruction> instructions, ChatTokenizer tokenizer, GptLm sft, GptLm ppo, GptLm dpo,
+    private List<Sample> samples(List<Instruction> instructions, ChatTokenizer tokenizer, DecoderLm sft, DecoderLm ppo, DecoderLm dpo,
             long seed) {
         if (instructions.isEmpty()) {
             return List.of();

@@ -22,6 +22,10 @@ import java.util.Map;
  * @param rewardTrainAccuracy pairwise accuracy of the reward model on its training rankings
  * @param rewardHeldOutAccuracy pairwise accuracy on the held-out rankings
  * @param rewardHeldOutPairs number of held-out pairs
+ * @param rewardDigitsAccuracy pairwise accuracy on the held-out pairs whose two answers have the
+ *     same format (prefix and closing alike), so that only their digits tell them apart: the part
+ *     of the reward model's job that needs the task understood, not the format spotted
+ * @param rewardDigitsPairs number of those pairs
  * @param sft the SFT policy on the held-out prompts
  * @param ppo the PPO policy
  * @param dpo the DPO policy
@@ -33,7 +37,7 @@ import java.util.Map;
  */
 public record RecipeTable(long seed, String modelSize, long parameters, int vocabSize, long pretrainTokens, double pretrainLoss,
         double pretrainPerplexity, double sftLoss, int rankedPrompts, double rewardTrainAccuracy, double rewardHeldOutAccuracy,
-        long rewardHeldOutPairs, PolicyScore sft, PolicyScore ppo, PolicyScore dpo, double klTarget, double finalBeta) {
+        long rewardHeldOutPairs, double rewardDigitsAccuracy, long rewardDigitsPairs, PolicyScore sft, PolicyScore ppo, PolicyScore dpo, double klTarget, double finalBeta) {
 
     /** The headline rows as (metric, value) pairs, values formatted. */
     public List<List<String>> summaryRows() {
@@ -48,6 +52,8 @@ public record RecipeTable(long seed, String modelSize, long parameters, int voca
                 + pm(sft.greedyScore(), sft.greedyStdErr())));
         rows.add(List.of("reward model pairwise accuracy, train / held-out", pct(rewardTrainAccuracy) + " / "
                 + pct(rewardHeldOutAccuracy) + " (" + rewardHeldOutPairs + " held-out pairs)"));
+        rows.add(List.of("reward model held-out accuracy, answers differing only in digits", rewardDigitsPairs == 0 ? "no such pairs"
+                : pct(rewardDigitsAccuracy) + " (" + rewardDigitsPairs + " pairs)"));
         rows.add(List.of("PPO labeller score (held-out), sampled", gain(ppo, sft, false)));
         rows.add(List.of("PPO labeller score (held-out), greedy", gain(ppo, sft, true)));
         rows.add(List.of("PPO correct digits, sampled / greedy", pct(ppo.correctness()) + " / " + pct(ppo.greedyCorrectness())
@@ -95,6 +101,8 @@ public record RecipeTable(long seed, String modelSize, long parameters, int voca
         m.put("rm_train_accuracy", rewardTrainAccuracy);
         m.put("rm_heldout_accuracy", rewardHeldOutAccuracy);
         m.put("rm_heldout_pairs", rewardHeldOutPairs);
+        m.put("rm_heldout_digits_accuracy", rewardDigitsAccuracy);
+        m.put("rm_heldout_digits_pairs", rewardDigitsPairs);
         put(m, "sft", sft);
         put(m, "ppo", ppo);
         put(m, "dpo", dpo);

@@ -18,7 +18,7 @@ class RecipeCliTest {
     @Test
     void flagsOverrideTheirFields() {
         var p = RecipeCli.parse(new String[] {"--seed", "42", "--size", "tiny", "--steps-pretrain", "7", "--steps-sft", "8",
-            "--steps-rm", "9", "--steps-ppo", "3", "--steps-dpo", "4", "--out", "x/y"});
+            "--steps-rm", "9", "--steps-ppo", "3", "--steps-dpo", "4", "--ptx", "0.25", "--kl-target", "0.75", "--out", "x/y"});
         RecipeConfig c = p.config();
         assertEquals(42, c.seed());
         assertEquals(ModelSize.TINY, c.size());
@@ -27,6 +27,9 @@ class RecipeCliTest {
         assertEquals(9, c.reward().steps());
         assertEquals(3, c.ppo().iterations());
         assertEquals(4, c.dpo().steps());
+        assertEquals(0.25, c.ppo().ptxCoef());
+        assertEquals(0.75, c.ppo().klTarget());
+        assertEquals(RecipeConfig.defaults().ppo().learningRate(), c.ppo().learningRate());
         assertEquals(Path.of("x/y"), p.out());
     }
 
@@ -45,6 +48,8 @@ class RecipeCliTest {
                 .getMessage().contains("--size"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> RecipeCli.parse(new String[] {"--bogus"}))
                 .getMessage().contains("--bogus"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> RecipeCli.parse(new String[] {"--ptx", "-1"}))
+                .getMessage().contains("ptxCoef"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> RecipeCli.parse(new String[] {"--out"}))
                 .getMessage().contains("--out"));
     }

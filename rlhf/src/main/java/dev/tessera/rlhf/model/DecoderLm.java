@@ -1,8 +1,11 @@
 package dev.tessera.rlhf.model;
 
 import dev.tessera.attention.KVCache;
+import dev.tessera.attention.model.DecoderModel;
 import dev.tessera.attention.model.GptConfig;
 import dev.tessera.attention.model.GptModel;
+import dev.tessera.attention.model.LlamaConfig;
+import dev.tessera.attention.model.LlamaModel;
 import dev.tessera.core.Rng;
 import dev.tessera.core.Tensor;
 import dev.tessera.nn.Module;
@@ -10,22 +13,32 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * {@link CausalLm} over the attention module's GPT-2 decoder ({@link GptModel}); decoding uses
- * its {@link KVCache}. Batches are right-padded and unmasked (see {@link CausalLm}).
+ * {@link CausalLm} over one of the attention module's decoders ({@link GptModel},
+ * {@link LlamaModel}); decoding uses the model's {@link KVCache}. Batches are right-padded and
+ * unmasked (see {@link CausalLm}).
  */
-public final class GptLm implements CausalLm {
-    private final GptModel model;
+public final class DecoderLm implements CausalLm {
+    private final DecoderModel model;
 
-    public GptLm(GptModel model) {
+    public DecoderLm(DecoderModel model) {
+        if (model == null) {
+            throw new IllegalArgumentException("DecoderLm: model must not be null");
+        }
         this.model = model;
     }
 
     /** A freshly initialised GPT-2-style model. */
-    public GptLm(GptConfig config, Rng rng, DataType dtype) {
-        this(new GptModel(config, rng, dtype));
+    public static DecoderLm gpt(GptConfig config, Rng rng, DataType dtype) {
+        return new DecoderLm(new GptModel(config, rng, dtype));
     }
 
-    public GptModel gpt() {
+    /** A freshly initialised Llama-style model (rotary positions, RMSNorm, SwiGLU). */
+    public static DecoderLm llama(LlamaConfig config, Rng rng, DataType dtype) {
+        return new DecoderLm(new LlamaModel(config, rng, dtype));
+    }
+
+    /** The wrapped decoder. */
+    public DecoderModel model() {
         return model;
     }
 
@@ -41,17 +54,17 @@ public final class GptLm implements CausalLm {
 
     @Override
     public int vocabSize() {
-        return model.config().vocabSize();
+        return model.vocabSize();
     }
 
     @Override
     public int hiddenSize() {
-        return model.config().nEmbd();
+        return model.hiddenSize();
     }
 
     @Override
     public int maxSequenceLength() {
-        return model.config().nPositions();
+        return model.maxPositions();
     }
 
     @Override
@@ -66,7 +79,7 @@ public final class GptLm implements CausalLm {
 
     @Override
     public Decoder decoder(int batch) {
-        KVCache cache = model.newCache(batch, model.config().nPositions());
+        KVCache cache = model.newCache(batch, model.maxPositions());
         return new Decoder() {
             private int length;
 
@@ -85,10 +98,10 @@ public final class GptLm implements CausalLm {
     }
 
     @Override
-    public GptLm copy() {
-        GptModel c = new GptModel(model.config(), new Rng(0), model.dtype());
+    public DecoderLm copy() {
+        DecoderModel c = model.newInstance(new Rng(0));
         c.loadStateDict(model.stateDict(), true);
         c.train(model.isTraining());
-        return new GptLm(c);
+        return new DecoderLm(c);
     }
 }

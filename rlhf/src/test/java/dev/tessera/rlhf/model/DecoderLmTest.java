@@ -13,14 +13,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
-class GptLmTest {
-    private static GptLm tiny(DataType dt) {
-        return new GptLm(new GptConfig(18, 16, 32, 1, 2, 0.0, 1e-5), new Rng(3), dt);
+class DecoderLmTest {
+    private static DecoderLm tiny(DataType dt) {
+        return DecoderLm.gpt(new GptConfig(18, 16, 32, 1, 2, 0.0, 1e-5), new Rng(3), dt);
     }
 
     @Test
     void kvCacheDecodingMatchesFullForwards() {
-        GptLm lm = tiny(DataType.DOUBLE);
+        DecoderLm lm = tiny(DataType.DOUBLE);
         INDArray ids = Nd4j.createFromArray(new int[][] {{1, 4, 9, 2, 7, 8}, {1, 5, 10, 2, 3, 9}});
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             INDArray full = lm.forward(ids).data(); // (2, 6, V)
@@ -39,7 +39,7 @@ class GptLmTest {
 
     @Test
     void rightPaddingDoesNotChangeEarlierPositions() {
-        GptLm lm = tiny(DataType.DOUBLE);
+        DecoderLm lm = tiny(DataType.DOUBLE);
         RewardModel rm = new RewardModel(lm, new Rng(4));
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             double alone = rm.scores(Nd4j.createFromArray(new int[][] {{1, 4, 2, 9, 3}}), new int[] {5}).item();
@@ -51,8 +51,8 @@ class GptLmTest {
 
     @Test
     void copyIsIndependent() {
-        GptLm lm = tiny(DataType.FLOAT);
-        GptLm c = lm.copy();
+        DecoderLm lm = tiny(DataType.FLOAT);
+        DecoderLm c = lm.copy();
         INDArray ids = Nd4j.createFromArray(new int[][] {{1, 4, 2}});
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             assertEquals(0, lm.forward(ids).data().sub(c.forward(ids).data()).amaxNumber().doubleValue(), 0);

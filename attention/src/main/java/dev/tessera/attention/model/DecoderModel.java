@@ -32,9 +32,20 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public abstract class DecoderModel extends Module {
     protected final DataType dtype;
+    private final int vocabSize;
+    private final int hiddenSize;
+    private final int maxPositions;
 
-    protected DecoderModel(DataType dtype) {
+    /**
+     * @param vocabSize V
+     * @param hiddenSize C
+     * @param maxPositions the longest sequence the model accepts (its position table or RoPE range)
+     */
+    protected DecoderModel(DataType dtype, int vocabSize, int hiddenSize, int maxPositions) {
         this.dtype = dtype;
+        this.vocabSize = vocabSize;
+        this.hiddenSize = hiddenSize;
+        this.maxPositions = maxPositions;
     }
 
     /** Token (and, for GPT-2, position) embeddings: ids (B, T), positions (B, T) → (B, T, C). */
@@ -53,13 +64,19 @@ public abstract class DecoderModel extends Module {
     protected abstract int[] cacheDims();
 
     /** V, the vocabulary size. */
-    public abstract int vocabSize();
+    public final int vocabSize() {
+        return vocabSize;
+    }
 
     /** C, the width of the hidden states. */
-    public abstract int hiddenSize();
+    public final int hiddenSize() {
+        return hiddenSize;
+    }
 
     /** The longest sequence (prompt plus generated tokens) the model accepts. */
-    public abstract int maxPositions();
+    public final int maxPositions() {
+        return maxPositions;
+    }
 
     /**
      * A new model of the same configuration and data type with fresh parameters drawn from

@@ -35,7 +35,7 @@ public final class GptModel extends DecoderModel {
     private GptDecodeStep decodeStep; // built on first use (after every parameter is registered)
 
     public GptModel(GptConfig config, Rng rng, DataType dtype) {
-        super(dtype);
+        super(dtype, config.vocabSize(), config.nEmbd(), config.nPositions());
         this.config = config;
         int c = config.nEmbd();
         wte = registerModule("wte", new Embedding(config.vocabSize(), c, 0.02, rng, dtype));
@@ -112,21 +112,6 @@ public final class GptModel extends DecoderModel {
     /** The token embedding (also the LM head). */
     public Embedding tokenEmbedding() {
         return wte;
-    }
-
-    @Override
-    public int vocabSize() {
-        return config.vocabSize();
-    }
-
-    @Override
-    public int hiddenSize() {
-        return config.nEmbd();
-    }
-
-    @Override
-    public int maxPositions() {
-        return config.nPositions();
     }
 
     @Override

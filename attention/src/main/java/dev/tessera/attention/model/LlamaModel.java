@@ -31,7 +31,7 @@ public final class LlamaModel extends DecoderModel {
     private final Linear lmHead; // (C, V) or null when tied
 
     public LlamaModel(LlamaConfig config, Rng rng, DataType dtype) {
-        super(dtype);
+        super(dtype, config.vocabSize(), config.nEmbd(), config.maxPositions());
         this.config = config;
         embed = registerModule("embed_tokens", new Embedding(config.vocabSize(), config.nEmbd(), 0.02, rng, dtype));
         BlockConfig block = blockConfig(config);
@@ -85,21 +85,6 @@ public final class LlamaModel extends DecoderModel {
 
     public LlamaConfig config() {
         return config;
-    }
-
-    @Override
-    public int vocabSize() {
-        return config.vocabSize();
-    }
-
-    @Override
-    public int hiddenSize() {
-        return config.nEmbd();
-    }
-
-    @Override
-    public int maxPositions() {
-        return config.maxPositions();
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.tessera.core.Rng;
 import dev.tessera.training.data.Batch;
 import dev.tessera.training.data.BatchSource;
 import dev.tessera.training.data.Collator;
+import dev.tessera.training.data.DrawPosition;
 import dev.tessera.training.data.LabeledSequence;
 import dev.tessera.training.loss.CrossEntropyOptions;
 import java.util.ArrayList;
@@ -98,19 +99,11 @@ final class DocumentRows implements BatchSource {
 
     @Override
     public long[] position() {
-        long[] s = rng.state();
-        long[] p = Arrays.copyOf(s, s.length + 1);
-        p[s.length] = drawn;
-        return p;
+        return DrawPosition.of(rng, drawn);
     }
 
     @Override
     public void setPosition(long[] position) {
-        if (position == null || position.length != 7) {
-            throw new IllegalArgumentException("DocumentRows: position must have 7 longs (rng state + count) but was "
-                    + Arrays.toString(position));
-        }
-        rng.setState(Arrays.copyOf(position, 6));
-        drawn = position[6];
+        drawn = DrawPosition.restore(position, rng, "DocumentRows");
     }
 }

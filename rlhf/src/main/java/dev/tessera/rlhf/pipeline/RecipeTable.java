@@ -52,7 +52,7 @@ public record RecipeTable(long seed, String modelSize, long parameters, int voca
                 + pm(sft.greedyScore(), sft.greedyStdErr())));
         rows.add(List.of("reward model pairwise accuracy, train / held-out", pct(rewardTrainAccuracy) + " / "
                 + pct(rewardHeldOutAccuracy) + " (" + rewardHeldOutPairs + " held-out pairs)"));
-        rows.add(List.of("reward model held-out accuracy, answers differing only in digits", rewardDigitsPairs == 0 ? "no such pairs"
+        rows.add(List.of("reward model held-out accuracy, digits-only pairs", rewardDigitsPairs == 0 ? "no such pairs"
                 : pct(rewardDigitsAccuracy) + " (" + rewardDigitsPairs + " pairs)"));
         rows.add(List.of("PPO labeller score (held-out), sampled", gain(ppo, sft, false)));
         rows.add(List.of("PPO labeller score (held-out), greedy", gain(ppo, sft, true)));

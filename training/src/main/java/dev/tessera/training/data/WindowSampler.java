@@ -1,7 +1,6 @@
 package dev.tessera.training.data;
 
 import dev.tessera.core.Rng;
-import java.util.Arrays;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -72,19 +71,11 @@ public final class WindowSampler implements BatchSource {
 
     @Override
     public long[] position() {
-        long[] s = rng.state();
-        long[] p = Arrays.copyOf(s, s.length + 1);
-        p[s.length] = drawn;
-        return p;
+        return DrawPosition.of(rng, drawn);
     }
 
     @Override
     public void setPosition(long[] position) {
-        if (position == null || position.length != 7) {
-            throw new IllegalArgumentException("position must have 7 longs (rng state + count) but was "
-                    + Arrays.toString(position));
-        }
-        rng.setState(Arrays.copyOf(position, 6));
-        drawn = position[6];
+        drawn = DrawPosition.restore(position, rng, "WindowSampler");
     }
 }

@@ -130,7 +130,9 @@ public record RecipeConfig(long seed, ModelSize size, TaskGenerator task, Path p
      * @param minibatchSize rollouts per gradient step, divides rolloutBatch, typical 32
      * @param epochs passes over each rollout batch, typical 2
      * @param learningRate AdamW rate, typical 2e-4
-     * @param initialBeta starting KL coefficient β, typical 1.0
+     * @param initialBeta starting KL coefficient β and its floor (the controller only raises it:
+     *     without the floor it fell to ~0.3 while the KL was still building up, and the KL ended
+     *     0.4–0.9 nats over its target), typical 1.0
      * @param klTarget KL to the SFT model (nats per response) the controller steers to, typical 1.5
      * @param klHorizon the controller's horizon in sequences, typical 100 (with 64 rollouts an
      *     iteration, β moves by up to 13% per iteration; at 200 it lagged and the KL overshot its

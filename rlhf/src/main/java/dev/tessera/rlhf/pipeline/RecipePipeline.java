@@ -458,7 +458,8 @@ public final class RecipePipeline {
         ChatFormat chat = tokenizer.chat();
         ValueModel value = p.valueFromRewardModel() ? ValueModel.copyOfRewardModel(rewardModel)
                 : ValueModel.sharedTrunk(policy, initRng);
-        AdaptiveKlController kl = new AdaptiveKlController(p.initialBeta(), p.klTarget(), p.klHorizon());
+        // β starts at its floor: the controller may raise it, never lower it (see AdaptiveKlController)
+        AdaptiveKlController kl = new AdaptiveKlController(p.initialBeta(), p.klTarget(), p.klHorizon(), p.initialBeta());
         // reward-model scores are normalised (SFT samples average 0); clipping at ±5 keeps one
         // outlier score from dominating a batch
         PpoConfig ppoConfig = new PpoConfig(p.rolloutBatch(), p.minibatchSize(), p.epochs(), 0.2, 0.2, 1.0, 0.95, 0.1, 0.0,

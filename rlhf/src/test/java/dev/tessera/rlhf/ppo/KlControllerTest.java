@@ -46,6 +46,26 @@ class KlControllerTest {
     }
 
     @Test
+    void floorStopsTheDecreaseButNotTheIncrease() {
+        AdaptiveKlController c = new AdaptiveKlController(1.0, 1.5, 100, 1.0);
+        c.update(0.0, 64); // KL 0 (the start of a run): e = -0.2, unfloored β would be 1 - 0.128
+        assertEquals(1.0, c.beta(), 0.0);
+        c.update(3.0, 64); // KL twice the target: e = 0.2, β = 1.128
+        assertEquals(1.128, c.beta(), 1e-12);
+        c.update(0.0, 64); // down again, by 12.8%: 0.983616, but not below the floor
+        assertEquals(1.0, c.beta(), 0.0);
+        AdaptiveKlController half = new AdaptiveKlController(1.0, 1.5, 100, 0.9);
+        half.update(0.0, 64);
+        assertEquals(0.9, half.beta(), 0.0);
+        AdaptiveKlController none = new AdaptiveKlController(1.0, 1.5, 100);
+        none.update(0.0, 64);
+        assertEquals(0.872, none.beta(), 1e-12);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new AdaptiveKlController(0.5, 1, 10, 0.6));
+        assertTrue(e.getMessage().contains("minBeta"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new AdaptiveKlController(0.5, 1, 10, -0.1));
+    }
+
+    @Test
     void badConfigIsRejected() {
         assertThrows(IllegalArgumentException.class, () -> new FixedKlController(-1));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new AdaptiveKlController(0.1, 0, 10));

@@ -1,6 +1,7 @@
 package dev.tessera.bench.activation;
 
 import static dev.tessera.bench.Close.assertClose;
+import static dev.tessera.bench.Close.floats;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -30,10 +31,6 @@ class ActivationBenchmarkTest {
         pt.tearDown();
     }
 
-    private static float[] f(INDArray a) {
-        return a.dup().data().asFloat();
-    }
-
     /** PyTorch accumulates into .grad across calls; each comparison needs one call's gradient. */
     private static void zeroTorchGrads() {
         for (NDArray a : new NDArray[] {pt.x, pt.up}) {
@@ -44,8 +41,8 @@ class ActivationBenchmarkTest {
 
     @Test
     void exactGeluAgreesWithPyTorch() {
-        float[] y = f(b.tessera_gelu(nd));
-        float[] dx = f(b.tessera_geluFwdBwd(nd));
+        float[] y = floats(b.tessera_gelu(nd));
+        float[] dx = floats(b.tessera_geluFwdBwd(nd));
         try (NDManager ignored = pt.scope()) {
             assertClose(y, pt.gelu().toFloatArray(), 1e-5, "pytorch y");
             zeroTorchGrads();
@@ -56,10 +53,10 @@ class ActivationBenchmarkTest {
 
     @Test
     void geluTanhSidesAgree() {
-        float[] y = f(b.tessera_geluTanh(nd));
-        assertClose(y, f(b.naive_geluTanh(nd)), 1e-5, "naive y");
-        float[] dx = f(b.tessera_geluTanhFwdBwd(nd));
-        assertClose(dx, f(b.naive_geluTanhFwdBwd(nd)), 1e-5, "naive dx");
+        float[] y = floats(b.tessera_geluTanh(nd));
+        assertClose(y, floats(b.naive_geluTanh(nd)), 1e-5, "naive y");
+        float[] dx = floats(b.tessera_geluTanhFwdBwd(nd));
+        assertClose(dx, floats(b.naive_geluTanhFwdBwd(nd)), 1e-5, "naive dx");
         try (NDManager ignored = pt.scope()) {
             assertClose(y, pt.geluTanh().toFloatArray(), 1e-5, "pytorch y");
             zeroTorchGrads();
@@ -70,18 +67,18 @@ class ActivationBenchmarkTest {
 
     @Test
     void swigluSidesAgree() {
-        float[] y = f(b.tessera_swiglu(nd));
-        assertClose(y, f(b.naive_swiglu(nd)), 1e-5, "naive y");
-        assertClose(y, f(b.nd4j_swiglu(nd)), 1e-5, "nd4j y");
+        float[] y = floats(b.tessera_swiglu(nd));
+        assertClose(y, floats(b.naive_swiglu(nd)), 1e-5, "naive y");
+        assertClose(y, floats(b.nd4j_swiglu(nd)), 1e-5, "nd4j y");
         b.tessera_swigluFwdBwd(nd);
-        float[] dGate = f(nd.x.grad());
-        float[] dUp = f(nd.up.grad());
+        float[] dGate = floats(nd.x.grad());
+        float[] dUp = floats(nd.up.grad());
         b.naive_swigluFwdBwd(nd);
-        assertClose(dGate, f(nd.x.grad()), 1e-5, "naive d gate");
-        assertClose(dUp, f(nd.up.grad()), 1e-5, "naive d up");
+        assertClose(dGate, floats(nd.x.grad()), 1e-5, "naive d gate");
+        assertClose(dUp, floats(nd.up.grad()), 1e-5, "naive d up");
         INDArray[] nd4j = b.nd4j_swigluFwdBwd(nd);
-        assertClose(dGate, f(nd4j[1]), 1e-5, "nd4j d gate");
-        assertClose(dUp, f(nd4j[2]), 1e-5, "nd4j d up");
+        assertClose(dGate, floats(nd4j[1]), 1e-5, "nd4j d gate");
+        assertClose(dUp, floats(nd4j[2]), 1e-5, "nd4j d up");
         try (NDManager ignored = pt.scope()) {
             assertClose(y, pt.swiglu().toFloatArray(), 1e-5, "pytorch y");
             zeroTorchGrads();

@@ -1,6 +1,7 @@
 package dev.tessera.bench.embedding;
 
 import static dev.tessera.bench.Close.assertClose;
+import static dev.tessera.bench.Close.floats;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -11,7 +12,6 @@ import dev.tessera.core.Indexing;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Every side of {@link EmbeddingBackwardBenchmark} computes the same lookup and table gradient. */
 class EmbeddingBackwardBenchmarkTest {
@@ -34,10 +34,6 @@ class EmbeddingBackwardBenchmarkTest {
         pt.tearDown();
     }
 
-    private static float[] f(INDArray a) {
-        return a.dup().data().asFloat();
-    }
-
     @Test
     void naiveReferenceOnAHandExample() {
         float[] table = {1, 2, 10, 20, 100, 200}; // (3, 2)
@@ -52,17 +48,17 @@ class EmbeddingBackwardBenchmarkTest {
     void lookupsAgree() {
         float[] tessera;
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            tessera = f(Indexing.embedding(nd.table, nd.ids).data());
+            tessera = floats(Indexing.embedding(nd.table, nd.ids).data());
         }
         assertClose(tessera, b.naive_embeddingFwdBwd(nd)[0], 0, "naive");
-        assertClose(tessera, f(b.nd4j_embeddingFwdBwd(nd)[0]), 0, "nd4j");
+        assertClose(tessera, floats(b.nd4j_embeddingFwdBwd(nd)[0]), 0, "nd4j");
     }
 
     @Test
     void tableGradientsAgree() {
-        float[] tessera = f(b.tessera_embeddingFwdBwd(nd));
+        float[] tessera = floats(b.tessera_embeddingFwdBwd(nd));
         assertClose(tessera, b.naive_embeddingFwdBwd(nd)[1], 1e-6, "naive");
-        assertClose(tessera, f(b.nd4j_embeddingFwdBwd(nd)[1]), 1e-6, "nd4j");
+        assertClose(tessera, floats(b.nd4j_embeddingFwdBwd(nd)[1]), 1e-6, "nd4j");
         try (NDManager ignored = pt.scope()) {
             NDArray grad = pt.table.getGradient();
             grad.subi(grad); // PyTorch accumulates into .grad; compare one call's gradient

@@ -1,6 +1,7 @@
 package dev.tessera.bench.loss;
 
 import static dev.tessera.bench.Close.assertClose;
+import static dev.tessera.bench.Close.floats;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.ndarray.NDArray;
@@ -9,7 +10,6 @@ import dev.tessera.core.GradMode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Every side of {@link CrossEntropyBenchmark} computes the same loss and logits gradient on a small input. */
 class CrossEntropyBenchmarkTest {
@@ -32,10 +32,6 @@ class CrossEntropyBenchmarkTest {
         pt.tearDown();
     }
 
-    private static float[] f(INDArray a) {
-        return a.dup().data().asFloat();
-    }
-
     @Test
     void lossesAgree() {
         double tessera = b.tessera_crossEntropy(nd);
@@ -48,11 +44,11 @@ class CrossEntropyBenchmarkTest {
 
     @Test
     void gradientsAgree() {
-        float[] tessera = f(b.tessera_crossEntropyFwdBwd(nd));
+        float[] tessera = floats(b.tessera_crossEntropyFwdBwd(nd));
         nd.logits.zeroGrad();
         CrossEntropyBenchmark.naive(nd).backward();
-        assertClose(tessera, f(nd.logits.grad()), 1e-6, "naive");
-        assertClose(tessera, f(b.nd4j_crossEntropyFwdBwd(nd)), 1e-6, "nd4j");
+        assertClose(tessera, floats(nd.logits.grad()), 1e-6, "naive");
+        assertClose(tessera, floats(b.nd4j_crossEntropyFwdBwd(nd)), 1e-6, "nd4j");
         try (NDManager ignored = pt.scope()) {
             NDArray grad = pt.logits.getGradient();
             grad.subi(grad); // PyTorch accumulates into .grad; compare one call's gradient

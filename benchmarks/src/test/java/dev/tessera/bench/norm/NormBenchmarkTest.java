@@ -1,6 +1,7 @@
 package dev.tessera.bench.norm;
 
 import static dev.tessera.bench.Close.assertClose;
+import static dev.tessera.bench.Close.floats;
 
 import ai.djl.ndarray.NDManager;
 import org.junit.jupiter.api.AfterAll;
@@ -29,15 +30,11 @@ class NormBenchmarkTest {
         pt.tearDown();
     }
 
-    private static float[] f(INDArray a) {
-        return a.dup().data().asFloat();
-    }
-
     @Test
     void layerNormForwardAgrees() {
-        float[] tessera = f(b.tessera_layerNorm(nd));
-        assertClose(tessera, f(b.naive_layerNorm(nd)), 1e-5, "naive");
-        assertClose(tessera, f(b.nd4j_layerNorm(nd)), 1e-4, "nd4j");
+        float[] tessera = floats(b.tessera_layerNorm(nd));
+        assertClose(tessera, floats(b.naive_layerNorm(nd)), 1e-5, "naive");
+        assertClose(tessera, floats(b.nd4j_layerNorm(nd)), 1e-4, "nd4j");
         try (NDManager ignored = pt.scope()) {
             assertClose(tessera, pt.layerNorm().toFloatArray(), 1e-5, "pytorch");
         }
@@ -46,15 +43,15 @@ class NormBenchmarkTest {
     @Test
     void layerNormGradientsAgree() {
         b.tessera_layerNormFwdBwd(nd);
-        float[][] tessera = {f(nd.x.grad()), f(nd.weight.grad()), f(nd.bias.grad())};
+        float[][] tessera = {floats(nd.x.grad()), floats(nd.weight.grad()), floats(nd.bias.grad())};
         b.naive_layerNormFwdBwd(nd);
-        assertClose(tessera[0], f(nd.x.grad()), 1e-4, "naive dx");
-        assertClose(tessera[1], f(nd.weight.grad()), 1e-4, "naive dw");
-        assertClose(tessera[2], f(nd.bias.grad()), 1e-4, "naive db");
+        assertClose(tessera[0], floats(nd.x.grad()), 1e-4, "naive dx");
+        assertClose(tessera[1], floats(nd.weight.grad()), 1e-4, "naive dw");
+        assertClose(tessera[2], floats(nd.bias.grad()), 1e-4, "naive db");
         INDArray[] nd4j = b.nd4j_layerNormFwdBwd(nd);
-        assertClose(tessera[0], f(nd4j[1]), 1e-3, "nd4j dx");
-        assertClose(tessera[1], f(nd4j[2]), 1e-3, "nd4j dw");
-        assertClose(tessera[2], f(nd4j[3]), 1e-3, "nd4j db");
+        assertClose(tessera[0], floats(nd4j[1]), 1e-3, "nd4j dx");
+        assertClose(tessera[1], floats(nd4j[2]), 1e-3, "nd4j dw");
+        assertClose(tessera[2], floats(nd4j[3]), 1e-3, "nd4j db");
         try (NDManager ignored = pt.scope()) {
             zeroTorchGrads();
             b.pytorch_layerNormFwdBwd(pt);
@@ -66,8 +63,8 @@ class NormBenchmarkTest {
 
     @Test
     void rmsNormForwardAgrees() {
-        float[] tessera = f(b.tessera_rmsNorm(nd));
-        assertClose(tessera, f(b.naive_rmsNorm(nd)), 1e-5, "naive");
+        float[] tessera = floats(b.tessera_rmsNorm(nd));
+        assertClose(tessera, floats(b.naive_rmsNorm(nd)), 1e-5, "naive");
         try (NDManager ignored = pt.scope()) {
             assertClose(tessera, pt.rmsNorm().toFloatArray(), 1e-5, "pytorch");
         }
@@ -76,10 +73,10 @@ class NormBenchmarkTest {
     @Test
     void rmsNormGradientsAgree() {
         b.tessera_rmsNormFwdBwd(nd);
-        float[][] tessera = {f(nd.x.grad()), f(nd.weight.grad())};
+        float[][] tessera = {floats(nd.x.grad()), floats(nd.weight.grad())};
         b.naive_rmsNormFwdBwd(nd);
-        assertClose(tessera[0], f(nd.x.grad()), 1e-4, "naive dx");
-        assertClose(tessera[1], f(nd.weight.grad()), 1e-4, "naive dw");
+        assertClose(tessera[0], floats(nd.x.grad()), 1e-4, "naive dx");
+        assertClose(tessera[1], floats(nd.weight.grad()), 1e-4, "naive dw");
         try (NDManager ignored = pt.scope()) {
             zeroTorchGrads();
             b.pytorch_rmsNormFwdBwd(pt);

@@ -1,7 +1,7 @@
 package dev.tessera.attention;
 
 import dev.tessera.backend.Gemm;
-import dev.tessera.core.Contiguous;
+import dev.tessera.host.HostMemory;
 import dev.tessera.core.Tensor;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -70,9 +70,9 @@ final class FusedAttention {
         MaskPlan m = new MaskPlan(o, s.batch, s.heads, s.tq, s.tk);
         double scale = o.scaleFor(s.d);
         int bk = s.batch * s.kvHeads;
-        INDArray q3 = Contiguous.of(q.data()).reshape('c', bk, (long) s.group * s.tq, s.d); // (B·Hkv, g·Tq, D)
-        INDArray k3 = AttentionShapes.sanitize(Contiguous.of(k.data()), m).reshape('c', bk, s.tk, s.d); // (B·Hkv, Tk, D)
-        INDArray v3 = AttentionShapes.sanitize(Contiguous.of(v.data()), m).reshape('c', bk, s.tk, s.dv); // (B·Hkv, Tk, Dv)
+        INDArray q3 = HostMemory.dense(q.data()).reshape('c', bk, (long) s.group * s.tq, s.d); // (B·Hkv, g·Tq, D)
+        INDArray k3 = AttentionShapes.sanitize(HostMemory.dense(k.data()), m).reshape('c', bk, s.tk, s.d); // (B·Hkv, Tk, D)
+        INDArray v3 = AttentionShapes.sanitize(HostMemory.dense(v.data()), m).reshape('c', bk, s.tk, s.dv); // (B·Hkv, Tk, Dv)
 
         java.util.List<int[]> blocks = blocks(m, s);
         INDArray p = Nd4j.createUninitialized(s.dtype, bk, (long) s.group * s.tq, s.tk); // (B·Hkv, g·Tq, Tk) = (B, H, Tq, Tk)
@@ -100,7 +100,7 @@ final class FusedAttention {
         double drop = o.dropout();
         Tensor[] inputs = bias == null ? new Tensor[] {q, k, v} : new Tensor[] {q, k, v, bias};
         Tensor y = Tensor.fromOp("attention", out, g -> {
-            INDArray g3 = Contiguous.of(g).reshape('c', bk, (long) s.group * s.tq, s.dv); // (B·Hkv, g·Tq, Dv)
+            INDArray g3 = HostMemory.dense(g).reshape('c', bk, (long) s.group * s.tq, s.dv); // (B·Hkv, g·Tq, Dv)
             if (v.requiresGrad()) {
                 INDArray pdb = drop > 0 ? Nd4j.createUninitialized(s.dtype, p.shape()) : p;
                 if (drop > 0) {
@@ -150,7 +150,7 @@ final class FusedAttention {
     private static void addBias(INDArray scores, INDArray bias, AttentionShapes s) {
         long per = (long) s.heads * s.tq * s.tk;
         INDArray flat = scores.reshape('c', s.batch, per); // (B, H·Tq·Tk)
-        INDArray b = Contiguous.of(bias).reshape('c', bias.size(0), per);
+        INDArray b = HostMemory.dense(bias).reshape('c', bias.size(0), per);
         if (bias.size(0) == 1) {
             flat.addiRowVector(b);
         } else {

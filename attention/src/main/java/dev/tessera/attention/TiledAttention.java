@@ -1,7 +1,7 @@
 package dev.tessera.attention;
 
 import dev.tessera.backend.Gemm;
-import dev.tessera.core.Contiguous;
+import dev.tessera.host.HostMemory;
 import dev.tessera.core.Tensor;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -44,9 +44,9 @@ final class TiledAttention {
         MaskPlan m = new MaskPlan(o, s.batch, s.heads, s.tq, s.tk);
         double scale = o.scaleFor(s.d);
         int bh = s.batch * s.heads;
-        INDArray q3 = Contiguous.of(q.data()).reshape('c', bh, s.tq, s.d); // (BH, Tq, D)
-        INDArray k3 = expand(AttentionShapes.sanitize(Contiguous.of(k.data()), m), s).reshape('c', bh, s.tk, s.d); // (BH, Tk, D)
-        INDArray v3 = expand(AttentionShapes.sanitize(Contiguous.of(v.data()), m), s).reshape('c', bh, s.tk, s.dv); // (BH, Tk, Dv)
+        INDArray q3 = HostMemory.dense(q.data()).reshape('c', bh, s.tq, s.d); // (BH, Tq, D)
+        INDArray k3 = expand(AttentionShapes.sanitize(HostMemory.dense(k.data()), m), s).reshape('c', bh, s.tk, s.d); // (BH, Tk, D)
+        INDArray v3 = expand(AttentionShapes.sanitize(HostMemory.dense(v.data()), m), s).reshape('c', bh, s.tk, s.dv); // (BH, Tk, Dv)
         INDArray out = Nd4j.zeros(s.dtype, bh, s.tq, s.dv); // (BH, Tq, Dv) accumulator, then output
         boolean f = s.dtype == DataType.FLOAT;
         float[] lseF = f ? new float[bh * s.tq] : null; // (BH·Tq) saved for the backward
@@ -84,7 +84,7 @@ final class TiledAttention {
         }
         INDArray y = out.reshape('c', s.batch, s.heads, s.tq, s.dv); // (B, H, Tq, Dv)
         return Tensor.fromOp("attentionTiled", y, g -> {
-            INDArray g3 = Contiguous.of(g).reshape('c', bh, s.tq, s.dv); // (BH, Tq, Dv)
+            INDArray g3 = HostMemory.dense(g).reshape('c', bh, s.tq, s.dv); // (BH, Tq, Dv)
             INDArray dsum = g3.mul(out).sum(2); // (BH, Tq): D_i = rowsum(dO ⊙ O)
             float[] dF = f ? dsum.dup('c').data().asFloat() : null;
             double[] dD = f ? null : dsum.dup('c').data().asDouble();

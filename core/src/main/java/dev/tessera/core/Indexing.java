@@ -1,5 +1,6 @@
 package dev.tessera.core;
 
+import dev.tessera.host.HostMemory;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -21,7 +22,7 @@ public final class Indexing {
         long[] outShape = Arrays.copyOf(ids.shape(), ids.rank() + 1);
         outShape[ids.rank()] = c;
         INDArray w = weight.data();
-        INDArray out = Nd4j.pullRows(Contiguous.of(w), 1, idx).reshape('c', outShape);
+        INDArray out = Nd4j.pullRows(HostMemory.dense(w), 1, idx).reshape('c', outShape);
         return Tensor.fromOp("embedding", out, g -> weight.accumulateGradOwned(scatterAddRows(g, idx, vocab, c)), weight);
     }
 
@@ -49,7 +50,7 @@ public final class Indexing {
         int[] idx = checkedIds("indexSelect", "indices", ids, n);
         long[] outShape = x.shape();
         outShape[0] = indices.length;
-        INDArray flat = Contiguous.of(x.data()).reshape('c', n, rest);
+        INDArray flat = HostMemory.dense(x.data()).reshape('c', n, rest);
         INDArray out = Nd4j.pullRows(flat, 1, idx).reshape('c', outShape);
         long[] inShape = x.shape();
         return Tensor.fromOp("indexSelect", out,
@@ -67,7 +68,7 @@ public final class Indexing {
         int[] idx = checkedIds("gatherLast", "index", index, v);
         INDArray flat = x.data().reshape('c', -1, v); // (N, V)
         double[] vals = new double[idx.length];
-        INDArray xf = Contiguous.of(flat);
+        INDArray xf = HostMemory.dense(flat);
         for (int i = 0; i < idx.length; i++) {
             vals[i] = xf.getDouble(i * v + idx[i]);
         }
@@ -142,7 +143,7 @@ public final class Indexing {
 
     /** Row-major values of any array (views included) as doubles. */
     static double[] doubles(INDArray x) {
-        INDArray c = Contiguous.of(x);
+        INDArray c = HostMemory.dense(x);
         double[] v = c.castTo(DataType.DOUBLE).data().asDouble();
         return v.length == x.length() ? v : Arrays.copyOf(v, (int) x.length());
     }
@@ -182,10 +183,10 @@ public final class Indexing {
 
     /** Σ rows: result (rows, cols) with result[idx[i]] += g[i]; g is (idx.length, cols) in any shape of that size. */
     static INDArray scatterAddRows(INDArray g, int[] idx, long rows, int cols) {
-        INDArray gc = Contiguous.of(g);
+        INDArray gc = HostMemory.dense(g);
         if (g.dataType() == DataType.DOUBLE) {
-            // HostBuffers: memcpy in and out instead of ND4J's element-wise conversions (GUIDE §2)
-            double[] src = HostBuffers.available() ? HostBuffers.doubles(gc) : gc.data().asDouble();
+            // HostMemory: memcpy in and out instead of ND4J's element-wise conversions (GUIDE §2)
+            double[] src = HostMemory.available() ? HostMemory.toDoubleArray(gc) : gc.data().asDouble();
             double[] dst = new double[Math.toIntExact(rows * cols)];
             for (int i = 0; i < idx.length; i++) {
                 int so = i * cols;
@@ -194,11 +195,11 @@ public final class Indexing {
                     dst[dof + j] += src[so + j];
                 }
             }
-            return HostBuffers.available() ? HostBuffers.of(dst, rows, cols)
+            return HostMemory.available() ? HostMemory.fromArray(dst, rows, cols)
                     : Nd4j.create(dst, new long[] {rows, cols}, DataType.DOUBLE);
         }
-        boolean host = HostBuffers.available() && g.dataType() == DataType.FLOAT; // raw copies need float32 memory
-        float[] src = host ? HostBuffers.floats(gc) : gc.data().asFloat();
+        boolean host = HostMemory.available() && g.dataType() == DataType.FLOAT; // raw copies need float32 memory
+        float[] src = host ? HostMemory.toFloatArray(gc) : gc.data().asFloat();
         float[] dst = new float[Math.toIntExact(rows * cols)];
         for (int i = 0; i < idx.length; i++) {
             int so = i * cols;
@@ -208,7 +209,7 @@ public final class Indexing {
             }
         }
         if (host) {
-            return HostBuffers.of(dst, rows, cols);
+            return HostMemory.fromArray(dst, rows, cols);
         }
         return Nd4j.create(dst, new long[] {rows, cols}, 'c').castTo(g.dataType());
     }

@@ -1,6 +1,6 @@
 package dev.tessera.training.loss;
 
-import dev.tessera.core.Contiguous;
+import dev.tessera.host.HostMemory;
 import dev.tessera.core.GradMode;
 import dev.tessera.core.Tensor;
 import java.util.Arrays;
@@ -105,7 +105,7 @@ public final class CrossEntropy {
             valid++;
         }
         double norm = normalizer > 0 ? normalizer : Math.max(1, valid);
-        INDArray z = Contiguous.of(logits.data());
+        INDArray z = HostMemory.dense(logits.data());
         boolean keepProbs = GradMode.isEnabled() && logits.requiresGrad();
         INDArray probs = keepProbs ? Nd4j.createUninitialized(dt, logits.shape()) : null; // (..., V)
         double eps = options.labelSmoothing();

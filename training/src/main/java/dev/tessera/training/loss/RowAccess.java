@@ -16,7 +16,7 @@ final class RowAccess {
     private final DoubleBuffer doubles;
     private final int width;
 
-    /** {@code dense} must be C-ordered with offset 0 (see {@code Contiguous.of}). */
+    /** {@code dense} must be C-ordered with offset 0 (see {@code HostMemory.dense}). */
     RowAccess(INDArray dense, int width) {
         this.width = width;
         if (dense.dataType() == DataType.FLOAT) {

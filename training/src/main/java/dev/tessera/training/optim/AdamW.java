@@ -1,6 +1,6 @@
 package dev.tessera.training.optim;
 
-import dev.tessera.core.Contiguous;
+import dev.tessera.host.HostMemory;
 import dev.tessera.nn.Parameter;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -77,7 +77,7 @@ public final class AdamW extends BaseOptimizer {
             }
             double shrink = decays.get(e.getKey()) ? 1 - lr * config.weightDecay() : 1;
             FlatView pv = new FlatView(p.data());
-            FlatView gv = new FlatView(Contiguous.of(p.grad()));
+            FlatView gv = new FlatView(HostMemory.dense(p.grad()));
             FlatView mv = new FlatView(m.get(e.getKey()));
             FlatView vv = new FlatView(v.get(e.getKey()));
             for (int i = 0; i < pv.length; i++) {

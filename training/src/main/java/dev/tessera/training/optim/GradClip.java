@@ -1,6 +1,6 @@
 package dev.tessera.training.optim;
 
-import dev.tessera.core.Contiguous;
+import dev.tessera.host.HostMemory;
 import dev.tessera.nn.Parameter;
 import java.util.Collection;
 
@@ -15,7 +15,7 @@ public final class GradClip {
             if (p.grad() == null) {
                 continue;
             }
-            FlatView g = new FlatView(Contiguous.of(p.grad()));
+            FlatView g = new FlatView(HostMemory.dense(p.grad()));
             for (int i = 0; i < g.length; i++) {
                 double x = g.get(i);
                 sum += x * x;

@@ -1,6 +1,6 @@
 package dev.tessera.training.optim;
 
-import dev.tessera.core.Contiguous;
+import dev.tessera.host.HostMemory;
 import dev.tessera.nn.Parameter;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -39,7 +39,7 @@ public final class Sgd extends BaseOptimizer {
                 continue;
             }
             FlatView pv = new FlatView(p.data());
-            FlatView gv = new FlatView(Contiguous.of(p.grad()));
+            FlatView gv = new FlatView(HostMemory.dense(p.grad()));
             FlatView bv = new FlatView(buffers.get(e.getKey()));
             for (int i = 0; i < pv.length; i++) {
                 double x = pv.get(i);

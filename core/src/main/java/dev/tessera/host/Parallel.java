@@ -71,31 +71,39 @@ public final class Parallel {
             return;
         }
         ForkJoinPool p = pool;
-        @SuppressWarnings("unchecked")
+        // Each chunk's own exception is kept and rethrown as it was (join() would wrap a copy).
+        Throwable[] errors = new Throwable[k];
         ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[k - 1];
         for (int c = 1; c < k; c++) {
             int chunk = c;
             int from = (int) ((long) rows * c / k);
             int to = (int) ((long) rows * (c + 1) / k);
-            tasks[c - 1] = p.submit(() -> body.run(chunk, from, to));
+            tasks[c - 1] = p.submit(() -> {
+                try {
+                    body.run(chunk, from, to);
+                } catch (Throwable t) {
+                    errors[chunk] = t;
+                }
+            });
         }
-        RuntimeException first = null;
         try {
             body.run(0, 0, (int) ((long) rows / k));
-        } catch (RuntimeException e) {
-            first = e;
+        } catch (Throwable t) {
+            errors[0] = t;
         }
         for (ForkJoinTask<?> t : tasks) {
-            try {
-                t.join();
-            } catch (RuntimeException e) {
-                if (first == null) {
-                    first = e;
-                }
-            }
+            t.join();
         }
-        if (first != null) {
-            throw first;
+        for (Throwable t : errors) {
+            if (t instanceof RuntimeException r) {
+                throw r;
+            }
+            if (t instanceof Error e) {
+                throw e;
+            }
+            if (t != null) {
+                throw new IllegalStateException(t);
+            }
         }
     }
 

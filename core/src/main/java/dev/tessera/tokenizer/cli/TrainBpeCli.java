@@ -1,11 +1,11 @@
 package dev.tessera.tokenizer.cli;
 
 import dev.tessera.cli.CliOption;
+import dev.tessera.cli.InputFiles;
 import dev.tessera.cli.OptionParser;
 import dev.tessera.cli.ParsedOptions;
 import dev.tessera.cli.UsageException;
 import dev.tessera.io.AtomicFiles;
-import dev.tessera.io.Utf8Check;
 import dev.tessera.tokenizer.BpeTrainer;
 import dev.tessera.tokenizer.BpeTrainerConfig;
 import dev.tessera.tokenizer.SplitPattern;
@@ -22,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Trains a byte-level BPE vocabulary from UTF-8 text files and writes {@code <out>.tiktoken} and
@@ -115,7 +114,7 @@ public final class TrainBpeCli {
             long bytes = 0;
             for (String name : p.positional()) {
                 Path f = path("FILE", name);
-                bytes += checkTextFile("FILE", f, p.flag("--allow-invalid-text"));
+                bytes += InputFiles.requireText("FILE", f, p.flag("--allow-invalid-text"));
                 files.add(f);
             }
             Path out = p.string("--out") == null ? null : outputPrefix(p.string("--out"));
@@ -151,31 +150,6 @@ public final class TrainBpeCli {
         } catch (java.nio.file.InvalidPathException e) {
             throw new UsageException(option + " '" + name + "' is not a valid path: " + e.getReason());
         }
-    }
-
-    /** Checks an input text file; returns its size. */
-    static long checkTextFile(String option, Path f, boolean allowInvalid) throws IOException {
-        if (!Files.exists(f)) {
-            throw new UsageException(option + " '" + f + "' does not exist");
-        }
-        if (Files.isDirectory(f)) {
-            throw new UsageException(option + " '" + f + "' is a directory, not a text file");
-        }
-        if (!Files.isRegularFile(f) || !Files.isReadable(f)) {
-            throw new UsageException(option + " '" + f + "' is not a readable regular file");
-        }
-        long size = Files.size(f);
-        if (size == 0) {
-            throw new UsageException(option + " '" + f + "' is empty (0 bytes)");
-        }
-        if (!allowInvalid) {
-            Optional<String> problem = Utf8Check.firstProblem(f);
-            if (problem.isPresent()) {
-                throw new UsageException(option + " '" + f + "' is not UTF-8 text: " + problem.get()
-                        + "; --allow-invalid-text accepts it");
-            }
-        }
-        return size;
     }
 
     /** Checks that PREFIX.* can be created: the folder exists and neither output is a directory. */

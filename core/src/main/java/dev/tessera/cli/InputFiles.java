@@ -13,8 +13,10 @@ public final class InputFiles {
     /**
      * Checks a text file given as {@code option}: it exists, is a readable regular file, is not
      * empty and (unless {@code allowInvalid}) is UTF-8 text without NUL bytes. Returns its size.
+     *
+     * @param allowFlag the option that accepts such text, named in the message, or null if the tool has none
      */
-    public static long requireText(String option, Path f, boolean allowInvalid) throws IOException {
+    public static long requireText(String option, Path f, boolean allowInvalid, String allowFlag) throws IOException {
         if (!Files.exists(f)) {
             throw new UsageException(option + " '" + f + "' does not exist");
         }
@@ -32,7 +34,7 @@ public final class InputFiles {
             Optional<String> problem = Utf8Check.firstProblem(f);
             if (problem.isPresent()) {
                 throw new UsageException(option + " '" + f + "' is not UTF-8 text: " + problem.get()
-                        + "; --allow-invalid-text accepts it");
+                        + (allowFlag == null ? "" : "; " + allowFlag + " accepts it"));
             }
         }
         return size;

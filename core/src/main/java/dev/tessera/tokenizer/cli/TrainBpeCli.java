@@ -114,7 +114,7 @@ public final class TrainBpeCli {
             long bytes = 0;
             for (String name : p.positional()) {
                 Path f = path("FILE", name);
-                bytes += InputFiles.requireText("FILE", f, p.flag("--allow-invalid-text"));
+                bytes += InputFiles.requireText("FILE", f, p.flag("--allow-invalid-text"), "--allow-invalid-text");
                 files.add(f);
             }
             Path out = p.string("--out") == null ? null : outputPrefix(p.string("--out"));

@@ -290,7 +290,7 @@ public final class Pretrain {
     /** The checks that need no tokenizer: texts, tokenizer file, output folder, earlier checkpoints. */
     private static void checkInputs(PretrainOptions o, CheckpointStore store) throws IOException {
         for (Path t : o.texts()) {
-            InputFiles.requireText("--text", t, o.allowInvalidText());
+            InputFiles.requireText("--text", t, o.allowInvalidText(), "--allow-invalid-text");
         }
         if (o.tokenizer() != null) {
             checkTokenizer(o);

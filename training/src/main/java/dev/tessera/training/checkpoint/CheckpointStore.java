@@ -187,7 +187,7 @@ public final class CheckpointStore {
 
     /** Loads and validates one checkpoint directory. */
     public static Checkpoint load(Path dir) throws IOException {
-        if (!NAME.matcher(dir.getFileName().toString()).matches()) {
+        if (dir == null || dir.getFileName() == null || !NAME.matcher(dir.getFileName().toString()).matches()) {
             throw new IOException(dir + ": not a checkpoint directory name (expected step-NNNNNNNN)");
         }
         long step = stepOf(dir);

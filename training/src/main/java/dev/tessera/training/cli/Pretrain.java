@@ -10,6 +10,7 @@ import dev.tessera.core.Rng;
 import dev.tessera.core.Tensor;
 import dev.tessera.nn.Module;
 import dev.tessera.training.Flat;
+import dev.tessera.training.checkpoint.Checkpoint;
 import dev.tessera.training.checkpoint.CheckpointStore;
 import dev.tessera.training.data.Batch;
 import dev.tessera.training.data.BatchSource;
@@ -141,10 +142,7 @@ public final class Pretrain {
      */
     public static Summary run(PretrainOptions o, PrintStream out) throws IOException {
         CheckpointStore store = new CheckpointStore(o.out().resolve("checkpoints"), 2);
-        checkInputs(o, store);
-        if (o.overwrite() && Files.exists(store.root())) {
-            deleteCheckpoints(store.root());
-        }
+        Optional<Checkpoint> resumeFrom = checkInputs(o, store);
         ByteArrayOutputStream corpusLog = new ByteArrayOutputStream(); // printed once the corpus passes its checks
         Corpus corpus = Corpus.prepare(o, new PrintStream(corpusLog, true, StandardCharsets.UTF_8));
         long n = corpus.tokens.size();
@@ -155,10 +153,14 @@ public final class Pretrain {
                     + " with a validation split of " + valTokens + " (--eval-batches x --batch x --context + 1)");
         }
         checkPromptAndFill(o, corpus);
-        out.print(corpusLog.toString(StandardCharsets.UTF_8));
+        if (o.overwrite() && Files.exists(store.root())) { // only once every input has passed its checks
+            deleteCheckpoints(store.root());
+        }
+        // printed once the checkpoint to resume from is known to fit, so that a bad input prints nothing
+        PrintStream early = new PrintStream(corpusLog, true, StandardCharsets.UTF_8);
         int vocab = corpus.tokenizer.vocabSize();
         double entropy = corpus.unigramEntropy(0, valStart);
-        out.printf("split: %,d training tokens, %,d validation tokens; unigram entropy %.4f nats/token%n", valStart,
+        early.printf("split: %,d training tokens, %,d validation tokens; unigram entropy %.4f nats/token%n", valStart,
                 valTokens, entropy);
 
         Rng init = new Rng(o.seed());
@@ -189,7 +191,7 @@ public final class Pretrain {
                     masking, ignore, o.seed() + 2);
             validation = MaskedLmBatches.fixed(validation, masking, ignore, o.seed() + 3);
         }
-        out.printf("model: %s, %d layers, %d heads, width %d, context %d, %,d parameters%s%n", o.objective(), o.layers(),
+        early.printf("model: %s, %d layers, %d heads, width %d, context %d, %,d parameters%s%n", o.objective(), o.layers(),
                 o.heads(), o.embd(), o.context(), model.parameterCount(), o.objective() == Objective.BERT
                         ? ", " + (o.positions() == PositionEncoding.ROPE ? "rotary" : "learned") + " positions, "
                                 + (o.preNorm() ? "pre" : "post") + "-LN"
@@ -203,13 +205,21 @@ public final class Pretrain {
         // data order and the masking generator travel in the training source's position
         Trainer trainer = new Trainer(cfg, model, opt, schedule, forward, train, validation, model.namedRngs(), store);
         trainer.addListener(new ConsoleProgress(out));
+        if (resumeFrom.isPresent()) {
+            try {
+                trainer.restore(resumeFrom.get());
+            } catch (RuntimeException e) {
+                throw new UsageException("--resume: checkpoint " + resumeFrom.get().dir() + " does not fit these options: "
+                        + e.getMessage());
+            }
+            early.println("resumed at step " + trainer.step());
+        } else if (o.resume()) {
+            early.println("nothing to resume in " + store.root() + "; starting fresh");
+        }
+        out.print(corpusLog.toString(StandardCharsets.UTF_8));
         Throughput speed = new Throughput((long) o.batch() * o.context() * o.accum(), o.timeLimitSeconds(),
                 o.stopAfter(), trainer);
         trainer.addListener(speed);
-        if (o.resume()) {
-            trainer.resume().ifPresentOrElse(s -> out.println("resumed at step " + s),
-                    () -> out.println("nothing to resume in " + store.root() + "; starting fresh"));
-        }
         TrainingResult result = null;
         if (o.stopAfter() > 0 && trainer.step() >= o.stopAfter()) {
             out.println("--stop-after " + o.stopAfter() + " is already reached at step " + trainer.step()
@@ -287,8 +297,11 @@ public final class Pretrain {
         }
     }
 
-    /** The checks that need no tokenizer: texts, tokenizer file, output folder, earlier checkpoints. */
-    private static void checkInputs(PretrainOptions o, CheckpointStore store) throws IOException {
+    /**
+     * The checks that need no tokenizer: texts, tokenizer file, output folder, earlier checkpoints.
+     * Returns the checkpoint to resume from (loaded and validated), if resuming and there is one.
+     */
+    private static Optional<Checkpoint> checkInputs(PretrainOptions o, CheckpointStore store) throws IOException {
         for (Path t : o.texts()) {
             InputFiles.requireText("--text", t, o.allowInvalidText(), "--allow-invalid-text");
         }
@@ -296,9 +309,16 @@ public final class Pretrain {
             checkTokenizer(o);
         }
         InputFiles.requireOutputFolder("--out", o.out());
+        for (String f : List.of("checkpoints", Corpus.MANIFEST, "tokenizer.json", "tokens.bin")) {
+            Path p = o.out().resolve(f);
+            if (Files.exists(p) && Files.isDirectory(p) != f.equals("checkpoints")) {
+                throw new UsageException("--out '" + o.out() + "' cannot be used: " + p + " is a "
+                        + (Files.isDirectory(p) ? "folder" : "file"));
+            }
+        }
         List<Path> checkpoints = store.list();
         if (checkpoints.isEmpty()) {
-            return;
+            return Optional.empty();
         }
         if (!o.resume() && !o.overwrite()) {
             throw new UsageException("--out '" + o.out() + "' already holds checkpoints of an earlier run (newest "
@@ -312,7 +332,14 @@ public final class Pretrain {
                         + " corpus: " + p.get().reason() + "; give the same --text and tokenizer options, or use"
                         + " --overwrite or another --out");
             }
+            Optional<Checkpoint> c = store.latest(); // the newest that validates; damaged ones are skipped with a warning
+            if (c.isEmpty()) {
+                throw new UsageException("--resume: none of the " + checkpoints.size() + " checkpoints in " + store.root()
+                        + " is intact (newest " + checkpoints.get(0).getFileName() + "); use --overwrite to start afresh");
+            }
+            return c;
         }
+        return Optional.empty();
     }
 
     private static void checkTokenizer(PretrainOptions o) throws IOException {

@@ -186,6 +186,8 @@ class CheckpointStoreTest {
         Files.createDirectories(dir.resolve("step-99999999999999999999999999999999999999"));
         assertEquals(List.of(dir.resolve("step-00000002"), dir.resolve("step-00000001")), store.list());
         assertEquals(2, store.latest().orElseThrow().state().step());
+        assertThrows(IOException.class, () -> CheckpointStore.load(dir.getRoot()));
+        assertThrows(IOException.class, () -> CheckpointStore.load(dir.resolve("step-00000009"))); // no such directory
         IOException e = assertThrows(IOException.class, () -> CheckpointStore.load(dir.resolve("step-" + "9".repeat(20))));
         assertTrue(e.getMessage().contains("step-" + "9".repeat(20)), e.getMessage());
     }

@@ -194,6 +194,13 @@ class PretrainCliTest {
         assertEquals(0, resumed.status(), resumed.toString());
         assertTrue(resumed.out().contains("reusing") && resumed.out().contains("resumed at step 2"), resumed.out());
 
+        // a model of another shape cannot resume these checkpoints: refused before anything is printed
+        Result otherShape = run(args(cats, out, "--steps", "4", "--resume", "--embd", "32"));
+        assertEquals(2, otherShape.status(), otherShape.toString());
+        assertEquals("", otherShape.out());
+        assertTrue(otherShape.err().contains("--resume: checkpoint") && otherShape.err().contains("does not fit"),
+                otherShape.err());
+
         // another --vocab for the same text is another tokenizer: resuming is refused
         Result otherVocab = run(args(cats, out, "--steps", "4", "--resume", "--vocab", "310"));
         assertEquals(2, otherVocab.status(), otherVocab.toString());
@@ -213,5 +220,26 @@ class PretrainCliTest {
         assertEquals(0, again.status(), again.toString());
         assertTrue(again.out().contains("rebuilding") && !again.out().contains("reusing"), again.out());
         assertTrue(again.out().contains(String.format("corpus: %,d bytes", Files.size(cats))), again.out());
+    }
+
+    /** A --resume onto checkpoints that are all damaged is refused rather than silently starting afresh. */
+    @Test
+    void resumeRefusesWhenNoCheckpointIsIntact() throws IOException {
+        Path cats = cats();
+        Path out = dir.resolve("out");
+        assertEquals(0, run(args(cats, out)).status());
+        Path weights = out.resolve("checkpoints/step-00000002/model.safetensors");
+        byte[] b = Files.readAllBytes(weights);
+        b[b.length - 1] ^= 1;
+        Files.write(weights, b);
+        Result r = run(args(cats, out, "--steps", "3", "--resume"));
+        assertEquals(2, r.status(), r.toString());
+        assertEquals("", r.out());
+        assertTrue(r.err().contains("none of the 1 checkpoints") && r.err().contains("--overwrite"), r.err());
+        Files.delete(out.resolve("tokens.bin"));
+        Files.createDirectories(out.resolve("tokens.bin"));
+        r = run(args(cats, out, "--overwrite"));
+        assertEquals(2, r.status(), r.toString());
+        assertTrue(r.err().contains("tokens.bin is a folder"), r.err());
     }
 }

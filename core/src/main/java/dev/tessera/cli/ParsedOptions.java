@@ -97,7 +97,7 @@ public final class ParsedOptions {
         return x;
     }
 
-    /** One of the given choices (case-insensitive). */
+    /** One of the given choices (case-insensitive; give an ordered map, the message lists its keys in order). */
     public <T> T choice(String name, Map<String, T> choices) {
         String v = required(name);
         T t = choices.get(v.toLowerCase(Locale.ROOT));

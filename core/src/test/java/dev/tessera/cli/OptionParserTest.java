@@ -19,7 +19,10 @@ class OptionParserTest {
             ParsedOptions p = parser.parse(args);
             p.integer("--n", 1, 10);
             p.number("--x", 0, 1);
-            p.choice("--mode", Map.of("a", 1, "b", 2));
+            Map<String, Integer> modes = new java.util.LinkedHashMap<>();
+            modes.put("a", 1);
+            modes.put("b", 2);
+            p.choice("--mode", modes);
         }).getMessage();
     }
 
@@ -43,7 +46,7 @@ class OptionParserTest {
         assertEquals("--x must be a decimal number but was '1f'", error("--x", "1f"));
         assertEquals("--x must be a finite number but was '1e999'", error("--x", "1e999"));
         assertEquals("--x must be in [0.0, 1.0] but was -0.5", error("--x", "-0.5"));
-        assertEquals("--mode must be one of a, b but was 'c'", error("--mode", "c").replace("b, a", "a, b"));
+        assertEquals("--mode must be one of a, b but was 'c'", error("--mode", "c"));
         assertEquals("unknown option '--foo' (see --help)", error("--foo"));
         assertEquals("unexpected argument 'file.txt' (options are --name value; see --help)", error("file.txt"));
         assertEquals("--n needs a value (N) but the command line ends", error("--n"));

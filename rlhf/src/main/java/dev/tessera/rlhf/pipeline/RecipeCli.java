@@ -128,7 +128,10 @@ public final class RecipeCli {
      * (so an explicit step count is not scaled). Only the options given change the preset.
      */
     private static Parsed configure(ParsedOptions po) {
-        RecipeConfig c = po.choice("--preset", Map.of("default", DEFAULTS, "tiny", RecipeConfig.tiny()));
+        Map<String, RecipeConfig> presets = new LinkedHashMap<>(); // ordered: the error message lists them
+        presets.put("default", DEFAULTS);
+        presets.put("tiny", RecipeConfig.tiny());
+        RecipeConfig c = po.choice("--preset", presets);
         if (po.given("--seed")) {
             c = c.withSeed(po.longValue("--seed", Long.MIN_VALUE, Long.MAX_VALUE));
         }

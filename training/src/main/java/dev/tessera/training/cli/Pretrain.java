@@ -254,7 +254,8 @@ public final class Pretrain {
         SamplingConfig c = new SamplingConfig(o.temperature(), o.topK(), 1.0, 1.0, maxNew, new int[] {corpus.eotId},
                 o.seed());
         Generation g = Generator.generate(DecoderLm.of(gpt), new int[][] {prompt}, c, true);
-        out.println("sample (temperature " + o.temperature() + ", top-k " + o.topK() + "):");
+        out.println("sample (temperature " + o.temperature() + ", top-k " + o.topK()
+                + (maxNew < o.maxNew() ? ", " + maxNew + " new tokens: all that fit --context " + o.context() : "") + "):");
         out.println(o.prompt() + corpus.tokenizer.decodeLossy(g.tokens()[0]));
     }
 

@@ -173,6 +173,7 @@ class PretrainCliTest {
         Result first = run(args(cats, out));
         assertEquals(0, first.status(), first.toString());
         assertTrue(Files.isDirectory(out.resolve("checkpoints/step-00000002")), first.out());
+        assertTrue(first.out().contains("new tokens: all that fit --context 8"), first.out()); // --max-new 100 said to be cut
         String manifest = Files.readString(out.resolve("corpus.json"));
         assertTrue(manifest.contains(Sha256.of(cats)) && manifest.contains(cats.toAbsolutePath().toString()), manifest);
 

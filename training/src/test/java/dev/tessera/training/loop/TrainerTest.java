@@ -171,6 +171,45 @@ class TrainerTest {
     }
 
     @Test
+    void nonFiniteGradientCanBeSkippedInstead() throws IOException {
+        TokenFile tokens = corpus();
+        TinyLm model = new TinyLm(V, 16, 0.0, 1, DataType.FLOAT);
+        AdamW opt = new AdamW(model.namedParameters(), AdamWConfig.lm(1e-3));
+        long[] calls = {0};
+        ForwardFunction f = b -> {
+            Tensor logits = model.forward(b);
+            if (++calls[0] == 3) { // step 3: finite loss, NaN gradient of head.bias
+                Parameter bias = model.head.bias();
+                logits = logits.addBroadcast(bias.sub(bias).sqrt().mul(0.0));
+            }
+            return logits;
+        };
+        TrainerConfig cfg = TrainerConfig.simple(6).withClipNorm(1.0).withOnNonFinite(OnNonFinite.SKIP_STEP);
+        assertEquals(OnNonFinite.STOP, TrainerConfig.simple(6).onNonFinite(), "stopping is the default");
+        Trainer t = new Trainer(cfg, model, opt, LrSchedule.constant(1e-3), f, new WindowSampler(tokens, 2, 8, 1), List.of(),
+                Map.of(), null);
+        List<Long> applied = new ArrayList<>();
+        t.addListener(new TrainingListener() {
+            @Override
+            public void onStep(StepMetrics m) {
+                applied.add(m.step());
+            }
+        });
+        TrainingResult r = t.run();
+        assertEquals(StopReason.COMPLETED, r.reason());
+        assertEquals(6, r.step());
+        assertEquals(1, t.skippedSteps());
+        assertTrue(r.message().contains("1 skipped"), r.message());
+        assertEquals(List.of(1L, 2L, 4L, 5L, 6L), applied);
+        assertEquals(5, opt.stepCount(), "the optimizer never saw the skipped step");
+        model.namedParameters().forEach((name, p) -> {
+            for (double x : p.data().castTo(DataType.DOUBLE).dup('c').data().asDouble()) {
+                assertTrue(Double.isFinite(x), name + " holds " + x);
+            }
+        });
+    }
+
+    @Test
     void nonFiniteLossIsReported() throws IOException {
         TinyLm model = new TinyLm(V, 8, 0.0, 1, DataType.DOUBLE);
         AdamW opt = new AdamW(model.namedParameters(), AdamWConfig.lm(1e-3));

@@ -14,7 +14,9 @@ import dev.tessera.rlhf.model.RewardModel;
 import dev.tessera.rlhf.model.TrainSettings;
 import dev.tessera.rlhf.math.LogSigmoid;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -197,5 +199,20 @@ class RewardModelTest {
         assertEquals(1, rm.forwardCalls());
         assertEquals(4, rm.sequencesForwarded());
         assertTrue(Double.isFinite(r.loss().item()));
+    }
+
+    @Test
+    void nonFiniteGradientStopsByDefaultNamingTheStep() {
+        TinyLm trunk = new TinyLm(12, 8, 16, 6, DataType.FLOAT);
+        RewardModel rm = new RewardModel(trunk, new Rng(106));
+        RewardModelTrainer t = new RewardModelTrainer(rm, TrainSettings.of(0.03), PAD);
+        t.step(groups());
+        Map<String, INDArray> before = new LinkedHashMap<>();
+        rm.stateDict().forEach((k, v) -> before.put(k, v.dup()));
+        trunk.poisonGradients = true; // finite loss, NaN gradients
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> t.step(groups()));
+        assertTrue(e.getMessage().contains("reward model step 2") && e.getMessage().contains("gradient"), e.getMessage());
+        rm.stateDict().forEach((k, v) -> assertEquals(before.get(k), v, k + " changed by a non-finite step"));
+        assertEquals(1, t.steps());
     }
 }

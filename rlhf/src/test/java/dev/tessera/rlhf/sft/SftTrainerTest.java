@@ -2,6 +2,7 @@ package dev.tessera.rlhf.sft;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tessera.core.GradMode;
@@ -46,5 +47,20 @@ class SftTrainerTest {
         }
         assertTrue(Double.isFinite(last) && last < first * 0.5, "SFT loss " + first + " -> " + last);
         assertEquals(61, t.steps());
+    }
+
+    @Test
+    void nonFiniteGradientStopsByDefaultNamingTheStep() {
+        TinyLm lm = new TinyLm(12, 16, 16, 6, DataType.FLOAT);
+        SftTrainer t = new SftTrainer(lm, chat, TrainSettings.of(0.05));
+        List<int[]> prompts = List.of(new int[] {7, 8});
+        List<int[]> responses = List.of(new int[] {9, 10});
+        t.step(prompts, responses);
+        TinyLm before = lm.copy();
+        lm.poisonGradients = true; // finite loss, NaN gradients
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> t.step(prompts, responses));
+        assertTrue(e.getMessage().contains("SFT step 2") && e.getMessage().contains("gradient"), e.getMessage());
+        assertTrue(lm.sameWeights(before), "no update may be applied from a non-finite gradient");
+        assertEquals(1, t.steps());
     }
 }

@@ -128,6 +128,9 @@ public final class RewardModelTrainer {
 
     /** Fraction of all ranked pairs (over all groups) that the model orders correctly, without gradients. */
     public static double pairwiseAccuracy(RewardModel model, List<RankedGroup> groups, int pad, int groupsPerBatch) {
+        if (groupsPerBatch < 1) {
+            throw new IllegalArgumentException("pairwiseAccuracy: groupsPerBatch must be >= 1 but was " + groupsPerBatch);
+        }
         long right = 0, pairs = 0;
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             for (int from = 0; from < groups.size(); from += groupsPerBatch) {

@@ -215,4 +215,19 @@ class RewardModelTest {
         rm.stateDict().forEach((k, v) -> assertEquals(before.get(k), v, k + " changed by a non-finite step"));
         assertEquals(1, t.steps());
     }
+
+    @Test
+    void aNonFiniteNormalisationIsRejectedAndKeepsTheOffset() {
+        RewardModel rm = model(7, DataType.DOUBLE);
+        SequenceBatch ref = RewardModelTrainer.rows(groups(), PAD);
+        double mean = rm.normalise(ref, 4);
+        assertEquals(-mean, rm.offset(), 0);
+        rm.head().weight().data().putScalar(0, Double.NaN); // a NaN weight makes every score NaN
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> rm.normalise(ref, 4));
+        assertTrue(e.getMessage().contains("NaN"), e.getMessage());
+        assertEquals(-mean, rm.offset(), 0);
+        IllegalArgumentException a = assertThrows(IllegalArgumentException.class,
+                () -> RewardModelTrainer.pairwiseAccuracy(rm, groups(), PAD, 0));
+        assertTrue(a.getMessage().contains("groupsPerBatch"), a.getMessage());
+    }
 }

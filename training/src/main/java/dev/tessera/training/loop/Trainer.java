@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -130,7 +131,11 @@ public final class Trainer {
         return Optional.of(step);
     }
 
-    /** Restores a loaded checkpoint (weights, optimizer, step, random states, data position, early-stopping state). */
+    /**
+     * Restores a loaded checkpoint (weights, optimizer, step, random states, data position,
+     * early-stopping state). All or nothing: when any part is rejected (a weight's shape, a NaN
+     * optimizer moment, a bad random state or data position) the trainer is left exactly as it was.
+     */
     public void restore(Checkpoint c) {
         TrainingState s = c.state();
         for (String name : rngs.keySet()) {
@@ -141,9 +146,24 @@ public final class Trainer {
         if (!s.dataPositions().containsKey("train")) {
             throw new IllegalArgumentException("checkpoint " + c.dir() + " lacks the training data position");
         }
-        CheckpointStore.restore(c, model, optimizer);
-        rngs.forEach((name, r) -> r.setState(s.rngStates().get(name)));
-        train.setPosition(s.dataPositions().get("train"));
+        // what the restore overwrites, to roll back to if a later part is rejected
+        Map<String, INDArray> weights = new LinkedHashMap<>();
+        model.stateDict().forEach((name, w) -> weights.put(name, w.dup()));
+        Map<String, INDArray> optimizerState = optimizer.stateDict();
+        Map<String, long[]> rngStates = new LinkedHashMap<>();
+        rngs.forEach((name, r) -> rngStates.put(name, r.state()));
+        long[] position = train.position();
+        try {
+            CheckpointStore.restore(c, model, optimizer);
+            rngs.forEach((name, r) -> r.setState(s.rngStates().get(name)));
+            train.setPosition(s.dataPositions().get("train"));
+        } catch (RuntimeException e) {
+            model.loadStateDict(weights, true);
+            optimizer.loadStateDict(optimizerState);
+            rngs.forEach((name, r) -> r.setState(rngStates.get(name)));
+            train.setPosition(position);
+            throw e;
+        }
         step = s.step();
         bestEval = s.scalars().getOrDefault(BEST, Double.POSITIVE_INFINITY);
         badEvals = s.scalars().getOrDefault(BAD_EVALS, 0.0).intValue();

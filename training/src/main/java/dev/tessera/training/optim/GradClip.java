@@ -50,7 +50,7 @@ public final class GradClip {
         return norm;
     }
 
-    /** The name of the first parameter (in map order) whose gradient holds a NaN or an infinity, or null when all are finite. */
+    /** The name of the first parameter (in map order) whose gradient holds a NaN or an infinity; null when all are finite. */
     public static String firstNonFiniteGradient(Map<String, Parameter> params) {
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
             if (e.getValue().grad() == null) {

@@ -2,8 +2,10 @@ package dev.tessera.training.loop;
 
 import static dev.tessera.training.TestArrays.assertBitEqual;
 import static dev.tessera.training.TestArrays.assertClose;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tessera.core.Rng;
@@ -11,6 +13,7 @@ import dev.tessera.core.Tensor;
 import dev.tessera.nn.Parameter;
 import dev.tessera.training.ListSource;
 import dev.tessera.training.TinyLm;
+import dev.tessera.training.checkpoint.Checkpoint;
 import dev.tessera.training.checkpoint.CheckpointStore;
 import dev.tessera.training.data.Batch;
 import dev.tessera.training.data.DocumentPacker;
@@ -102,6 +105,29 @@ class TrainerTest {
         for (String name : a.keySet()) {
             assertBitEqual(name, a.get(name).data(), b.get(name).data());
         }
+    }
+
+    @Test
+    void aRejectedCheckpointLeavesTheTrainerAsItWas() throws IOException {
+        TokenFile tokens = corpus();
+        Path ckpt = dir.resolve("reject");
+        run(tokens, 1, 3, ckpt).trainer().run();
+        Checkpoint good = new CheckpointStore(ckpt, 2).latest().orElseThrow();
+        Map<String, INDArray> badOptimizer = new java.util.LinkedHashMap<>(good.optimizer());
+        badOptimizer.put("lr", Nd4j.scalar(DataType.DOUBLE, Double.NaN)); // the weights are fine, the optimizer is not
+        Checkpoint bad = new Checkpoint(good.dir(), good.model(), badOptimizer, good.state());
+
+        Run fresh = run(tokens, 777, 10, null);
+        Map<String, INDArray> before = new java.util.LinkedHashMap<>();
+        fresh.model().stateDict().forEach((k, v) -> before.put(k, v.dup()));
+        long[] rngBefore = fresh.model().dropoutRng.state();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> fresh.trainer().restore(bad));
+        assertTrue(e.getMessage().contains("lr"), e.getMessage());
+        fresh.model().stateDict().forEach((k, v) -> assertBitEqual(k + " after a rejected restore", before.get(k), v));
+        assertEquals(0, fresh.trainer().step());
+        assertArrayEquals(rngBefore, fresh.model().dropoutRng.state());
+        fresh.trainer().restore(good); // and the good one still restores
+        assertEquals(3, fresh.trainer().step());
     }
 
     /** Rows of length 6 with ignored targets spread unevenly (row r ignores its first r % 4 targets; row 5 ignores all). */

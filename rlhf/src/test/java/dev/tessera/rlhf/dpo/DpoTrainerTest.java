@@ -8,6 +8,7 @@ import dev.tessera.core.GradMode;
 import dev.tessera.core.Rng;
 import dev.tessera.rlhf.TinyLm;
 import dev.tessera.rlhf.model.TrainSettings;
+import dev.tessera.training.loop.OnNonFinite;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -105,5 +106,18 @@ class DpoTrainerTest {
         assertThrows(IllegalArgumentException.class, () -> new DpoTrainer(p, p, pairs(2, 1), 0.1, 0, TrainSettings.of(0.01), 0, 4));
         assertThrows(IllegalArgumentException.class, () -> new DpoTrainer(p, p.copy(), List.of(), 0.1, 0, TrainSettings.of(0.01), 0, 4));
         assertThrows(IllegalArgumentException.class, () -> new PreferencePair(new int[] {1}, new int[0], new int[] {2}));
+    }
+
+    @Test
+    void nonFiniteStepCanBeSkippedInstead() {
+        TinyLm policy = new TinyLm(12, 8, 16, 5, DataType.FLOAT);
+        DpoTrainer t = new DpoTrainer(policy, policy.copy(), pairs(4, 6), 0.1, 0,
+                TrainSettings.of(0.01).withOnNonFinite(OnNonFinite.SKIP_STEP), 0, 4);
+        TinyLm before = policy.copy();
+        policy.poisonGradients = true;
+        t.step(new int[] {0, 1});
+        assertTrue(policy.sameWeights(before));
+        assertEquals(0, t.steps());
+        assertEquals(1, t.skippedSteps());
     }
 }

@@ -17,6 +17,7 @@ import dev.tessera.rlhf.model.RewardModel;
 import dev.tessera.rlhf.model.TrainSettings;
 import dev.tessera.rlhf.model.ValueModel;
 import dev.tessera.rlhf.sft.ChatFormat;
+import dev.tessera.training.loop.OnNonFinite;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -250,5 +251,21 @@ class PpoTrainerTest {
         assertThrows(IllegalArgumentException.class, () -> new PpoTrainer(p, p, ValueModel.sharedTrunk(p, new Rng(1)),
                 PpoTrainerTest::ruleScores, new FixedKlController(0.1), PpoConfig.defaults(16, 8, 4), TrainSettings.of(0.01),
                 CHAT, null, new Rng(1)));
+    }
+
+    @Test
+    void nonFiniteStepsCanBeSkippedInstead() {
+        TinyLm policy = new TinyLm(12, 16, 16, 11, DataType.FLOAT);
+        PpoTrainer t = new PpoTrainer(policy, policy.copy(), ValueModel.sharedTrunk(policy, new Rng(12)), PpoTrainerTest::ruleScores,
+                new FixedKlController(0.05), PpoConfig.defaults(16, 8, 4).withEpochs(2),
+                TrainSettings.of(0.05).withOnNonFinite(OnNonFinite.SKIP_STEP), CHAT, null, new Rng(13));
+        TinyLm before = policy.copy();
+        policy.poisonGradients = true;
+        PpoStats st = t.step(prompts(new Rng(17), 16));
+        assertEquals(0, st.minibatchSteps());
+        assertEquals(4, st.skippedSteps(), "2 epochs x 2 minibatches, all skipped");
+        assertTrue(Double.isNaN(st.policyLoss()), "no applied step to average over");
+        assertTrue(policy.sameWeights(before));
+        assertEquals(1, t.iteration());
     }
 }

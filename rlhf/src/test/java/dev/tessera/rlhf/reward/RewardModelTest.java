@@ -13,6 +13,7 @@ import dev.tessera.rlhf.data.SequenceBatch;
 import dev.tessera.rlhf.model.RewardModel;
 import dev.tessera.rlhf.model.TrainSettings;
 import dev.tessera.rlhf.math.LogSigmoid;
+import dev.tessera.training.loop.OnNonFinite;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -229,5 +230,19 @@ class RewardModelTest {
         IllegalArgumentException a = assertThrows(IllegalArgumentException.class,
                 () -> RewardModelTrainer.pairwiseAccuracy(rm, groups(), PAD, 0));
         assertTrue(a.getMessage().contains("groupsPerBatch"), a.getMessage());
+    }
+
+    @Test
+    void nonFiniteStepCanBeSkippedInstead() {
+        TinyLm trunk = new TinyLm(12, 8, 16, 6, DataType.FLOAT);
+        RewardModel rm = new RewardModel(trunk, new Rng(106));
+        RewardModelTrainer t = new RewardModelTrainer(rm, TrainSettings.of(0.03).withOnNonFinite(OnNonFinite.SKIP_STEP), PAD);
+        Map<String, INDArray> before = new LinkedHashMap<>();
+        rm.stateDict().forEach((k, v) -> before.put(k, v.dup()));
+        trunk.poisonGradients = true;
+        t.step(groups());
+        rm.stateDict().forEach((k, v) -> assertEquals(before.get(k), v, k + " changed by a skipped step"));
+        assertEquals(0, t.steps());
+        assertEquals(1, t.skippedSteps());
     }
 }

@@ -35,6 +35,10 @@ import org.slf4j.LoggerFactory;
  * {@link Rng}s' states and the training source's position, so {@link #resume()} followed by
  * {@link #run()} reproduces the uninterrupted run bit for bit.
  *
+ * <p>A non-finite validation loss stops the run the same way under {@link OnNonFinite#STOP}
+ * (the step before it was applied, but nothing is checkpointed), and counts as an evaluation
+ * without improvement under {@link OnNonFinite#SKIP_STEP}.
+ *
  * <p>On NaN/Inf in the loss or the global gradient norm nothing of the step is applied. With
  * {@link OnNonFinite#STOP} (the default) the loop stops, so the weights in memory are those of
  * the last good step, reports the step and the tensor (the loss, or the first parameter whose
@@ -240,6 +244,18 @@ public final class Trainer {
             boolean last = step == config.maxSteps();
             if (config.evalEvery() > 0 && (step % config.evalEvery() == 0 || last)) {
                 EvalMetrics e = evaluate();
+                if (!Double.isFinite(e.loss()) && e.tokens() > 0) {
+                    // not "no improvement": the model has diverged on the validation set
+                    String msg = "non-finite validation loss (" + e.loss() + ") after step " + step;
+                    if (config.onNonFinite() == OnNonFinite.STOP) {
+                        msg += "; stopped without checkpointing"
+                                + (store == null ? "" : ", the last checkpoint in " + store.root() + " is kept");
+                        LOG.error(msg);
+                        result = new TrainingResult(StopReason.NON_FINITE, step, msg, lastEval);
+                        break;
+                    }
+                    LOG.warn("{}; counted as an evaluation without improvement", msg);
+                }
                 if (e.loss() < bestEval - config.minDelta()) {
                     bestEval = e.loss();
                     badEvals = 0;

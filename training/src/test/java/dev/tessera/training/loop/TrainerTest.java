@@ -248,6 +248,30 @@ class TrainerTest {
     }
 
     @Test
+    void nonFiniteValidationLossStopsInsteadOfCountingAsNoImprovement() throws IOException {
+        for (OnNonFinite action : OnNonFinite.values()) {
+            TinyLm model = new TinyLm(V, 8, 0.0, 1, DataType.DOUBLE);
+            AdamW opt = new AdamW(model.namedParameters(), AdamWConfig.lm(1e-3));
+            List<Batch> rows = rows();
+            ForwardFunction f = b -> {
+                Tensor logits = model.forward(b);
+                return model.isTraining() ? logits : logits.mul(Double.POSITIVE_INFINITY); // diverged on validation only
+            };
+            Trainer t = new Trainer(TrainerConfig.simple(6).withEval(2, 2, 0).withOnNonFinite(action), model, opt,
+                    LrSchedule.constant(1e-3), f, new ListSource(rows), rows.subList(0, 2), Map.of(), null);
+            TrainingResult r = t.run();
+            if (action == OnNonFinite.STOP) {
+                assertEquals(StopReason.NON_FINITE, r.reason());
+                assertEquals(2, r.step());
+                assertTrue(r.message().contains("validation loss") && r.message().contains("step 2"), r.message());
+            } else {
+                assertEquals(StopReason.EARLY_STOPPED, r.reason()); // two evaluations without improvement
+                assertEquals(4, r.step());
+            }
+        }
+    }
+
+    @Test
     void earlyStoppingAndEvaluation() throws IOException {
         TinyLm model = new TinyLm(V, 8, 0.0, 1, DataType.DOUBLE);
         AdamW opt = new AdamW(model.namedParameters(), AdamWConfig.lm(0));

@@ -184,7 +184,7 @@ public abstract class Module {
         }
         // validate everything first: a failure half way through the copy would leave a model that is
         // part old, part new
-        Map<Parameter, INDArray> copies = new LinkedHashMap<>();
+        Map<Parameter, INDArray> checked = new LinkedHashMap<>();
         for (Map.Entry<String, Parameter> e : named.entrySet()) {
             if (!state.containsKey(e.getKey())) {
                 continue;
@@ -202,9 +202,9 @@ public abstract class Module {
                 throw new IllegalArgumentException("state dict entry '" + e.getKey() + "' must be numeric but is "
                         + v.dataType());
             }
-            copies.put(e.getValue(), v.dataType() == target.dataType() ? v : v.castTo(target.dataType()));
+            checked.put(e.getValue(), v);
         }
-        copies.forEach((p, v) -> p.data().assign(v));
+        checked.forEach((p, v) -> p.data().assign(v.dataType() == p.dtype() ? v : v.castTo(p.dtype()))); // one cast at a time
         List<String> report = new ArrayList<>(unexpected);
         report.addAll(missing);
         return report;

@@ -56,7 +56,13 @@ public final class MatMul {
         INDArray x2 = x.data().reshape('c', -1, in); // (N, in)
         INDArray y = Kernels.gemm(x2, weight.data(), false, false); // (N, out)
         if (bias != null) {
-            y.addiRowVector(bias.data());
+            if (out == 1) {
+                // ND4J's row-vector add with a length-1 vector turns a NaN bias into 1e-5, hiding a
+                // diverged width-1 head; an elementwise add keeps NaN/Inf
+                y.addi(bias.data().reshape(1, 1).broadcast(y.shape()));
+            } else {
+                y.addiRowVector(bias.data());
+            }
         }
         Tensor[] inputs = bias == null ? new Tensor[] {x, weight} : new Tensor[] {x, weight, bias};
         return Tensor.fromOp("linear", y.reshape('c', outShape), g -> {

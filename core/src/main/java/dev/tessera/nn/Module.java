@@ -163,12 +163,16 @@ public abstract class Module {
     /**
      * Copies values into the parameters. Shapes must match exactly; values are cast to each
      * parameter's dtype. With {@code strict}, missing and unexpected names are errors (listed in
-     * the message); otherwise they are skipped and returned.
+     * the message); otherwise they are skipped and returned. Every entry is checked before the
+     * first value is copied, so a rejected state dict leaves the module exactly as it was.
      *
      * @return the names in {@code state} that matched no parameter, followed by the parameter
      *     names that {@code state} lacked (empty when strict)
      */
     public final List<String> loadStateDict(Map<String, INDArray> state, boolean strict) {
+        if (state == null) {
+            throw new IllegalArgumentException("state dict must not be null");
+        }
         Map<String, Parameter> named = namedParameters();
         Set<String> unexpected = new LinkedHashSet<>(state.keySet());
         unexpected.removeAll(named.keySet());
@@ -178,18 +182,29 @@ public abstract class Module {
             throw new IllegalArgumentException("state dict does not match " + getClass().getSimpleName()
                     + ": missing " + missing + ", unexpected " + unexpected);
         }
+        // validate everything first: a failure half way through the copy would leave a model that is
+        // part old, part new
+        Map<Parameter, INDArray> checked = new LinkedHashMap<>();
         for (Map.Entry<String, Parameter> e : named.entrySet()) {
+            if (!state.containsKey(e.getKey())) {
+                continue;
+            }
             INDArray v = state.get(e.getKey());
             if (v == null) {
-                continue;
+                throw new IllegalArgumentException("state dict entry '" + e.getKey() + "' is null");
             }
             INDArray target = e.getValue().data();
             if (!Arrays.equals(v.shape(), target.shape())) {
                 throw new IllegalArgumentException("state dict entry '" + e.getKey() + "' has shape "
                         + Arrays.toString(v.shape()) + " but the parameter has shape " + Arrays.toString(target.shape()));
             }
-            target.assign(v.dataType() == target.dataType() ? v : v.castTo(target.dataType()));
+            if (!v.dataType().isNumerical()) {
+                throw new IllegalArgumentException("state dict entry '" + e.getKey() + "' must be numeric but is "
+                        + v.dataType());
+            }
+            checked.put(e.getValue(), v);
         }
+        checked.forEach((p, v) -> p.data().assign(v.dataType() == p.dtype() ? v : v.castTo(p.dtype()))); // one cast at a time
         List<String> report = new ArrayList<>(unexpected);
         report.addAll(missing);
         return report;

@@ -94,6 +94,37 @@ class ModuleTest {
     }
 
     @Test
+    void aRejectedStateDictLeavesEveryParameterUntouched() {
+        TinyModel a = new TinyModel(new Rng(1), DataType.FLOAT);
+        TinyModel b = new TinyModel(new Rng(2), DataType.FLOAT);
+        Map<String, INDArray> before = new LinkedHashMap<>();
+        b.stateDict().forEach((k, v) -> before.put(k, v.dup()));
+        // every entry but the last is valid and differs from b's values; the last has the wrong shape
+        Map<String, INDArray> bad = new LinkedHashMap<>();
+        a.stateDict().forEach((k, v) -> bad.put(k, v.dup()));
+        bad.put("ln_f.bias", Nd4j.zeros(DataType.FLOAT, 9));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.loadStateDict(bad, true));
+        assertTrue(e.getMessage().contains("ln_f.bias") && e.getMessage().contains("[9]"), e.getMessage());
+        b.stateDict().forEach((k, v) -> assertEquals(before.get(k), v, k + " was overwritten by a rejected load"));
+
+        // a null value under a parameter's name is an error, not a silent skip
+        Map<String, INDArray> withNull = new LinkedHashMap<>();
+        a.stateDict().forEach((k, v) -> withNull.put(k, v.dup()));
+        withNull.put("h.1.fc.weight", null);
+        e = assertThrows(IllegalArgumentException.class, () -> b.loadStateDict(withNull, false));
+        assertTrue(e.getMessage().contains("h.1.fc.weight") && e.getMessage().contains("null"), e.getMessage());
+        b.stateDict().forEach((k, v) -> assertEquals(before.get(k), v, k + " was overwritten by a rejected load"));
+
+        // a non-numeric dtype cannot be cast into a parameter
+        Map<String, INDArray> bool = new LinkedHashMap<>();
+        a.stateDict().forEach((k, v) -> bool.put(k, v.dup()));
+        bool.put("ln_f.weight", Nd4j.zeros(DataType.BOOL, 4));
+        e = assertThrows(IllegalArgumentException.class, () -> b.loadStateDict(bool, true));
+        assertTrue(e.getMessage().contains("ln_f.weight") && e.getMessage().contains("BOOL"), e.getMessage());
+        b.stateDict().forEach((k, v) -> assertEquals(before.get(k), v, k + " was overwritten by a rejected load"));
+    }
+
+    @Test
     void evalModeDisablesDropoutAndTrainModeIsSeeded() {
         TinyModel m = new TinyModel(new Rng(3), DataType.FLOAT);
         INDArray ids = Nd4j.createFromArray(new int[][] {{1, 2, 3}});

@@ -23,6 +23,11 @@ public final class TinyLm implements CausalLm {
     public int hiddenCalls;
     public long rowsForwarded;
     public int decoderFeeds;
+    /**
+     * When set, the hidden states get a term that is 0 in the forward pass but whose gradient is
+     * NaN (0 · d√x/dx at x = 0), so a loss stays finite while every gradient becomes NaN.
+     */
+    public boolean poisonGradients;
 
     public TinyLm(int vocab, int width, int maxLen, long seed, DataType dtype) {
         this(new Net(vocab, width, maxLen, new Rng(seed), dtype), vocab, width, maxLen);
@@ -44,6 +49,15 @@ public final class TinyLm implements CausalLm {
             wpe = registerParameter("wpe", new Parameter(Init.normal(rng, dtype, 0.5, maxLen, width)));
             mix = registerModule("mix", new Linear(width, width, true, rng, dtype));
             out = registerModule("out", new Linear(width, vocab, false, rng, dtype));
+        }
+
+        /** New Parameter objects over {@code source}'s arrays. */
+        Net(Net source) {
+            wte = registerParameter("wte", new Parameter(source.wte.data()));
+            wpe = registerParameter("wpe", new Parameter(source.wpe.data()));
+            mix = registerModule("mix", new Linear(new Parameter(source.mix.weight().data()),
+                    new Parameter(source.mix.bias().data())));
+            out = registerModule("out", new Linear(new Parameter(source.out.weight().data()), null));
         }
     }
 
@@ -82,7 +96,8 @@ public final class TinyLm implements CausalLm {
             pos[i] = offset + (int) (i % t);
         }
         Tensor p = Indexing.embedding(net.wpe, Nd4j.createFromArray(pos).reshape(b, t)); // (B, T, C)
-        return net.mix.forward(tok.add(p)).tanh();
+        Tensor h = net.mix.forward(tok.add(p)).tanh(); // (B, T, C)
+        return poisonGradients ? h.add(h.sub(h).sqrt().mul(0.0)) : h;
     }
 
     @Override
@@ -115,6 +130,16 @@ public final class TinyLm implements CausalLm {
         TinyLm c = new TinyLm(vocab, width, maxLen, 0, net.wte.dtype());
         c.net.loadStateDict(net.stateDict(), true);
         return c;
+    }
+
+    /** A second model object over this model's parameters (not a copy): what a frozen reference must not be. */
+    public TinyLm alias() {
+        return new TinyLm(net, vocab, width, maxLen);
+    }
+
+    /** A model over a different {@link Module} whose parameters wrap this model's arrays (shared storage). */
+    public TinyLm storageAlias() {
+        return new TinyLm(new Net(net), vocab, width, maxLen);
     }
 
     /** Whether every parameter equals the other model's, bit for bit. */

@@ -3,15 +3,17 @@ package dev.tessera.rlhf.dpo;
 import dev.tessera.host.HostMemory;
 import dev.tessera.core.GradMode;
 import dev.tessera.core.Tensor;
+import dev.tessera.nn.Parameter;
 import dev.tessera.rlhf.data.SequenceBatch;
 import dev.tessera.rlhf.math.LogProbs;
 import dev.tessera.rlhf.math.Masked;
 import dev.tessera.rlhf.model.CausalLm;
+import dev.tessera.rlhf.model.SharedParameters;
 import dev.tessera.rlhf.model.TrainSettings;
 import dev.tessera.training.optim.AdamW;
-import dev.tessera.training.optim.GradClip;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
@@ -33,8 +35,10 @@ public final class DpoTrainer {
     private final AdamW optimizer;
     private final double[] refChosen;
     private final double[] refRejected;
+    private final Map<String, Parameter> params;
     private long referenceForwards;
     private long steps;
+    private long skipped;
 
     /**
      * @param policy the model being optimised (initialised from the SFT model)
@@ -45,19 +49,30 @@ public final class DpoTrainer {
      */
     public DpoTrainer(CausalLm policy, CausalLm reference, List<PreferencePair> pairs, double beta, double labelSmoothing,
             TrainSettings settings, int pad, int chunk) {
+        if (policy == null || reference == null || pairs == null || settings == null) {
+            throw new IllegalArgumentException("DpoTrainer: policy, reference, pairs and settings must not be null");
+        }
         if (pairs.isEmpty()) {
             throw new IllegalArgumentException("DpoTrainer: pairs must not be empty");
         }
-        if (policy == reference) {
-            throw new IllegalArgumentException("DpoTrainer: the reference must be a frozen copy, not the policy itself");
+        if (!(beta > 0) || Double.isInfinite(beta)) {
+            throw new IllegalArgumentException("DpoTrainer: beta must be finite and > 0 but was " + beta);
         }
+        if (!(labelSmoothing >= 0 && labelSmoothing < 0.5)) {
+            throw new IllegalArgumentException("DpoTrainer: labelSmoothing must be in [0, 0.5) but was " + labelSmoothing);
+        }
+        if (chunk < 1) {
+            throw new IllegalArgumentException("DpoTrainer: chunk must be >= 1 pairs per reference forward but was " + chunk);
+        }
+        SharedParameters.requireNone("DpoTrainer", "reference", reference.module(), "policy", policy.module());
         this.policy = policy;
         this.pairs = List.copyOf(pairs);
         this.beta = beta;
         this.labelSmoothing = labelSmoothing;
         this.settings = settings;
         this.pad = pad;
-        this.optimizer = settings.optimizer(policy.module().namedParameters());
+        this.params = policy.module().namedParameters();
+        this.optimizer = settings.optimizer(params);
         this.refChosen = new double[pairs.size()];
         this.refRejected = new double[pairs.size()];
         reference.module().eval();
@@ -69,6 +84,12 @@ public final class DpoTrainer {
                 for (int i = 0; i < idx.length; i++) {
                     refChosen[idx[i]] = both[i];
                     refRejected[idx[i]] = both[idx.length + i];
+                    if (!Double.isFinite(both[i]) || !Double.isFinite(both[idx.length + i])) {
+                        // every step on this pair would have a non-finite loss: say which pair, now
+                        throw new IllegalArgumentException("DpoTrainer: the reference gives pair " + idx[i]
+                                + " a non-finite log-probability (chosen " + both[i] + ", rejected "
+                                + both[idx.length + i] + ")");
+                    }
                 }
             }
         }
@@ -93,6 +114,7 @@ public final class DpoTrainer {
 
     /** The DPO loss of pairs {@code idx} under the current policy (differentiable). */
     public DpoLoss.Result loss(int[] idx) {
+        checkIndices(idx);
         int n = idx.length;
         Tensor both = sequenceLogProbs(policy, idx);
         DataType dt = both.dtype();
@@ -106,20 +128,50 @@ public final class DpoTrainer {
                 beta, labelSmoothing);
     }
 
-    /** One optimiser step on pairs {@code idx}. */
+    /**
+     * One optimiser step on pairs {@code idx}. A non-finite loss or gradient is handled as
+     * {@link TrainSettings#onNonFinite()} says: an {@link IllegalStateException} naming the step,
+     * or a skipped step.
+     */
     public DpoLoss.Result step(int[] idx) {
+        checkIndices(idx);
         policy.module().train(true);
         optimizer.zeroGrad();
         DpoLoss.Result r = loss(idx);
-        if (!Double.isFinite(r.loss().item())) {
-            throw new IllegalStateException("DPO step " + steps + ": loss is " + r.loss().item());
+        double loss = r.loss().item();
+        if (Double.isFinite(loss)) {
+            r.loss().backward();
         }
-        r.loss().backward();
-        GradClip.clipGlobalNorm(policy.module().parameters(), settings.maxGradNorm());
+        if (!settings.clipForStep("DPO step " + (steps + skipped + 1), loss, params)) {
+            skipped++;
+            return r;
+        }
         optimizer.step();
         steps++;
-        LOG.debug("dpo step {} loss {} reward accuracy {} margin {}", steps, r.loss().item(), r.accuracy(), r.margin());
+        LOG.debug("dpo step {} loss {} reward accuracy {} margin {}", steps, loss, r.accuracy(), r.margin());
         return r;
+    }
+
+    /** Optimiser steps taken. */
+    public long steps() {
+        return steps;
+    }
+
+    /** Steps skipped for a non-finite loss or gradient ({@code OnNonFinite.SKIP_STEP}). */
+    public long skippedSteps() {
+        return skipped;
+    }
+
+    private void checkIndices(int[] idx) {
+        if (idx == null || idx.length == 0) {
+            throw new IllegalArgumentException("DpoTrainer: idx must name at least one pair");
+        }
+        for (int i = 0; i < idx.length; i++) {
+            if (idx[i] < 0 || idx[i] >= pairs.size()) {
+                throw new IllegalArgumentException("DpoTrainer: idx[" + i + "] must be a pair index in [0, " + pairs.size()
+                        + ") but was " + idx[i]);
+            }
+        }
     }
 
     /** Reference forwards run so far (all at construction). */

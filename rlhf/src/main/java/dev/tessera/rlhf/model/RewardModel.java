@@ -179,13 +179,17 @@ public final class RewardModel extends Module {
 
     /**
      * Sets the offset so that the mean reward over the reference conversations is 0 (computed
-     * without gradients, in chunks of {@code chunk} rows).
+     * without gradients, in chunks of {@code chunk} rows). A non-finite mean is an error and
+     * leaves the offset as it was (as NaN it would make every later reward NaN).
      *
      * @return the mean raw reward that was subtracted
      */
     public double normalise(SequenceBatch reference, int chunk) {
         if (chunk < 1) {
             throw new IllegalArgumentException("RewardModel.normalise: chunk must be >= 1 but was " + chunk);
+        }
+        if (reference.batchSize() == 0) {
+            throw new IllegalArgumentException("RewardModel.normalise: the reference set must not be empty");
         }
         double previous = offset;
         offset = 0;
@@ -204,6 +208,11 @@ public final class RewardModel extends Module {
             throw e;
         }
         double mean = sum / n;
+        if (!Double.isFinite(mean)) {
+            offset = previous;
+            throw new IllegalStateException("RewardModel.normalise: the mean reward over the " + n
+                    + " reference sequences is " + mean + "; the offset stays " + previous);
+        }
         offset = -mean;
         return mean;
     }

@@ -122,13 +122,23 @@ public final class Sampler {
         return out;
     }
 
-    /** Greedy arg-max (temperature 0) or a draw from softmax(logits / temperature). */
+    /**
+     * Greedy arg-max (temperature 0) or a draw from softmax(logits / temperature). NaN or +inf
+     * logits, or all −inf, are an error: there is no distribution to draw from, and a "draw" would
+     * silently be the arg-max or token 0. (−inf alone is a token that cannot be drawn.)
+     */
     static int pick(double[] logits, double temperature, Rng rng) {
         int best = 0;
-        for (int v = 1; v < logits.length; v++) {
+        for (int v = 0; v < logits.length; v++) {
+            if (Double.isNaN(logits[v]) || logits[v] == Double.POSITIVE_INFINITY) {
+                throw new IllegalStateException("Sampler: the model's logit for token " + v + " is " + logits[v]);
+            }
             if (logits[v] > logits[best]) {
                 best = v;
             }
+        }
+        if (logits[best] == Double.NEGATIVE_INFINITY) {
+            throw new IllegalStateException("Sampler: every logit is -Infinity, no token can be drawn");
         }
         if (temperature == 0) {
             return best;

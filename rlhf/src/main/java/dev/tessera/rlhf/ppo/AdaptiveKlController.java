@@ -5,11 +5,16 @@ package dev.tessera.rlhf.ppo;
  * target:
  * <pre>
  *   e  = clip(KL / target − 1, −0.2, 0.2)
- *   β ← β · (1 + e · n / horizon)
+ *   β ← β · (1 + e · min(n / horizon, 1))
  * </pre>
  * with n the number of sequences the KL was measured on. KL above target raises β, below lowers
  * it; the clip bounds the step. Example: β = 0.1, target 6, horizon 10000, KL = 12, n = 256 →
  * e = 0.2, β = 0.1 · 1.00512 = 0.100512. Typical: target 6 nats, horizon 10000.
+ *
+ * <p>Why n / horizon is capped at 1: Ziegler et al. assume batches much smaller than the
+ * horizon. With n ≥ 5·horizon and the KL below 0.8·target their factor is ≤ 0, β becomes 0 and,
+ * being multiplied, can never grow back. Capped, one update moves β by at most ±20%, and β is
+ * kept at or above the smallest normal double, so it always stays positive and can recover.
  *
  * <p>An optional floor keeps β from falling below {@code minBeta}. Why: a run starts at the
  * reference policy, where the KL is 0, so the controller spends the first iterations lowering β;
@@ -72,6 +77,7 @@ public final class AdaptiveKlController implements KlController {
             throw new IllegalArgumentException("AdaptiveKlController.update: sequences must be >= 0 but was " + sequences);
         }
         double error = Math.max(-ERROR_CLIP, Math.min(ERROR_CLIP, observedKl / target - 1));
-        beta = Math.max(minBeta, beta * (1 + error * sequences / horizon));
+        double step = Math.min((double) sequences / horizon, 1.0);
+        beta = Math.max(Math.max(minBeta, Double.MIN_NORMAL), beta * (1 + error * step));
     }
 }

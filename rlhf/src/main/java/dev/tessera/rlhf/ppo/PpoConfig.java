@@ -21,7 +21,9 @@ import dev.tessera.rlhf.math.KlEstimator;
  *     on their scale; the demo uses 0.1–1]
  * @param whitenAdvantages whiten advantages over the rollout batch [true]
  * @param maxNewTokens response length limit while sampling
- * @param temperature sampling temperature of rollouts [1.0]
+ * @param temperature sampling temperature τ of rollouts [1.0]; the policy's and the reference's
+ *     log-probs (so the ratio, the KL penalty and the entropy) are taken under logits / τ as well,
+ *     the distribution the tokens were drawn from
  * @param shaping how reward-model scores become terminal rewards
  */
 public record PpoConfig(int rolloutBatch, int minibatchSize, int epochs, double clipEps, double valueClip, double gamma,

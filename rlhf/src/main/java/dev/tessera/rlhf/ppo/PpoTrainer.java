@@ -12,13 +12,13 @@ import dev.tessera.rlhf.math.LogProbs;
 import dev.tessera.rlhf.math.Masked;
 import dev.tessera.rlhf.model.CausalLm;
 import dev.tessera.rlhf.model.Sampler;
+import dev.tessera.rlhf.model.SharedParameters;
 import dev.tessera.rlhf.model.TrainSettings;
 import dev.tessera.rlhf.model.ValueModel;
 import dev.tessera.rlhf.sft.ChatFormat;
 import dev.tessera.training.loss.CausalLmLoss;
 import dev.tessera.training.loss.CrossEntropyOptions;
 import dev.tessera.training.optim.AdamW;
-import dev.tessera.training.optim.GradClip;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,6 +49,12 @@ import org.slf4j.LoggerFactory;
  * All models run in eval mode (no dropout): PPO's ratio compares two forwards of the same policy
  * and dropout noise would make it differ from 1 without any update.
  *
+ * <p>Temperature: rollouts are sampled from softmax(logits / τ) with τ = {@link PpoConfig#temperature()},
+ * and every log-probability (the policy's, old and new, and the reference's), hence the KL penalty,
+ * the probability ratio and the entropy, is taken under logits / τ as well. The ratio must compare
+ * the distribution the tokens were actually drawn from; at τ ≠ 1 the untempered log-probs would
+ * make it an off-policy estimate. The PPO-ptx language-model loss stays at τ = 1.
+ *
  * <p>Sequence layout: log-probs, values, rewards and masks are (B, T − 1) with column t
  * belonging to token t + 1 (see {@link SequenceBatch#targetMask}); the value in column t is read
  * from the hidden state at t, the state before token t + 1 is chosen.
@@ -66,7 +72,7 @@ public final class PpoTrainer {
     private final Supplier<INDArray> ptxBatches;
     private final Rng rng;
     private final AdamW optimizer;
-    private final List<Parameter> trained;
+    private final Map<String, Parameter> trained;
     private int iteration;
 
     /**
@@ -79,9 +85,12 @@ public final class PpoTrainer {
      */
     public PpoTrainer(CausalLm policy, CausalLm reference, ValueModel valueModel, RewardFunction reward, KlController kl,
             PpoConfig config, TrainSettings settings, ChatFormat chat, Supplier<INDArray> ptxBatches, Rng rng) {
-        if (policy == reference) {
-            throw new IllegalArgumentException("PpoTrainer: the reference must be a frozen copy, not the policy itself");
+        if (policy == null || reference == null || valueModel == null || reward == null || kl == null || config == null
+                || settings == null || chat == null || rng == null) {
+            throw new IllegalArgumentException("PpoTrainer: only ptxBatches may be null");
         }
+        SharedParameters.requireNone("PpoTrainer", "reference", reference.module(), "policy", policy.module());
+        SharedParameters.requireNone("PpoTrainer", "reference", reference.module(), "value model", valueModel);
         if (config.ptxCoef() > 0 && ptxBatches == null) {
             throw new IllegalArgumentException("PpoTrainer: ptxCoef is " + config.ptxCoef() + " but no pretraining batches were given");
         }
@@ -98,7 +107,7 @@ public final class PpoTrainer {
         Map<String, Parameter> params = new LinkedHashMap<>();
         policy.module().namedParameters().forEach((k, v) -> params.put("policy." + k, v));
         valueModel.namedParameters().forEach((k, v) -> params.put("value." + k, v));
-        this.trained = new ArrayList<>(params.values());
+        this.trained = params;
         this.optimizer = settings.optimizer(params);
     }
 
@@ -135,12 +144,17 @@ public final class PpoTrainer {
 
     /** Steps 3–6 of the iteration on given rollouts and their scores (public for tests and custom loops). */
     public PpoStats optimise(Rollouts ro, double[] scores) {
-        iteration++;
         SequenceBatch batch = ro.batch();
         int b = batch.batchSize();
-        if (scores.length != b) {
-            throw new IllegalArgumentException("PpoTrainer: scores has " + scores.length + " entries for " + b + " rollouts");
+        if (scores == null || scores.length != b) {
+            throw new IllegalArgumentException("PpoTrainer: scores must have one entry per rollout (" + b + ") but has "
+                    + (scores == null ? "none" : scores.length));
         }
+        if (b != config.rolloutBatch()) {
+            throw new IllegalArgumentException("PpoTrainer: expected rolloutBatch = " + config.rolloutBatch()
+                    + " rollouts but got " + b);
+        }
+        TokenRewards.checkFinite("PpoTrainer", scores); // before anything changes
         DataType dt = policy.dtype();
         policy.module().eval();
         reference.module().eval();
@@ -156,7 +170,7 @@ public final class PpoTrainer {
             for (int[] mb : first) {
                 SequenceBatch sub = batch.select(mb);
                 Forward f = forward(sub);
-                Tensor ref = LogProbs.ofSequence(reference.forward(sub.ids()), sub.ids());
+                Tensor ref = LogProbs.ofSequence(tempered(reference.forward(sub.ids())), sub.ids());
                 putRows(oldLogp, mb, f.logp.data());
                 putRows(oldValues, mb, f.values.data());
                 putRows(refLogp, mb, ref.data());
@@ -175,11 +189,17 @@ public final class PpoTrainer {
                 : gae.advantages();
         Tensor k1 = KlPenalty.perToken(Tensor.constant(oldLogp), Tensor.constant(refLogp), KlEstimator.K1);
         double klPerSequence = Masked.sum(k1, maskT).item() / b;
+        if (!Double.isFinite(klPerSequence)) {
+            throw new IllegalStateException("PPO iteration " + (iteration + 1) + ": the rollouts' KL to the reference is "
+                    + klPerSequence + " (a policy or reference log-probability of a sampled token is not finite);"
+                    + " nothing was updated");
+        }
+        iteration++;
 
         // 5. epochs × minibatches
         double pgSum = 0, vfSum = 0, entSum = 0, clipSum = 0, ptxSum = 0, approxKl = 0;
         double firstMin = Double.NaN, firstMax = Double.NaN;
-        int steps = 0;
+        int steps = 0, skipped = 0;
         boolean stopped = false;
         policy.module().eval();
         outer:
@@ -205,17 +225,21 @@ public final class PpoTrainer {
                     ptxSum += lm.item();
                     loss = loss.add(lm.mul(config.ptxCoef()));
                 }
-                if (!Double.isFinite(loss.item())) {
-                    throw new IllegalStateException("PPO iteration " + iteration + ", epoch " + epoch + ", minibatch step "
-                            + steps + ": loss is " + loss.item() + " (policy " + pl.loss().item() + ", value "
-                            + vl.loss().item() + ")");
+                double total = loss.item();
+                String where = "PPO iteration " + iteration + ", epoch " + epoch + ", minibatch step " + (steps + skipped + 1);
+                if (Double.isFinite(total)) {
+                    loss.backward();
+                } else {
+                    where += " (policy loss " + pl.loss().item() + ", value loss " + vl.loss().item() + ")";
+                }
+                if (!settings.clipForStep(where, total, trained)) {
+                    skipped++;
+                    continue;
                 }
                 if (steps == 0) {
                     firstMin = pl.minRatio();
                     firstMax = pl.maxRatio();
                 }
-                loss.backward();
-                GradClip.clipGlobalNorm(trained, settings.maxGradNorm());
                 optimizer.step();
                 steps++;
                 pgSum += pl.loss().item();
@@ -239,26 +263,33 @@ public final class PpoTrainer {
             meanScore += scores[i] / b;
             meanLength += (double) ro.responses().get(i).length / b;
         }
-        PpoStats stats = new PpoStats(iteration, meanScore, klPerSequence, beta, pgSum / steps, vfSum / steps, entSum / steps,
-                clipSum / steps, approxKl, firstMin, firstMax, steps, stopped,
-                config.ptxCoef() > 0 ? ptxSum / steps : Double.NaN, meanLength);
-        LOG.info("PPO iteration {}: score {} KL {} beta {} policy loss {} value loss {} clip {} steps {}{}", iteration,
+        double applied = steps == 0 ? Double.NaN : steps; // means over applied steps: NaN when all were skipped
+        PpoStats stats = new PpoStats(iteration, meanScore, klPerSequence, beta, pgSum / applied, vfSum / applied,
+                entSum / applied, clipSum / applied, approxKl, firstMin, firstMax, steps, stopped,
+                config.ptxCoef() > 0 ? ptxSum / applied : Double.NaN, meanLength, skipped);
+        LOG.info("PPO iteration {}: score {} KL {} beta {} policy loss {} value loss {} clip {} steps {}{}{}", iteration,
                 fmt(meanScore), fmt(klPerSequence), fmt(beta), fmt(stats.policyLoss()), fmt(stats.valueLoss()),
-                fmt(stats.clipFraction()), steps, stopped ? " (early stop)" : "");
+                fmt(stats.clipFraction()), steps, stopped ? " (early stop)" : "",
+                skipped == 0 ? "" : " (" + skipped + " skipped: non-finite)");
         return stats;
     }
 
-    /** Policy log-probs (b, T−1), values (b, T−1) and the predicting logits (b, T−1, V) of one minibatch. */
+    /** Policy log-probs (b, T−1), values (b, T−1) and the predicting logits / τ (b, T−1, V) of one minibatch. */
     private record Forward(Tensor logp, Tensor values, Tensor predicting) {}
 
     private Forward forward(SequenceBatch sub) {
         INDArray ids = sub.ids();
         long t = ids.size(1);
         Tensor hidden = policy.hidden(ids); // (b, T, C)
-        Tensor logits = policy.logits(hidden); // (b, T, V)
+        Tensor logits = tempered(policy.logits(hidden)); // (b, T, V)
         Tensor logp = LogProbs.ofSequence(logits, ids); // (b, T-1)
         Tensor values = valueModel.values(hidden, ids).slice(1, 0, t - 1); // (b, T-1)
         return new Forward(logp, values, logits.slice(1, 0, t - 1));
+    }
+
+    /** logits / τ, the distribution rollouts are sampled from (the same tensor at τ = 1). */
+    private Tensor tempered(Tensor logits) {
+        return config.temperature() == 1.0 ? logits : logits.mul(1.0 / config.temperature());
     }
 
     private int[] permutation(int n) {

@@ -28,9 +28,17 @@ public record RewardShaping(double shift, double scale, double clip) {
         return new RewardShaping(0, 1, Double.POSITIVE_INFINITY);
     }
 
-    /** The shaped terminal reward of one score. */
+    /**
+     * The shaped terminal reward of one score. A non-finite score (or one whose scaled value
+     * overflows) is an error, never clipped: +inf clipped to +clip would reward a broken reward
+     * model's output as the best possible response.
+     */
     public double apply(double score) {
         double r = scale * (score - shift);
+        if (!Double.isFinite(r)) {
+            throw new IllegalArgumentException("RewardShaping: score must be finite (and scale·(score − shift) too) but was "
+                    + score + (Double.isFinite(score) ? " (scaled: " + r + ")" : ""));
+        }
         return Math.max(-clip, Math.min(clip, r));
     }
 }

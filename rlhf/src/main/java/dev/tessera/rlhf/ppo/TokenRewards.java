@@ -17,7 +17,7 @@ public final class TokenRewards {
     private TokenRewards() {}
 
     /**
-     * @param scores (B) reward-model scores of each response
+     * @param scores (B) reward-model scores of each response, all finite
      * @param kl (B, T) per-token KL estimates (see {@code KlPenalty})
      * @param mask (B, T) response-token mask; every row needs at least one valid token
      * @param beta KL coefficient ≥ 0
@@ -41,6 +41,7 @@ public final class TokenRewards {
         double[] k = PolicyLoss.doubles(kl);
         double[] m = PolicyLoss.doubles(mask);
         double[] s = PolicyLoss.doubles(scores.reshape(b));
+        checkFinite(fn, s);
         double[] out = new double[k.length];
         for (int row = 0; row < b; row++) {
             int last = -1;
@@ -58,5 +59,14 @@ public final class TokenRewards {
             out[last] += shaping.apply(s[row]);
         }
         return Nd4j.create(out, new long[] {b, t}, DataType.DOUBLE).castTo(kl.dataType());
+    }
+
+    /** Requires every score to be finite, naming the first that is not. */
+    static void checkFinite(String fn, double[] scores) {
+        for (int i = 0; i < scores.length; i++) {
+            if (!Double.isFinite(scores[i])) {
+                throw new IllegalArgumentException(fn + ": scores must be finite but scores[" + i + "] is " + scores[i]);
+            }
+        }
     }
 }

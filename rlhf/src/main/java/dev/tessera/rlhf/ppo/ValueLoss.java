@@ -46,14 +46,21 @@ public final class ValueLoss {
         double[] dOut = new double[v.length];
         double n = 0, clippedCount = 0;
         for (int i = 0; i < v.length; i++) {
-            double vc = old[i] + PolicyLoss.clamp(v[i] - old[i], -clipRange, clipRange);
             double l1 = 0.5 * (v[i] - ret[i]) * (v[i] - ret[i]);
-            double l2 = 0.5 * (vc - ret[i]) * (vc - ret[i]);
-            boolean clippedWins = l2 > l1;
-            out[i] = clippedWins ? l2 : l1;
-            // where the clipped branch wins, V'_t is constant in V_t iff |V − oldV| > c;
-            // inside the range V' = V and l2 = l1, so clippedWins is false there
-            dOut[i] = clippedWins ? 0 : v[i] - ret[i];
+            // the branch is chosen by the range test, not by comparing the two losses: inside the
+            // range V' is V, but old + (V − old) computed in floating point can differ from V in the
+            // last bit, and the comparison would then pick a "clipped" branch with zero gradient
+            boolean outside = Math.abs(v[i] - old[i]) > clipRange;
+            boolean clippedWins = false;
+            if (outside) {
+                double vc = old[i] + Math.copySign(clipRange, v[i] - old[i]);
+                double l2 = 0.5 * (vc - ret[i]) * (vc - ret[i]);
+                clippedWins = l2 > l1;
+                out[i] = clippedWins ? l2 : l1;
+            } else {
+                out[i] = l1;
+            }
+            dOut[i] = clippedWins ? 0 : v[i] - ret[i]; // V' = old ± c is constant in V
             if (m[i] != 0) {
                 n++;
                 clippedCount += clippedWins ? 1 : 0;

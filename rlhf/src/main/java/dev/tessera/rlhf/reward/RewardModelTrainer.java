@@ -2,13 +2,14 @@ package dev.tessera.rlhf.reward;
 
 import dev.tessera.core.GradMode;
 import dev.tessera.core.Tensor;
+import dev.tessera.nn.Parameter;
 import dev.tessera.rlhf.data.SequenceBatch;
 import dev.tessera.rlhf.model.RewardModel;
 import dev.tessera.rlhf.model.TrainSettings;
 import dev.tessera.training.optim.AdamW;
-import dev.tessera.training.optim.GradClip;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,16 +26,22 @@ public final class RewardModelTrainer {
     private final TrainSettings settings;
     private final AdamW optimizer;
     private final int pad;
+    private final Map<String, Parameter> params;
     private long steps;
+    private long skipped;
 
     /**
      * @param pad the padding token id of the chat format
      */
     public RewardModelTrainer(RewardModel model, TrainSettings settings, int pad) {
+        if (model == null || settings == null) {
+            throw new IllegalArgumentException("RewardModelTrainer: model and settings must not be null");
+        }
         this.model = model;
         this.settings = settings;
         this.pad = pad;
-        this.optimizer = settings.optimizer(model.namedParameters());
+        this.params = model.namedParameters();
+        this.optimizer = settings.optimizer(params);
     }
 
     /** All responses of the groups as rows (prompt + response), group by group, best first. */
@@ -96,24 +103,34 @@ public final class RewardModelTrainer {
         return RankingLoss.pairwise(scores.slice(0, 0, n), scores.slice(0, n, 2 * n), margin);
     }
 
-    /** One optimiser step on a batch of ranked groups. */
+    /**
+     * One optimiser step on a batch of ranked groups. A non-finite loss or gradient is handled as
+     * {@link TrainSettings#onNonFinite()} says: an {@link IllegalStateException} naming the step,
+     * or a skipped step.
+     */
     public RankingLoss.Result step(List<RankedGroup> groups) {
         model.train(true);
         optimizer.zeroGrad();
         RankingLoss.Result r = kWiseLoss(model, groups, pad);
-        if (!Double.isFinite(r.loss().item())) {
-            throw new IllegalStateException("reward model step " + steps + ": loss is " + r.loss().item());
+        double loss = r.loss().item();
+        if (Double.isFinite(loss)) {
+            r.loss().backward();
         }
-        r.loss().backward();
-        GradClip.clipGlobalNorm(model.parameters(), settings.maxGradNorm());
+        if (!settings.clipForStep("reward model step " + (steps + skipped + 1), loss, params)) {
+            skipped++;
+            return r;
+        }
         optimizer.step();
         steps++;
-        LOG.debug("reward model step {} loss {} pair accuracy {}", steps, r.loss().item(), r.accuracy());
+        LOG.debug("reward model step {} loss {} pair accuracy {}", steps, loss, r.accuracy());
         return r;
     }
 
     /** Fraction of all ranked pairs (over all groups) that the model orders correctly, without gradients. */
     public static double pairwiseAccuracy(RewardModel model, List<RankedGroup> groups, int pad, int groupsPerBatch) {
+        if (groupsPerBatch < 1) {
+            throw new IllegalArgumentException("pairwiseAccuracy: groupsPerBatch must be >= 1 but was " + groupsPerBatch);
+        }
         long right = 0, pairs = 0;
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             for (int from = 0; from < groups.size(); from += groupsPerBatch) {
@@ -126,7 +143,13 @@ public final class RewardModelTrainer {
         return pairs == 0 ? Double.NaN : (double) right / pairs;
     }
 
+    /** Optimiser steps taken. */
     public long steps() {
         return steps;
+    }
+
+    /** Steps skipped for a non-finite loss or gradient ({@code OnNonFinite.SKIP_STEP}). */
+    public long skippedSteps() {
+        return skipped;
     }
 }

@@ -1,6 +1,7 @@
 package dev.tessera.rlhf.sft;
 
 import dev.tessera.core.Tensor;
+import dev.tessera.nn.Parameter;
 import dev.tessera.rlhf.data.SequenceBatch;
 import dev.tessera.rlhf.model.CausalLm;
 import dev.tessera.rlhf.model.TrainSettings;
@@ -8,8 +9,8 @@ import dev.tessera.training.loss.CausalLmLoss;
 import dev.tessera.training.loss.CrossEntropyOptions;
 import dev.tessera.training.loss.LossResult;
 import dev.tessera.training.optim.AdamW;
-import dev.tessera.training.optim.GradClip;
 import java.util.List;
+import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -28,13 +29,19 @@ public final class SftTrainer {
     private final ChatFormat chat;
     private final TrainSettings settings;
     private final AdamW optimizer;
+    private final Map<String, Parameter> params;
     private long steps;
+    private long skipped;
 
     public SftTrainer(CausalLm model, ChatFormat chat, TrainSettings settings) {
+        if (model == null || chat == null || settings == null) {
+            throw new IllegalArgumentException("SftTrainer: model, chat and settings must not be null");
+        }
         this.model = model;
         this.chat = chat;
         this.settings = settings;
-        this.optimizer = settings.optimizer(model.module().namedParameters());
+        this.params = model.module().namedParameters();
+        this.optimizer = settings.optimizer(params);
     }
 
     /**
@@ -58,26 +65,40 @@ public final class SftTrainer {
         return Nd4j.createFromArray(ids).reshape(batch.ids().shape());
     }
 
-    /** One optimiser step on prompt/response pairs (response tokens without the end marker). */
+    /**
+     * One optimiser step on prompt/response pairs (response tokens without the end marker). A
+     * non-finite loss or gradient is handled as {@link TrainSettings#onNonFinite()} says: an
+     * {@link IllegalStateException} naming the step, or a skipped step (the returned loss then
+     * shows the non-finite value).
+     */
     public LossResult step(List<int[]> prompts, List<int[]> responses) {
         model.module().train(true);
         SequenceBatch batch = SequenceBatch.of(chat, prompts, responses);
         optimizer.zeroGrad();
         LossResult r = loss(model, batch);
-        if (!Double.isFinite(r.loss().item())) {
-            throw new IllegalStateException("SFT step " + steps + ": loss is " + r.loss().item());
+        double loss = r.loss().item();
+        if (Double.isFinite(loss)) {
+            r.loss().backward();
         }
-        r.loss().backward();
-        GradClip.clipGlobalNorm(model.module().parameters(), settings.maxGradNorm());
+        if (!settings.clipForStep("SFT step " + (steps + skipped + 1), loss, params)) {
+            skipped++;
+            return r;
+        }
         optimizer.step();
         steps++;
         if (LOG.isDebugEnabled()) {
-            LOG.debug("sft step {} loss {}", steps, r.loss().item());
+            LOG.debug("sft step {} loss {}", steps, loss);
         }
         return r;
     }
 
+    /** Optimiser steps taken. */
     public long steps() {
         return steps;
+    }
+
+    /** Steps skipped for a non-finite loss or gradient ({@code OnNonFinite.SKIP_STEP}). */
+    public long skippedSteps() {
+        return skipped;
     }
 }

@@ -8,6 +8,7 @@ import dev.tessera.core.GradMode;
 import dev.tessera.core.Rng;
 import dev.tessera.rlhf.TinyLm;
 import dev.tessera.rlhf.model.TrainSettings;
+import dev.tessera.training.loop.OnNonFinite;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -61,10 +62,62 @@ class DpoTrainerTest {
     }
 
     @Test
+    void aReferenceOverThePolicysParametersIsRejected() {
+        TinyLm p = new TinyLm(12, 8, 16, 1, DataType.FLOAT);
+        for (TinyLm ref : List.of(p.alias(), p.storageAlias())) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> new DpoTrainer(p, ref, pairs(2, 1), 0.1, 0, TrainSettings.of(0.01), 0, 4));
+            assertTrue(e.getMessage().contains("reference") && e.getMessage().contains("wte"), e.getMessage());
+        }
+    }
+
+    @Test
+    void nonFiniteGradientStopsByDefaultNamingTheStep() {
+        TinyLm policy = new TinyLm(12, 8, 16, 5, DataType.FLOAT);
+        DpoTrainer t = new DpoTrainer(policy, policy.copy(), pairs(4, 6), 0.1, 0, TrainSettings.of(0.01), 0, 4);
+        t.step(new int[] {0, 1});
+        TinyLm before = policy.copy();
+        policy.poisonGradients = true; // finite loss, NaN gradients
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> t.step(new int[] {2, 3}));
+        assertTrue(e.getMessage().contains("DPO step 2") && e.getMessage().contains("gradient"), e.getMessage());
+        assertTrue(policy.sameWeights(before), "no update may be applied from a non-finite gradient");
+    }
+
+    @Test
+    void hostileSettingsAreRejectedUpFront() {
+        TinyLm p = new TinyLm(12, 8, 16, 1, DataType.FLOAT);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new DpoTrainer(p, p.copy(), pairs(2, 1), 0.1, 0, TrainSettings.of(0.01), 0, 0));
+        assertTrue(e.getMessage().contains("chunk") && e.getMessage().contains("0"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new DpoTrainer(p, p.copy(), pairs(2, 1), Double.NaN, 0, TrainSettings.of(0.01), 0, 4));
+        assertTrue(e.getMessage().contains("beta"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new DpoTrainer(p, p.copy(), pairs(2, 1), 0.1, 0.5, TrainSettings.of(0.01), 0, 4));
+        assertTrue(e.getMessage().contains("labelSmoothing"), e.getMessage());
+        DpoTrainer t = new DpoTrainer(p, p.copy(), pairs(2, 1), 0.1, 0, TrainSettings.of(0.01), 0, 4);
+        e = assertThrows(IllegalArgumentException.class, () -> t.step(new int[] {0, 2}));
+        assertTrue(e.getMessage().contains("2"), e.getMessage());
+    }
+
+    @Test
     void badInputIsRejected() {
         TinyLm p = new TinyLm(12, 8, 16, 1, DataType.FLOAT);
         assertThrows(IllegalArgumentException.class, () -> new DpoTrainer(p, p, pairs(2, 1), 0.1, 0, TrainSettings.of(0.01), 0, 4));
         assertThrows(IllegalArgumentException.class, () -> new DpoTrainer(p, p.copy(), List.of(), 0.1, 0, TrainSettings.of(0.01), 0, 4));
         assertThrows(IllegalArgumentException.class, () -> new PreferencePair(new int[] {1}, new int[0], new int[] {2}));
+    }
+
+    @Test
+    void nonFiniteStepCanBeSkippedInstead() {
+        TinyLm policy = new TinyLm(12, 8, 16, 5, DataType.FLOAT);
+        DpoTrainer t = new DpoTrainer(policy, policy.copy(), pairs(4, 6), 0.1, 0,
+                TrainSettings.of(0.01).withOnNonFinite(OnNonFinite.SKIP_STEP), 0, 4);
+        TinyLm before = policy.copy();
+        policy.poisonGradients = true;
+        t.step(new int[] {0, 1});
+        assertTrue(policy.sameWeights(before));
+        assertEquals(0, t.steps());
+        assertEquals(1, t.skippedSteps());
     }
 }

@@ -91,4 +91,18 @@ class SamplerTest {
         assertThrows(IllegalArgumentException.class,
                 () -> Sampler.sameLength(lm, new int[][] {{1, 2, 4, 5}}, new Sampler.Settings(2, 0, 3, 4), new Rng(1)));
     }
+
+    @Test
+    void nonFiniteLogitsAreAnErrorNotADraw() {
+        Rng rng = new Rng(3);
+        for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY}) {
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> Sampler.pick(new double[] {0, bad, 1}, 1.0, rng));
+            assertTrue(e.getMessage().contains("token 1") && e.getMessage().contains(String.valueOf(bad)), e.getMessage());
+            assertThrows(IllegalStateException.class, () -> Sampler.pick(new double[] {0, bad, 1}, 0.0, rng));
+        }
+        double inf = Double.NEGATIVE_INFINITY;
+        assertThrows(IllegalStateException.class, () -> Sampler.pick(new double[] {inf, inf}, 1.0, rng));
+        assertEquals(1, Sampler.pick(new double[] {inf, 0, inf}, 1.0, rng), "-inf alone is a token that cannot be drawn");
+    }
 }

@@ -66,6 +66,28 @@ class KlControllerTest {
     }
 
     @Test
+    void betaStaysPositiveWhenOneUpdateCoversMoreThanTheHorizon() {
+        // n / horizon = 5 and KL < 0.8·target: Ziegler's 1 + e·n/horizon is 1 − 0.2·5 = 0, and β could
+        // never grow back from 0; the step is capped at one horizon, so one update moves β by at most 20%
+        AdaptiveKlController c = new AdaptiveKlController(0.1, 1.0, 10);
+        c.update(0.0, 50);
+        assertEquals(0.1 * 0.8, c.beta(), 1e-15);
+        c.update(0.0, 1000);
+        assertEquals(0.1 * 0.8 * 0.8, c.beta(), 1e-15);
+        c.update(2.0, 1000); // KL above target: β grows again
+        assertEquals(0.1 * 0.8 * 0.8 * 1.2, c.beta(), 1e-15);
+        // and never reaches 0, however long the KL stays below target
+        AdaptiveKlController d = new AdaptiveKlController(1e-300, 1.0, 1);
+        for (int i = 0; i < 10_000; i++) {
+            d.update(0.0, 1);
+        }
+        assertTrue(d.beta() > 0, "beta " + d.beta());
+        d.update(2.0, 1);
+        assertTrue(d.beta() > Double.MIN_NORMAL, "beta grows from its floor: " + d.beta());
+        assertThrows(IllegalArgumentException.class, () -> new AdaptiveKlController(0.1, 1, 1).update(Double.POSITIVE_INFINITY, 1));
+    }
+
+    @Test
     void badConfigIsRejected() {
         assertThrows(IllegalArgumentException.class, () -> new FixedKlController(-1));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new AdaptiveKlController(0.1, 0, 10));

@@ -7,12 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tessera.core.GradMode;
 import dev.tessera.core.Rng;
+import dev.tessera.core.Tensor;
 import dev.tessera.rlhf.TinyLm;
+import dev.tessera.rlhf.math.Entropy;
 import dev.tessera.rlhf.math.KlEstimator;
+import dev.tessera.rlhf.math.LogProbs;
+import dev.tessera.rlhf.math.Masked;
 import dev.tessera.rlhf.model.RewardModel;
 import dev.tessera.rlhf.model.TrainSettings;
 import dev.tessera.rlhf.model.ValueModel;
 import dev.tessera.rlhf.sft.ChatFormat;
+import dev.tessera.training.loop.OnNonFinite;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -162,6 +167,80 @@ class PpoTrainerTest {
     }
 
     @Test
+    void aReferenceOverThePolicysParametersIsRejected() {
+        TinyLm p = new TinyLm(12, 8, 16, 1, DataType.FLOAT);
+        // a second model object over the same Parameters, and new Parameters over the same arrays
+        for (TinyLm ref : List.of(p.alias(), p.storageAlias())) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new PpoTrainer(p, ref,
+                    ValueModel.sharedTrunk(p, new Rng(1)), PpoTrainerTest::ruleScores, new FixedKlController(0.1),
+                    PpoConfig.defaults(16, 8, 4), TrainSettings.of(0.01), CHAT, null, new Rng(1)));
+            assertTrue(e.getMessage().contains("reference") && e.getMessage().contains("wte"), e.getMessage());
+        }
+        new PpoTrainer(p, p.copy(), ValueModel.sharedTrunk(p, new Rng(1)), PpoTrainerTest::ruleScores,
+                new FixedKlController(0.1), PpoConfig.defaults(16, 8, 4), TrainSettings.of(0.01), CHAT, null, new Rng(1));
+    }
+
+    @Test
+    void logProbsKlAndEntropyUseTheSamplingTemperature() {
+        double temperature = 0.5;
+        PpoConfig d = PpoConfig.defaults(8, 8, 4);
+        PpoConfig cfg = new PpoConfig(8, 8, 1, d.clipEps(), d.valueClip(), d.gamma(), d.lambda(), d.valueCoef(), d.entropyCoef(),
+                d.klEstimator(), d.klStopBound(), d.ptxCoef(), d.whitenAdvantages(), d.maxNewTokens(), temperature, d.shaping());
+        TinyLm policy = new TinyLm(12, 16, 16, 21, DataType.DOUBLE);
+        TinyLm reference = new TinyLm(12, 16, 16, 22, DataType.DOUBLE);
+        for (TinyLm m : List.of(policy, reference)) { // peaked next-token distributions, so that τ matters
+            m.module().namedParameters().get("out.weight").data().muli(40);
+        }
+        PpoTrainer t = new PpoTrainer(policy, reference, ValueModel.sharedTrunk(policy, new Rng(23)), PpoTrainerTest::ruleScores,
+                new FixedKlController(0.05), cfg, TrainSettings.of(1e-3), CHAT, null, new Rng(24));
+        Rollouts ro = t.rollout(prompts(new Rng(25), 8));
+        INDArray ids = ro.batch().ids();
+        Tensor mask = Tensor.constant(ro.batch().targetMask(DataType.DOUBLE));
+        long len = ids.size(1);
+        double kl, klUntempered, entropy, entropyUntempered;
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            Tensor pl = policy.forward(ids), rl = reference.forward(ids); // (B, T, V)
+            Tensor ptl = pl.mul(1 / temperature), rtl = rl.mul(1 / temperature);
+            kl = Masked.sum(LogProbs.ofSequence(ptl, ids).sub(LogProbs.ofSequence(rtl, ids)), mask).item() / 8;
+            klUntempered = Masked.sum(LogProbs.ofSequence(pl, ids).sub(LogProbs.ofSequence(rl, ids)), mask).item() / 8;
+            entropy = Masked.mean(Entropy.fromLogits(ptl.slice(1, 0, len - 1)), mask).item();
+            entropyUntempered = Masked.mean(Entropy.fromLogits(pl.slice(1, 0, len - 1)), mask).item();
+        }
+        assertTrue(Math.abs(kl - klUntempered) > 1e-3 && Math.abs(entropy - entropyUntempered) > 1e-3,
+                "the temperature must matter for this test: KL " + kl + " vs " + klUntempered);
+        PpoStats st = t.optimise(ro, ruleScores(ro)); // one minibatch step: the entropy is the rollout policy's
+        assertEquals(kl, st.klToReference(), 1e-9);
+        assertEquals(entropy, st.entropy(), 1e-9);
+        assertEquals(1.0, st.firstRatioMin(), 0);
+    }
+
+    @Test
+    void nonFiniteScoresAreRejectedBeforeAnythingChanges() {
+        Setup s = setup(PpoConfig.defaults(16, 8, 4).withShaping(new RewardShaping(0, 1, 5)), new FixedKlController(0.05), 0.05,
+                9, null);
+        Rollouts ro = s.trainer().rollout(prompts(new Rng(15), 16));
+        TinyLm before = s.policy().copy();
+        for (double bad : new double[] {Double.POSITIVE_INFINITY, Double.NaN}) {
+            double[] scores = ruleScores(ro);
+            scores[3] = bad;
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.trainer().optimise(ro, scores));
+            assertTrue(e.getMessage().contains("scores[3]") && e.getMessage().contains(String.valueOf(bad)), e.getMessage());
+        }
+        assertEquals(0, s.trainer().iteration(), "a rejected iteration is not counted");
+        assertTrue(s.policy().sameWeights(before));
+    }
+
+    @Test
+    void nonFiniteGradientStopsByDefaultNamingTheStep() {
+        Setup s = setup(PpoConfig.defaults(16, 8, 4), new FixedKlController(0.05), 0.05, 10, null);
+        TinyLm before = s.policy().copy();
+        s.policy().poisonGradients = true; // finite loss, NaN gradients
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> s.trainer().step(prompts(new Rng(16), 16)));
+        assertTrue(e.getMessage().contains("PPO iteration 1") && e.getMessage().contains("gradient"), e.getMessage());
+        assertTrue(s.policy().sameWeights(before), "no update may be applied from a non-finite gradient");
+    }
+
+    @Test
     void badInputIsRejected() {
         Setup s = setup(PpoConfig.defaults(16, 8, 4), new FixedKlController(0.05), 0.03, 7, null);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.trainer().step(prompts(new Rng(1), 8)));
@@ -172,5 +251,21 @@ class PpoTrainerTest {
         assertThrows(IllegalArgumentException.class, () -> new PpoTrainer(p, p, ValueModel.sharedTrunk(p, new Rng(1)),
                 PpoTrainerTest::ruleScores, new FixedKlController(0.1), PpoConfig.defaults(16, 8, 4), TrainSettings.of(0.01),
                 CHAT, null, new Rng(1)));
+    }
+
+    @Test
+    void nonFiniteStepsCanBeSkippedInstead() {
+        TinyLm policy = new TinyLm(12, 16, 16, 11, DataType.FLOAT);
+        PpoTrainer t = new PpoTrainer(policy, policy.copy(), ValueModel.sharedTrunk(policy, new Rng(12)), PpoTrainerTest::ruleScores,
+                new FixedKlController(0.05), PpoConfig.defaults(16, 8, 4).withEpochs(2),
+                TrainSettings.of(0.05).withOnNonFinite(OnNonFinite.SKIP_STEP), CHAT, null, new Rng(13));
+        TinyLm before = policy.copy();
+        policy.poisonGradients = true;
+        PpoStats st = t.step(prompts(new Rng(17), 16));
+        assertEquals(0, st.minibatchSteps());
+        assertEquals(4, st.skippedSteps(), "2 epochs x 2 minibatches, all skipped");
+        assertTrue(Double.isNaN(st.policyLoss()), "no applied step to average over");
+        assertTrue(policy.sameWeights(before));
+        assertEquals(1, t.iteration());
     }
 }

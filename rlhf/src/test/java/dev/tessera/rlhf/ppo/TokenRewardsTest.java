@@ -40,6 +40,22 @@ class TokenRewardsTest {
     }
 
     @Test
+    void nonFiniteScoresAreRejectedEvenWhenTheyWouldBeClipped() {
+        RewardShaping clip = new RewardShaping(0, 1, 5);
+        for (double bad : new double[] {Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> clip.apply(bad));
+            assertTrue(e.getMessage().contains("score") && e.getMessage().contains(String.valueOf(bad)), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> TokenRewards.compute(Nd4j.createFromArray(1.0, bad),
+                    Nd4j.zeros(2, 2), Nd4j.ones(2, 2), 0.1, clip));
+            assertTrue(e.getMessage().contains("scores[1]") && e.getMessage().contains(String.valueOf(bad)), e.getMessage());
+        }
+        // a finite score whose scaled value overflows is not finite either
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new RewardShaping(0, 1e300, 5).apply(1e300));
+        assertTrue(e.getMessage().contains("1.0E300"), e.getMessage());
+    }
+
+    @Test
     void rowWithoutValidTokenIsRejected() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TokenRewards.compute(
                 Nd4j.createFromArray(1.0, 2.0), Nd4j.zeros(2, 2), Nd4j.createFromArray(new double[][] {{1, 0}, {0, 0}}), 0.1,

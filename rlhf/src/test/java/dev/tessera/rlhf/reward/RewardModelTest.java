@@ -13,8 +13,11 @@ import dev.tessera.rlhf.data.SequenceBatch;
 import dev.tessera.rlhf.model.RewardModel;
 import dev.tessera.rlhf.model.TrainSettings;
 import dev.tessera.rlhf.math.LogSigmoid;
+import dev.tessera.training.loop.OnNonFinite;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -197,5 +200,49 @@ class RewardModelTest {
         assertEquals(1, rm.forwardCalls());
         assertEquals(4, rm.sequencesForwarded());
         assertTrue(Double.isFinite(r.loss().item()));
+    }
+
+    @Test
+    void nonFiniteGradientStopsByDefaultNamingTheStep() {
+        TinyLm trunk = new TinyLm(12, 8, 16, 6, DataType.FLOAT);
+        RewardModel rm = new RewardModel(trunk, new Rng(106));
+        RewardModelTrainer t = new RewardModelTrainer(rm, TrainSettings.of(0.03), PAD);
+        t.step(groups());
+        Map<String, INDArray> before = new LinkedHashMap<>();
+        rm.stateDict().forEach((k, v) -> before.put(k, v.dup()));
+        trunk.poisonGradients = true; // finite loss, NaN gradients
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> t.step(groups()));
+        assertTrue(e.getMessage().contains("reward model step 2") && e.getMessage().contains("gradient"), e.getMessage());
+        rm.stateDict().forEach((k, v) -> assertEquals(before.get(k), v, k + " changed by a non-finite step"));
+        assertEquals(1, t.steps());
+    }
+
+    @Test
+    void aNonFiniteNormalisationIsRejectedAndKeepsTheOffset() {
+        RewardModel rm = model(7, DataType.DOUBLE);
+        SequenceBatch ref = RewardModelTrainer.rows(groups(), PAD);
+        double mean = rm.normalise(ref, 4);
+        assertEquals(-mean, rm.offset(), 0);
+        rm.head().weight().data().putScalar(0, Double.NaN); // a NaN weight makes every score NaN
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> rm.normalise(ref, 4));
+        assertTrue(e.getMessage().contains("NaN"), e.getMessage());
+        assertEquals(-mean, rm.offset(), 0);
+        IllegalArgumentException a = assertThrows(IllegalArgumentException.class,
+                () -> RewardModelTrainer.pairwiseAccuracy(rm, groups(), PAD, 0));
+        assertTrue(a.getMessage().contains("groupsPerBatch"), a.getMessage());
+    }
+
+    @Test
+    void nonFiniteStepCanBeSkippedInstead() {
+        TinyLm trunk = new TinyLm(12, 8, 16, 6, DataType.FLOAT);
+        RewardModel rm = new RewardModel(trunk, new Rng(106));
+        RewardModelTrainer t = new RewardModelTrainer(rm, TrainSettings.of(0.03).withOnNonFinite(OnNonFinite.SKIP_STEP), PAD);
+        Map<String, INDArray> before = new LinkedHashMap<>();
+        rm.stateDict().forEach((k, v) -> before.put(k, v.dup()));
+        trunk.poisonGradients = true;
+        t.step(groups());
+        rm.stateDict().forEach((k, v) -> assertEquals(before.get(k), v, k + " changed by a skipped step"));
+        assertEquals(0, t.steps());
+        assertEquals(1, t.skippedSteps());
     }
 }

@@ -2,6 +2,7 @@ package dev.tessera.rlhf.sft;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tessera.core.GradMode;
@@ -11,6 +12,7 @@ import dev.tessera.rlhf.data.SequenceBatch;
 import dev.tessera.rlhf.math.LogProbs;
 import dev.tessera.rlhf.math.Masked;
 import dev.tessera.rlhf.model.TrainSettings;
+import dev.tessera.training.loop.OnNonFinite;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -46,5 +48,38 @@ class SftTrainerTest {
         }
         assertTrue(Double.isFinite(last) && last < first * 0.5, "SFT loss " + first + " -> " + last);
         assertEquals(61, t.steps());
+    }
+
+    @Test
+    void nonFiniteGradientStopsByDefaultNamingTheStep() {
+        TinyLm lm = new TinyLm(12, 16, 16, 6, DataType.FLOAT);
+        SftTrainer t = new SftTrainer(lm, chat, TrainSettings.of(0.05));
+        List<int[]> prompts = List.of(new int[] {7, 8});
+        List<int[]> responses = List.of(new int[] {9, 10});
+        t.step(prompts, responses);
+        TinyLm before = lm.copy();
+        lm.poisonGradients = true; // finite loss, NaN gradients
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> t.step(prompts, responses));
+        assertTrue(e.getMessage().contains("SFT step 2") && e.getMessage().contains("gradient"), e.getMessage());
+        assertTrue(lm.sameWeights(before), "no update may be applied from a non-finite gradient");
+        assertEquals(1, t.steps());
+    }
+
+    @Test
+    void nonFiniteStepCanBeSkippedInstead() {
+        TinyLm lm = new TinyLm(12, 16, 16, 6, DataType.FLOAT);
+        SftTrainer t = new SftTrainer(lm, chat, TrainSettings.of(0.05).withOnNonFinite(OnNonFinite.SKIP_STEP));
+        List<int[]> prompts = List.of(new int[] {7, 8});
+        List<int[]> responses = List.of(new int[] {9, 10});
+        TinyLm before = lm.copy();
+        lm.poisonGradients = true;
+        assertTrue(Double.isFinite(t.step(prompts, responses).loss().item()));
+        assertTrue(lm.sameWeights(before), "a skipped step changes nothing");
+        assertEquals(0, t.steps());
+        assertEquals(1, t.skippedSteps());
+        lm.poisonGradients = false;
+        t.step(prompts, responses);
+        assertEquals(1, t.steps());
+        assertTrue(!lm.sameWeights(before), "the next good step is applied");
     }
 }

@@ -8,6 +8,9 @@ public enum StopReason {
     EARLY_STOPPED,
     /** {@link Trainer#requestStop()} was called. */
     STOP_REQUESTED,
-    /** A loss or gradient was NaN/Inf; nothing from that step was applied or saved. */
+    /**
+     * A training loss or gradient was NaN/Inf (nothing from that step was applied or saved), or
+     * the validation loss was (nothing after the last checkpoint was saved).
+     */
     NON_FINITE
 }

@@ -4,7 +4,6 @@ import dev.tessera.core.GradMode;
 import dev.tessera.core.Rng;
 import dev.tessera.nn.Module;
 import dev.tessera.nn.Parameter;
-import dev.tessera.training.Flat;
 import dev.tessera.training.checkpoint.Checkpoint;
 import dev.tessera.training.checkpoint.CheckpointStore;
 import dev.tessera.training.checkpoint.TrainingState;
@@ -36,15 +35,23 @@ import org.slf4j.LoggerFactory;
  * {@link Rng}s' states and the training source's position, so {@link #resume()} followed by
  * {@link #run()} reproduces the uninterrupted run bit for bit.
  *
- * <p>On NaN/Inf the loop stops before the optimizer step, so the weights in memory are those
- * of the last good step, reports the step and the tensor (the loss, or the first parameter
- * whose gradient is not finite), and does not checkpoint: the last good checkpoint stays the
- * newest.
+ * <p>A non-finite validation loss stops the run the same way under {@link OnNonFinite#STOP}
+ * (the step before it was applied, but nothing is checkpointed), and counts as an evaluation
+ * without improvement under {@link OnNonFinite#SKIP_STEP}.
+ *
+ * <p>On NaN/Inf in the loss or the global gradient norm nothing of the step is applied. With
+ * {@link OnNonFinite#STOP} (the default) the loop stops, so the weights in memory are those of
+ * the last good step, reports the step and the tensor (the loss, or the first parameter whose
+ * gradient is not finite), and does not checkpoint: the last good checkpoint stays the newest.
+ * With {@link OnNonFinite#SKIP_STEP} it drops the step's gradients, logs a warning and goes on;
+ * the skipped step still counts towards {@code maxSteps} (its batches and learning rate are
+ * used up), and {@link #skippedSteps()} counts it.
  */
 public final class Trainer {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
     private static final String BEST = "best_eval_loss";
     private static final String BAD_EVALS = "evals_without_improvement";
+    private static final String SKIPPED = "skipped_steps";
 
     private final TrainerConfig config;
     private final Module model;
@@ -60,6 +67,7 @@ public final class Trainer {
     private long step;
     private double bestEval = Double.POSITIVE_INFINITY;
     private int badEvals;
+    private long skippedSteps;
     private EvalMetrics lastEval;
     private volatile boolean stopRequested;
 
@@ -100,9 +108,14 @@ public final class Trainer {
         stopRequested = true;
     }
 
-    /** Steps completed. */
+    /** Steps completed (including skipped ones). */
     public long step() {
         return step;
+    }
+
+    /** Steps whose non-finite loss or gradient was dropped under {@link OnNonFinite#SKIP_STEP} (restored on resume). */
+    public long skippedSteps() {
+        return skippedSteps;
     }
 
     /**
@@ -122,7 +135,11 @@ public final class Trainer {
         return Optional.of(step);
     }
 
-    /** Restores a loaded checkpoint (weights, optimizer, step, random states, data position, early-stopping state). */
+    /**
+     * Restores a loaded checkpoint (weights, optimizer, step, random states, data position,
+     * early-stopping state). All or nothing: when any part is rejected (a weight's shape, a NaN
+     * optimizer moment, a bad random state or data position) the trainer is left exactly as it was.
+     */
     public void restore(Checkpoint c) {
         TrainingState s = c.state();
         for (String name : rngs.keySet()) {
@@ -133,12 +150,28 @@ public final class Trainer {
         if (!s.dataPositions().containsKey("train")) {
             throw new IllegalArgumentException("checkpoint " + c.dir() + " lacks the training data position");
         }
-        CheckpointStore.restore(c, model, optimizer);
-        rngs.forEach((name, r) -> r.setState(s.rngStates().get(name)));
-        train.setPosition(s.dataPositions().get("train"));
+        // what the restore overwrites, to roll back to if a later part is rejected
+        Map<String, INDArray> weights = new LinkedHashMap<>();
+        model.stateDict().forEach((name, w) -> weights.put(name, w.dup()));
+        Map<String, INDArray> optimizerState = optimizer.stateDict();
+        Map<String, long[]> rngStates = new LinkedHashMap<>();
+        rngs.forEach((name, r) -> rngStates.put(name, r.state()));
+        long[] position = train.position();
+        try {
+            CheckpointStore.restore(c, model, optimizer);
+            rngs.forEach((name, r) -> r.setState(s.rngStates().get(name)));
+            train.setPosition(s.dataPositions().get("train"));
+        } catch (RuntimeException e) {
+            model.loadStateDict(weights, true);
+            optimizer.loadStateDict(optimizerState);
+            rngs.forEach((name, r) -> r.setState(rngStates.get(name)));
+            train.setPosition(position);
+            throw e;
+        }
         step = s.step();
         bestEval = s.scalars().getOrDefault(BEST, Double.POSITIVE_INFINITY);
         badEvals = s.scalars().getOrDefault(BAD_EVALS, 0.0).intValue();
+        skippedSteps = s.scalars().getOrDefault(SKIPPED, 0.0).longValue();
         LOG.info("resumed from {} at step {}", c.dir(), step);
     }
 
@@ -177,10 +210,11 @@ public final class Trainer {
                 norm = config.clipNorm() > 0 ? GradClip.clipGlobalNorm(params.values(), config.clipNorm())
                         : GradClip.globalNorm(params.values());
                 if (!Double.isFinite(norm)) {
-                    bad = "gradient of '" + firstNonFiniteGradient() + "'";
+                    String name = GradClip.firstNonFiniteGradient(params);
+                    bad = "gradient of '" + (name == null ? "?" : name) + "' (global norm " + norm + ")";
                 }
             }
-            if (bad != null) {
+            if (bad != null && config.onNonFinite() == OnNonFinite.STOP) {
                 optimizer.zeroGrad();
                 String msg = "non-finite " + bad + " at step " + (step + 1) + "; stopped before applying it"
                         + (store == null ? "" : ", the last good checkpoint in " + store.root() + " is kept");
@@ -188,21 +222,40 @@ public final class Trainer {
                 result = new TrainingResult(StopReason.NON_FINITE, step, msg, lastEval);
                 break;
             }
-            optimizer.step();
-            optimizer.zeroGrad();
-            step++;
-            StepMetrics m = new StepMetrics(step, config.maxSteps(), loss, lr, norm, valid, (System.nanoTime() - t0) / 1e9);
-            if (config.logEvery() > 0 && step % config.logEvery() == 0) {
-                LOG.info("step {}/{} loss {} lr {} grad-norm {} tokens/s {}", step, config.maxSteps(),
-                        String.format("%.4f", loss), String.format("%.3g", lr), String.format("%.3g", norm),
-                        String.format("%.0f", m.tokensPerSecond()));
-            }
-            for (TrainingListener l : listeners) {
-                l.onStep(m);
+            if (bad != null) {
+                optimizer.zeroGrad();
+                step++;
+                skippedSteps++;
+                LOG.warn("non-finite {} at step {}; step skipped ({} skipped so far)", bad, step, skippedSteps);
+            } else {
+                optimizer.step();
+                optimizer.zeroGrad();
+                step++;
+                StepMetrics m = new StepMetrics(step, config.maxSteps(), loss, lr, norm, valid, (System.nanoTime() - t0) / 1e9);
+                if (config.logEvery() > 0 && step % config.logEvery() == 0) {
+                    LOG.info("step {}/{} loss {} lr {} grad-norm {} tokens/s {}", step, config.maxSteps(),
+                            String.format("%.4f", loss), String.format("%.3g", lr), String.format("%.3g", norm),
+                            String.format("%.0f", m.tokensPerSecond()));
+                }
+                for (TrainingListener l : listeners) {
+                    l.onStep(m);
+                }
             }
             boolean last = step == config.maxSteps();
             if (config.evalEvery() > 0 && (step % config.evalEvery() == 0 || last)) {
                 EvalMetrics e = evaluate();
+                if (!Double.isFinite(e.loss()) && e.tokens() > 0) {
+                    // not "no improvement": the model has diverged on the validation set
+                    String msg = "non-finite validation loss (" + e.loss() + ") after step " + step;
+                    if (config.onNonFinite() == OnNonFinite.STOP) {
+                        msg += "; stopped without checkpointing"
+                                + (store == null ? "" : ", the last checkpoint in " + store.root() + " is kept");
+                        LOG.error(msg);
+                        result = new TrainingResult(StopReason.NON_FINITE, step, msg, lastEval);
+                        break;
+                    }
+                    LOG.warn("{}; counted as an evaluation without improvement", msg);
+                }
                 if (e.loss() < bestEval - config.minDelta()) {
                     bestEval = e.loss();
                     badEvals = 0;
@@ -223,7 +276,8 @@ public final class Trainer {
             }
         }
         if (result == null) {
-            result = new TrainingResult(StopReason.COMPLETED, step, "completed " + step + " steps", lastEval);
+            result = new TrainingResult(StopReason.COMPLETED, step, "completed " + step + " steps"
+                    + (skippedSteps == 0 ? "" : " (" + skippedSteps + " skipped for non-finite values)"), lastEval);
         }
         LOG.info("training stopped: {}", result.message());
         for (TrainingListener l : listeners) {
@@ -270,25 +324,13 @@ public final class Trainer {
             scalars.put(BEST, bestEval);
         }
         scalars.put(BAD_EVALS, (double) badEvals);
+        if (skippedSteps > 0) {
+            scalars.put(SKIPPED, (double) skippedSteps);
+        }
         Path dir = store.save(model, optimizer, new TrainingState(step, rngStates, Map.of("train", train.position()), scalars));
         for (TrainingListener l : listeners) {
             l.onCheckpoint(step, dir);
         }
         return dir;
     }
-
-    private String firstNonFiniteGradient() {
-        for (Map.Entry<String, Parameter> e : params.entrySet()) {
-            INDArray g = e.getValue().grad();
-            if (g != null) {
-                for (double x : Flat.doubles(g)) {
-                    if (!Double.isFinite(x)) {
-                        return e.getKey();
-                    }
-                }
-            }
-        }
-        return "?";
-    }
-
 }

@@ -15,9 +15,10 @@ import dev.tessera.training.loss.CrossEntropyOptions;
  * @param minDelta an evaluation improves when its loss is below best − minDelta, e.g. 0
  * @param logEvery log a line every N steps through slf4j (0: never), e.g. 10
  * @param loss cross-entropy options (ignore index, label smoothing, z-loss)
+ * @param onNonFinite what to do when a step's loss or gradient norm is NaN/Inf, default {@link OnNonFinite#STOP}
  */
 public record TrainerConfig(long maxSteps, int gradAccumSteps, long evalEvery, long checkpointEvery, double clipNorm,
-        int patience, double minDelta, long logEvery, CrossEntropyOptions loss) {
+        int patience, double minDelta, long logEvery, CrossEntropyOptions loss, OnNonFinite onNonFinite) {
     public TrainerConfig {
         if (maxSteps < 0) {
             throw new IllegalArgumentException("maxSteps must be >= 0 but was " + maxSteps);
@@ -32,12 +33,23 @@ public record TrainerConfig(long maxSteps, int gradAccumSteps, long evalEvery, l
         if (!(clipNorm >= 0)) {
             throw new IllegalArgumentException("clipNorm must be >= 0 but was " + clipNorm);
         }
-        if (patience < 0 || !(minDelta >= 0)) {
-            throw new IllegalArgumentException("patience and minDelta must be >= 0 but were " + patience + ", " + minDelta);
+        if (patience < 0 || !(minDelta >= 0) || Double.isInfinite(minDelta)) {
+            throw new IllegalArgumentException("patience and minDelta must be >= 0 (minDelta finite) but were " + patience
+                    + ", " + minDelta);
         }
         if (loss == null) {
             throw new IllegalArgumentException("loss must not be null");
         }
+        if (onNonFinite == null) {
+            throw new IllegalArgumentException("onNonFinite must not be null");
+        }
+    }
+
+    /** The settings with {@link OnNonFinite#STOP}. */
+    public TrainerConfig(long maxSteps, int gradAccumSteps, long evalEvery, long checkpointEvery, double clipNorm,
+            int patience, double minDelta, long logEvery, CrossEntropyOptions loss) {
+        this(maxSteps, gradAccumSteps, evalEvery, checkpointEvery, clipNorm, patience, minDelta, logEvery, loss,
+                OnNonFinite.STOP);
     }
 
     /** {@code maxSteps} steps, no accumulation, evaluation or checkpoints, clip 1.0, default loss. */
@@ -46,30 +58,42 @@ public record TrainerConfig(long maxSteps, int gradAccumSteps, long evalEvery, l
     }
 
     public TrainerConfig withMaxSteps(long n) {
-        return new TrainerConfig(n, gradAccumSteps, evalEvery, checkpointEvery, clipNorm, patience, minDelta, logEvery, loss);
+        return new TrainerConfig(n, gradAccumSteps, evalEvery, checkpointEvery, clipNorm, patience, minDelta,
+                logEvery, loss, onNonFinite);
     }
 
     public TrainerConfig withGradAccumSteps(int n) {
-        return new TrainerConfig(maxSteps, n, evalEvery, checkpointEvery, clipNorm, patience, minDelta, logEvery, loss);
+        return new TrainerConfig(maxSteps, n, evalEvery, checkpointEvery, clipNorm, patience, minDelta, logEvery,
+                loss, onNonFinite);
     }
 
     public TrainerConfig withEval(long every, int patience, double minDelta) {
-        return new TrainerConfig(maxSteps, gradAccumSteps, every, checkpointEvery, clipNorm, patience, minDelta, logEvery, loss);
+        return new TrainerConfig(maxSteps, gradAccumSteps, every, checkpointEvery, clipNorm, patience, minDelta,
+                logEvery, loss, onNonFinite);
     }
 
     public TrainerConfig withCheckpointEvery(long n) {
-        return new TrainerConfig(maxSteps, gradAccumSteps, evalEvery, n, clipNorm, patience, minDelta, logEvery, loss);
+        return new TrainerConfig(maxSteps, gradAccumSteps, evalEvery, n, clipNorm, patience, minDelta, logEvery,
+                loss, onNonFinite);
     }
 
     public TrainerConfig withClipNorm(double c) {
-        return new TrainerConfig(maxSteps, gradAccumSteps, evalEvery, checkpointEvery, c, patience, minDelta, logEvery, loss);
+        return new TrainerConfig(maxSteps, gradAccumSteps, evalEvery, checkpointEvery, c, patience, minDelta,
+                logEvery, loss, onNonFinite);
     }
 
     public TrainerConfig withLogEvery(long n) {
-        return new TrainerConfig(maxSteps, gradAccumSteps, evalEvery, checkpointEvery, clipNorm, patience, minDelta, n, loss);
+        return new TrainerConfig(maxSteps, gradAccumSteps, evalEvery, checkpointEvery, clipNorm, patience, minDelta,
+                n, loss, onNonFinite);
     }
 
     public TrainerConfig withLoss(CrossEntropyOptions o) {
-        return new TrainerConfig(maxSteps, gradAccumSteps, evalEvery, checkpointEvery, clipNorm, patience, minDelta, logEvery, o);
+        return new TrainerConfig(maxSteps, gradAccumSteps, evalEvery, checkpointEvery, clipNorm, patience, minDelta,
+                logEvery, o, onNonFinite);
+    }
+
+    public TrainerConfig withOnNonFinite(OnNonFinite action) {
+        return new TrainerConfig(maxSteps, gradAccumSteps, evalEvery, checkpointEvery, clipNorm, patience, minDelta,
+                logEvery, loss, action);
     }
 }

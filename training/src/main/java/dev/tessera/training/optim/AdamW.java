@@ -102,15 +102,19 @@ public final class AdamW extends BaseOptimizer {
         return out;
     }
 
+    /**
+     * Restores a {@link #stateDict()}. Everything is checked first (names, shapes, a whole step
+     * count, a finite lr, finite moments, exp_avg_sq ≥ 0), so a rejected state changes nothing.
+     */
     @Override
     public void loadStateDict(Map<String, INDArray> state) {
         NamedParams.checkNoExtra(state, 2 + 2 * params.size());
-        INDArray s = NamedParams.required(state, "step", new long[0]);
-        INDArray l = NamedParams.required(state, "lr", new long[0]);
+        long s = NamedParams.stepOf(state);
+        double l = NamedParams.lrOf(state);
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
             long[] shape = e.getValue().shape();
-            NamedParams.required(state, "exp_avg." + e.getKey(), shape);
-            NamedParams.required(state, "exp_avg_sq." + e.getKey(), shape);
+            NamedParams.finite(state, "exp_avg." + e.getKey(), shape, false);
+            NamedParams.finite(state, "exp_avg_sq." + e.getKey(), shape, true);
         }
         for (String name : params.keySet()) {
             INDArray target = m.get(name);
@@ -118,7 +122,7 @@ public final class AdamW extends BaseOptimizer {
             target = v.get(name);
             target.assign(state.get("exp_avg_sq." + name).castTo(target.dataType()));
         }
-        step = s.getLong(0);
-        setLearningRate(l.getDouble(0));
+        step = s;
+        setLearningRate(l);
     }
 }

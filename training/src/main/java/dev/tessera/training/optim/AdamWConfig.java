@@ -23,8 +23,8 @@ public record AdamWConfig(double lr, double beta1, double beta2, double eps, dou
         if (!(beta2 >= 0 && beta2 < 1)) {
             throw new IllegalArgumentException("beta2 must be in [0, 1) but was " + beta2);
         }
-        if (!(eps > 0)) {
-            throw new IllegalArgumentException("eps must be > 0 but was " + eps);
+        if (!(eps > 0) || Double.isInfinite(eps)) {
+            throw new IllegalArgumentException("eps must be finite and > 0 but was " + eps);
         }
         if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
             throw new IllegalArgumentException("weightDecay must be finite and >= 0 but was " + weightDecay);

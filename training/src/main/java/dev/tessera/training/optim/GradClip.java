@@ -2,7 +2,9 @@ package dev.tessera.training.optim;
 
 import dev.tessera.host.HostMemory;
 import dev.tessera.nn.Parameter;
+import dev.tessera.training.Flat;
 import java.util.Collection;
+import java.util.Map;
 
 /** Global-norm gradient clipping, as PyTorch's {@code clip_grad_norm_}. */
 public final class GradClip {
@@ -26,9 +28,11 @@ public final class GradClip {
 
     /**
      * Scales every gradient by maxNorm / (norm + 1e-6) when the global norm exceeds
-     * {@code maxNorm}; leaves them untouched when the norm is not finite (the caller decides).
+     * {@code maxNorm}; leaves them untouched when the norm is not finite. The caller must then
+     * not take the optimizer step: every trainer checks the returned norm and stops or skips the
+     * step (see {@code OnNonFinite}).
      *
-     * @return the global norm before clipping
+     * @return the global norm before clipping (NaN or +inf when some gradient is not finite)
      */
     public static double clipGlobalNorm(Collection<Parameter> params, double maxNorm) {
         if (!(maxNorm > 0)) {
@@ -44,5 +48,20 @@ public final class GradClip {
             }
         }
         return norm;
+    }
+
+    /** The name of the first parameter (in map order) whose gradient holds a NaN or an infinity; null when all are finite. */
+    public static String firstNonFiniteGradient(Map<String, Parameter> params) {
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            if (e.getValue().grad() == null) {
+                continue;
+            }
+            for (double x : Flat.doubles(e.getValue().grad())) { // only on the failure path: a copy is fine
+                if (!Double.isFinite(x)) {
+                    return e.getKey();
+                }
+            }
+        }
+        return null;
     }
 }

@@ -64,18 +64,22 @@ public final class Sgd extends BaseOptimizer {
         return out;
     }
 
+    /**
+     * Restores a {@link #stateDict()}. Everything is checked first (names, shapes, a whole step
+     * count, a finite lr, finite buffers), so a rejected state changes nothing.
+     */
     @Override
     public void loadStateDict(Map<String, INDArray> state) {
         NamedParams.checkNoExtra(state, 2 + params.size());
-        INDArray s = NamedParams.required(state, "step", new long[0]);
-        INDArray l = NamedParams.required(state, "lr", new long[0]);
+        long s = NamedParams.stepOf(state);
+        double l = NamedParams.lrOf(state);
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
-            NamedParams.required(state, "momentum_buffer." + e.getKey(), e.getValue().shape());
+            NamedParams.finite(state, "momentum_buffer." + e.getKey(), e.getValue().shape(), false);
         }
         for (Map.Entry<String, INDArray> e : buffers.entrySet()) {
             e.getValue().assign(state.get("momentum_buffer." + e.getKey()).castTo(e.getValue().dataType()));
         }
-        step = s.getLong(0);
-        setLearningRate(l.getDouble(0));
+        step = s;
+        setLearningRate(l);
     }
 }

@@ -2,8 +2,10 @@ package dev.tessera.training.loop;
 
 import static dev.tessera.training.TestArrays.assertBitEqual;
 import static dev.tessera.training.TestArrays.assertClose;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tessera.core.Rng;
@@ -11,6 +13,7 @@ import dev.tessera.core.Tensor;
 import dev.tessera.nn.Parameter;
 import dev.tessera.training.ListSource;
 import dev.tessera.training.TinyLm;
+import dev.tessera.training.checkpoint.Checkpoint;
 import dev.tessera.training.checkpoint.CheckpointStore;
 import dev.tessera.training.data.Batch;
 import dev.tessera.training.data.DocumentPacker;
@@ -104,6 +107,29 @@ class TrainerTest {
         }
     }
 
+    @Test
+    void aRejectedCheckpointLeavesTheTrainerAsItWas() throws IOException {
+        TokenFile tokens = corpus();
+        Path ckpt = dir.resolve("reject");
+        run(tokens, 1, 3, ckpt).trainer().run();
+        Checkpoint good = new CheckpointStore(ckpt, 2).latest().orElseThrow();
+        Map<String, INDArray> badOptimizer = new java.util.LinkedHashMap<>(good.optimizer());
+        badOptimizer.put("lr", Nd4j.scalar(DataType.DOUBLE, Double.NaN)); // the weights are fine, the optimizer is not
+        Checkpoint bad = new Checkpoint(good.dir(), good.model(), badOptimizer, good.state());
+
+        Run fresh = run(tokens, 777, 10, null);
+        Map<String, INDArray> before = new java.util.LinkedHashMap<>();
+        fresh.model().stateDict().forEach((k, v) -> before.put(k, v.dup()));
+        long[] rngBefore = fresh.model().dropoutRng.state();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> fresh.trainer().restore(bad));
+        assertTrue(e.getMessage().contains("lr"), e.getMessage());
+        fresh.model().stateDict().forEach((k, v) -> assertBitEqual(k + " after a rejected restore", before.get(k), v));
+        assertEquals(0, fresh.trainer().step());
+        assertArrayEquals(rngBefore, fresh.model().dropoutRng.state());
+        fresh.trainer().restore(good); // and the good one still restores
+        assertEquals(3, fresh.trainer().step());
+    }
+
     /** Rows of length 6 with ignored targets spread unevenly (row r ignores its first r % 4 targets; row 5 ignores all). */
     private static List<Batch> rows() {
         Rng rng = new Rng(5);
@@ -171,6 +197,45 @@ class TrainerTest {
     }
 
     @Test
+    void nonFiniteGradientCanBeSkippedInstead() throws IOException {
+        TokenFile tokens = corpus();
+        TinyLm model = new TinyLm(V, 16, 0.0, 1, DataType.FLOAT);
+        AdamW opt = new AdamW(model.namedParameters(), AdamWConfig.lm(1e-3));
+        long[] calls = {0};
+        ForwardFunction f = b -> {
+            Tensor logits = model.forward(b);
+            if (++calls[0] == 3) { // step 3: finite loss, NaN gradient of head.bias
+                Parameter bias = model.head.bias();
+                logits = logits.addBroadcast(bias.sub(bias).sqrt().mul(0.0));
+            }
+            return logits;
+        };
+        TrainerConfig cfg = TrainerConfig.simple(6).withClipNorm(1.0).withOnNonFinite(OnNonFinite.SKIP_STEP);
+        assertEquals(OnNonFinite.STOP, TrainerConfig.simple(6).onNonFinite(), "stopping is the default");
+        Trainer t = new Trainer(cfg, model, opt, LrSchedule.constant(1e-3), f, new WindowSampler(tokens, 2, 8, 1), List.of(),
+                Map.of(), null);
+        List<Long> applied = new ArrayList<>();
+        t.addListener(new TrainingListener() {
+            @Override
+            public void onStep(StepMetrics m) {
+                applied.add(m.step());
+            }
+        });
+        TrainingResult r = t.run();
+        assertEquals(StopReason.COMPLETED, r.reason());
+        assertEquals(6, r.step());
+        assertEquals(1, t.skippedSteps());
+        assertTrue(r.message().contains("1 skipped"), r.message());
+        assertEquals(List.of(1L, 2L, 4L, 5L, 6L), applied);
+        assertEquals(5, opt.stepCount(), "the optimizer never saw the skipped step");
+        model.namedParameters().forEach((name, p) -> {
+            for (double x : p.data().castTo(DataType.DOUBLE).dup('c').data().asDouble()) {
+                assertTrue(Double.isFinite(x), name + " holds " + x);
+            }
+        });
+    }
+
+    @Test
     void nonFiniteLossIsReported() throws IOException {
         TinyLm model = new TinyLm(V, 8, 0.0, 1, DataType.DOUBLE);
         AdamW opt = new AdamW(model.namedParameters(), AdamWConfig.lm(1e-3));
@@ -180,6 +245,30 @@ class TrainerTest {
         TrainingResult r = t.run();
         assertEquals(StopReason.NON_FINITE, r.reason());
         assertTrue(r.message().contains("loss") && r.message().contains("step 1"), r.message());
+    }
+
+    @Test
+    void nonFiniteValidationLossStopsInsteadOfCountingAsNoImprovement() throws IOException {
+        for (OnNonFinite action : OnNonFinite.values()) {
+            TinyLm model = new TinyLm(V, 8, 0.0, 1, DataType.DOUBLE);
+            AdamW opt = new AdamW(model.namedParameters(), AdamWConfig.lm(1e-3));
+            List<Batch> rows = rows();
+            ForwardFunction f = b -> {
+                Tensor logits = model.forward(b);
+                return model.isTraining() ? logits : logits.mul(Double.POSITIVE_INFINITY); // diverged on validation only
+            };
+            Trainer t = new Trainer(TrainerConfig.simple(6).withEval(2, 2, 0).withOnNonFinite(action), model, opt,
+                    LrSchedule.constant(1e-3), f, new ListSource(rows), rows.subList(0, 2), Map.of(), null);
+            TrainingResult r = t.run();
+            if (action == OnNonFinite.STOP) {
+                assertEquals(StopReason.NON_FINITE, r.reason());
+                assertEquals(2, r.step());
+                assertTrue(r.message().contains("validation loss") && r.message().contains("step 2"), r.message());
+            } else {
+                assertEquals(StopReason.EARLY_STOPPED, r.reason()); // two evaluations without improvement
+                assertEquals(4, r.step());
+            }
+        }
     }
 
     @Test

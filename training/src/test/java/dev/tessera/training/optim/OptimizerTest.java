@@ -97,6 +97,54 @@ class OptimizerTest {
     }
 
     @Test
+    void aRejectedStateChangesNothing() {
+        Parameter w = new Parameter(Nd4j.zeros(DataType.DOUBLE, 3, 4));
+        Parameter b = new Parameter(Nd4j.zeros(DataType.DOUBLE, 4));
+        AdamW opt = new AdamW(params(w, b), AdamWConfig.lm(1e-3));
+        w.accumulateGrad(Nd4j.ones(DataType.DOUBLE, 3, 4));
+        b.accumulateGrad(Nd4j.ones(DataType.DOUBLE, 4));
+        opt.step();
+        Map<String, INDArray> before = opt.stateDict();
+        // valid moments that differ from the optimizer's, with one bad scalar or element each time
+        String[][] cases = {{"lr", "NaN"}, {"step", "-1"}, {"step", "2.5"}, {"exp_avg.b", "Infinity"}, {"exp_avg_sq.b", "-1"}};
+        for (String[] c : cases) {
+            Map<String, INDArray> state = new LinkedHashMap<>();
+            before.forEach((k, v) -> state.put(k, v.dataType().isFPType() ? v.add(1.0) : v.dup()));
+            double bad = Double.parseDouble(c[1]);
+            if (c[0].equals("lr") || c[0].equals("step")) {
+                state.put(c[0], Nd4j.scalar(DataType.DOUBLE, bad));
+            } else {
+                state.get(c[0]).putScalar(2, bad);
+            }
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> opt.loadStateDict(state));
+            assertTrue(e.getMessage().contains(c[0]) && e.getMessage().contains(String.valueOf(bad)), e.getMessage());
+            opt.stateDict().forEach((k, v) -> assertEquals(before.get(k), v, k + " changed by a rejected load of " + c[0]));
+        }
+        Sgd sgd = new Sgd(params(w, b), new SgdConfig(0.1, 0.9, 0, false));
+        Map<String, INDArray> state = sgd.stateDict();
+        state.put("momentum_buffer.w", Nd4j.valueArrayOf(new long[] {3, 4}, Double.NaN, DataType.DOUBLE));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> sgd.loadStateDict(state));
+        assertTrue(e.getMessage().contains("momentum_buffer.w") && e.getMessage().contains("NaN"), e.getMessage());
+    }
+
+    @Test
+    void aParameterUnderTwoNamesIsRejected() {
+        Parameter w = new Parameter(Nd4j.zeros(DataType.DOUBLE, 3));
+        Map<String, Parameter> twice = new LinkedHashMap<>();
+        twice.put("a", w);
+        twice.put("b", w);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new AdamW(twice, AdamWConfig.lm(1e-3)));
+        assertTrue(e.getMessage().contains("'a'") && e.getMessage().contains("'b'"), e.getMessage());
+        Map<String, Parameter> sameArray = new LinkedHashMap<>();
+        sameArray.put("a", w);
+        sameArray.put("b", new Parameter(w.data()));
+        assertThrows(IllegalArgumentException.class, () -> new Sgd(sameArray, new SgdConfig(0.1, 0, 0, false)));
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new AdamWConfig(1e-3, 0.9, 0.95, Double.POSITIVE_INFINITY, 0, WeightDecayRule.ALL));
+        assertTrue(e.getMessage().contains("eps"), e.getMessage());
+    }
+
+    @Test
     void sgdNesterovMatchesPyTorch() {
         Parameter w = new Parameter(GOLDEN.get("adamw.w0").dup());
         Map<String, Parameter> p = new LinkedHashMap<>();

@@ -19,7 +19,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>One exchange per step moves one flat buffer: every gradient in the model's parameter order,
  * then one has-a-gradient flag per parameter, then the loss; float32 when every parameter is
  * float32, else float64. A parameter without a gradient on any replica keeps none (the optimizer
- * skips it, as in one process); one with a gradient on some replica gets the sum on all.
+ * skips it, as in one process); one with a gradient on some replica gets the sum on all. A
+ * float32 buffer carries the loss as float32 too, so the loss a float32 run reports is rounded to
+ * float32 (the parameters are unaffected).
  */
 public final class GradientExchange {
     private final Collective collective;

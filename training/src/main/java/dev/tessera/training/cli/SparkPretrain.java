@@ -26,6 +26,7 @@ import dev.tessera.training.optim.LrSchedule;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.Serializable;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -104,7 +105,8 @@ public final class SparkPretrain {
         }
     }
 
-    private static void check(PretrainOptions o, int workers) {
+    /** Rejects what a data-parallel run cannot do: BERT, a batch that does not split, a time limit. */
+    static void check(PretrainOptions o, int workers) {
         if (workers < 1) {
             throw new IllegalArgumentException("--workers must be >= 1 but was " + workers);
         }
@@ -124,6 +126,7 @@ public final class SparkPretrain {
     /** Prepares the corpus on the driver, trains on {@code workers} barrier tasks and prints the result. */
     public static List<ReplicaReport> run(JavaSparkContext sc, int workers, String[] pretrainArgs, PrintStream out)
             throws IOException {
+        pretrainArgs = absolutePaths(pretrainArgs); // the executors run in their own working directories
         PretrainOptions o = PretrainOptions.parse(pretrainArgs);
         check(o, workers);
         Corpus corpus = Corpus.prepare(o, out);
@@ -157,6 +160,18 @@ public final class SparkPretrain {
                 + " %,.0f tokens/s across %d workers (%.1f s for the job)%n", r0.steps(), r0.valLoss(), Math.exp(r0.valLoss()),
                 r0.valAccuracy(), r0.stepSeconds() > 0 ? r0.tokens() / r0.stepSeconds() : Double.NaN, workers, wall);
         return reports;
+    }
+
+    /** The arguments with the values of --out, --text and --tokenizer made absolute. */
+    static String[] absolutePaths(String[] args) {
+        String[] out = args.clone();
+        for (int i = 0; i + 1 < out.length; i++) {
+            if (out[i].equals("--out") || out[i].equals("--text") || out[i].equals("--tokenizer")) {
+                out[i + 1] = Path.of(out[i + 1]).toAbsolutePath().normalize().toString();
+                i++;
+            }
+        }
+        return out;
     }
 
     /** One replica of the run: the model, optimizer, schedule and loop of {@link Pretrain}, on a shard. */

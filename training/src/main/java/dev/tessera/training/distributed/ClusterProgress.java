@@ -1,7 +1,6 @@
 package dev.tessera.training.distributed;
 
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.spark.scheduler.AccumulableInfo;
 import org.apache.spark.scheduler.SparkListener;
@@ -70,11 +69,6 @@ final class ClusterProgress extends SparkListener {
         }
     }
 
-    /** The latest meters of every replica that reported, by rank. */
-    Map<Integer, Sample> latest() {
-        return new TreeMap<>(latest);
-    }
-
     private void update(int rank, Seq<AccumulableInfo> infos, String note) {
         long[] v = new long[4];
         boolean any = false;
@@ -90,10 +84,16 @@ final class ClusterProgress extends SparkListener {
         }
         Sample now = new Sample(System.nanoTime(), v[0], v[1], v[2], v[3]);
         Sample before = latest.put(rank, now);
-        if (before == null) {
-            before = new Sample(start, 0, 0, 0, 0);
+        Sample zero = new Sample(start, 0, 0, 0, 0);
+        if (!note.isEmpty()) { // the task ended: its averages over the whole task
+            LOG.info(String.format("rank %d: %d steps, %.1f ms/step of which exchange %.1f ms%s", rank, now.steps(),
+                    now.msPerStep(zero), now.exchangeMsPerStep(zero), note));
+            return;
         }
-        if (now.steps() == before.steps() && note.isEmpty()) {
+        if (before == null) {
+            before = zero;
+        }
+        if (now.steps() == before.steps()) {
             return;
         }
         String cluster = "";
@@ -101,7 +101,7 @@ final class ClusterProgress extends SparkListener {
             cluster = String.format(", cluster %.0f tokens/s", (now.tokens() - before.tokens()) / ((now.nanoTime()
                     - before.nanoTime()) / 1e9));
         }
-        LOG.info(String.format("rank %d: step %d, %.1f ms/step of which exchange %.1f ms%s%s", rank, now.steps(),
-                now.msPerStep(before), now.exchangeMsPerStep(before), cluster, note));
+        LOG.info(String.format("rank %d: step %d, %.1f ms/step of which exchange %.1f ms%s", rank, now.steps(),
+                now.msPerStep(before), now.exchangeMsPerStep(before), cluster));
     }
 }

@@ -3,7 +3,6 @@ package dev.tessera.training.distributed;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.IntStream;
 import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -75,11 +74,6 @@ public final class SparkDataParallel {
         } finally {
             sc.sc().removeSparkListener(progress);
         }
-    }
-
-    /** The last meters of every replica, by rank, as the driver saw them (for tests and reports). */
-    static Map<Integer, ClusterProgress.Sample> lastProgress(ClusterProgress p) {
-        return p.latest();
     }
 
     /** The barrier task's body: one replica per partition, the partition index being the rank. */

@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * global batch; the step's valid-target count is summed over the replicas before the backward
  * passes and the gradients and loss after them, so clipping, the non-finite check and the
  * optimizer step see the global gradient on every replica. Only rank 0 writes checkpoints; every
- * rank restores them.
+ * rank restores them. A {@link #requestStop()} must reach every replica at the same step.
  */
 public final class Trainer {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
@@ -250,8 +250,8 @@ public final class Trainer {
             if (result == null && stopRequested) {
                 result = new TrainingResult(StopReason.STOP_REQUESTED, step, "stop requested after step " + step, lastEval);
             }
-            if (store != null && writesCheckpoints() && ((config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0) || last
-                    || result != null)) {
+            if (store != null && writesCheckpoints()
+                    && ((config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0) || last || result != null)) {
                 checkpoint();
             }
         }

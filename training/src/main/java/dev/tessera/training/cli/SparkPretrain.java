@@ -61,7 +61,8 @@ public final class SparkPretrain {
      * @param stepSeconds wall time of all its steps
      * @param exchangeSeconds the part of it spent summing counts, gradients and loss over the replicas
      * @param payloadBytes one step's gradient buffer (what every replica contributes)
-     * @param sentBytes / receivedBytes message bytes of all its collective calls
+     * @param sentBytes message bytes its collective calls sent
+     * @param receivedBytes message bytes its collective calls received
      */
     record ReplicaReport(int rank, long steps, long stepsRun, double stepSeconds, double exchangeSeconds,
             long payloadBytes, long sentBytes, long receivedBytes, long calls, long tokens, double valLoss,

@@ -29,7 +29,9 @@ class SparkDataParallelTest {
     static void startSpark() {
         SparkConf conf = new SparkConf().setMaster("local[2]").setAppName("tessera-data-parallel-test")
                 .set("spark.ui.enabled", "false").set("spark.ui.showConsoleProgress", "false")
-                .set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1");
+                .set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
+                // a job started right after a failed one waits for the killed task's slot: check again after 1 s, not 15
+                .set("spark.scheduler.barrier.maxConcurrentTasksCheck.interval", "1s");
         sc = new JavaSparkContext(conf);
     }
 

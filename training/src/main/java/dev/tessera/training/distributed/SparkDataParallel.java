@@ -20,11 +20,13 @@ import scala.runtime.AbstractFunction1;
  * {@link SparkBarrierCollective} over all of them. The cluster needs at least {@code replicas}
  * free task slots.
  *
- * <p>Failure: when one task fails, Spark aborts the barrier stage and kills the others (a task
- * waiting in {@code allGather} notices within a second). With {@code spark.task.maxFailures} (or
- * {@code local[N,F]}) above 1 Spark reruns the whole stage with {@link Replica#attempt()} + 1;
- * otherwise {@code run} throws. Either way a task that resumes from the last checkpoint continues
- * the same run.
+ * <p>Failure: when one task fails, Spark fails the barrier stage attempt, kills the other tasks (a
+ * task waiting in {@code allGather} notices within a second) and reruns the whole stage, up to
+ * {@code spark.stage.maxConsecutiveAttempts} (default 4) attempts, with {@link Replica#attempt()}
+ * counting up; a task of a later attempt resumes from the last checkpoint and so continues the same
+ * run. Spark retries only barrier stages whose output goes into a shuffle (it cannot take back a
+ * result stage's output), so the replicas' results pass through a one-partition shuffle to the
+ * driver. When the attempts are used up, {@code run} throws.
  */
 public final class SparkDataParallel {
     private static final Logger LOG = LoggerFactory.getLogger(SparkDataParallel.class);
@@ -51,10 +53,12 @@ public final class SparkDataParallel {
         long t0 = System.nanoTime();
         try {
             RDD<Integer> ranks = sc.parallelize(IntStream.range(0, replicas).boxed().toList(), replicas).rdd();
-            ClassTag<R> tag = ClassTag$.MODULE$.apply(Object.class);
+            @SuppressWarnings({"unchecked", "rawtypes"})
+            ClassTag<Ranked<R>> tag = (ClassTag) ClassTag$.MODULE$.apply(Ranked.class);
             Object[] results;
             try {
-                results = (Object[]) ranks.barrier().mapPartitions(new RunReplica<>(task, meters), false, tag).collect();
+                RDD<Ranked<R>> barrier = ranks.barrier().mapPartitions(new RunReplica<>(task, meters), false, tag);
+                results = (Object[]) barrier.repartition(1, null).collect(); // the shuffle makes the stage retryable
             } catch (Exception e) { // Spark throws its checked SparkException from Scala code
                 throw new IllegalStateException("the data-parallel job on " + replicas + " replicas failed: "
                         + e.getMessage(), e);
@@ -62,11 +66,11 @@ public final class SparkDataParallel {
             if (results.length != replicas) {
                 throw new IllegalStateException(replicas + " replicas returned " + results.length + " results");
             }
-            List<R> out = new ArrayList<>(replicas);
+            List<R> out = new ArrayList<>(java.util.Collections.nCopies(replicas, (R) null));
             for (Object r : results) {
                 @SuppressWarnings("unchecked")
-                R typed = (R) r;
-                out.add(typed);
+                Ranked<R> ranked = (Ranked<R>) r;
+                out.set(ranked.rank(), ranked.result());
             }
             LOG.info("data-parallel job on {} replicas done in {} s", replicas,
                     String.format("%.1f", (System.nanoTime() - t0) / 1e9));
@@ -76,8 +80,11 @@ public final class SparkDataParallel {
         }
     }
 
+    /** A replica's result and its rank (the shuffle does not keep the partition order). */
+    private record Ranked<R extends Serializable>(int rank, R result) implements Serializable {}
+
     /** The barrier task's body: one replica per partition, the partition index being the rank. */
-    private static final class RunReplica<R extends Serializable> extends AbstractFunction1<Iterator<Integer>, Iterator<R>>
+    private static final class RunReplica<R extends Serializable> extends AbstractFunction1<Iterator<Integer>, Iterator<Ranked<R>>>
             implements Serializable {
         private static final long serialVersionUID = 1L;
         private final ReplicaTask<R> task;
@@ -89,7 +96,7 @@ public final class SparkDataParallel {
         }
 
         @Override
-        public Iterator<R> apply(Iterator<Integer> partition) {
+        public Iterator<Ranked<R>> apply(Iterator<Integer> partition) {
             BarrierTaskContext context = BarrierTaskContext.get();
             SparkBarrierCollective collective = new SparkBarrierCollective(context);
             R result;
@@ -100,7 +107,7 @@ public final class SparkDataParallel {
             } catch (Exception e) {
                 throw new IllegalStateException("replica " + collective.rank() + " failed: " + e.getMessage(), e);
             }
-            return scala.collection.Iterator$.MODULE$.single(result);
+            return scala.collection.Iterator$.MODULE$.single(new Ranked<>(collective.rank(), result));
         }
     }
 }

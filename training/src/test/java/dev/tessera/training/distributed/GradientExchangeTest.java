@@ -21,9 +21,9 @@ class GradientExchangeTest {
     @Test
     void withTheSingleProcessCollectiveTrainingIsBitIdenticalToNoExchange(@TempDir Path dir) throws IOException {
         for (DataType dtype : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
-            TinyRun spec = new TinyRun(TinyRun.writeTokens(dir, 3000).toString(), null, dtype, 3, 4, 2, 0.05, 0, -1, -1);
-            TinyRun.Result plain = spec.train(null, null);
-            TinyRun.Result exchanged = spec.train(Collective.single(), null);
+            TinyRun spec = new TinyRun(TinyRun.writeTokens(dir, 3000).toString(), null, dtype, 3, 4, 2, 0.05, 0, -1, -1, 0);
+            TinyRun.Result plain = spec.train(null, null, 0);
+            TinyRun.Result exchanged = spec.train(Collective.single(), null, 0);
             assertArrayEquals(plain.params(), exchanged.params(), dtype.toString());
             // a float32 model's buffer carries the loss as float32: the reported loss is rounded to it
             for (int i = 0; i < plain.losses().length; i++) {

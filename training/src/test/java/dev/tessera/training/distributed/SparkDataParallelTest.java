@@ -19,8 +19,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * Data-parallel training on Spark {@code local[2]}: two replicas with half the batch each end with
- * the parameters of one process with the whole batch; a failed task fails the job, and resuming from
- * rank 0's last checkpoint ends where the uninterrupted run ends.
+ * the parameters of one process with the whole batch; a failed task fails the stage, which Spark
+ * reruns, resuming from rank 0's last checkpoint and ending where the uninterrupted run ends.
  */
 class SparkDataParallelTest {
     private static JavaSparkContext sc;
@@ -31,7 +31,9 @@ class SparkDataParallelTest {
                 .set("spark.ui.enabled", "false").set("spark.ui.showConsoleProgress", "false")
                 .set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
                 // a job started right after a failed one waits for the killed task's slot: check again after 1 s, not 15
-                .set("spark.scheduler.barrier.maxConcurrentTasksCheck.interval", "1s");
+                .set("spark.scheduler.barrier.maxConcurrentTasksCheck.interval", "1s")
+                // a failed barrier stage is rerun; twice is enough here
+                .set("spark.stage.maxConsecutiveAttempts", "2");
         sc = new JavaSparkContext(conf);
     }
 
@@ -54,8 +56,8 @@ class SparkDataParallelTest {
 
     /** 4 steps, global batch 4 (2 per replica), 2 micro-batches per step, clip 0.05 (active every step). */
     private static void assertMatchesOneProcess(Path dir, DataType dtype, double tolerance) throws IOException {
-        TinyRun spec = new TinyRun(TinyRun.writeTokens(dir, 3000).toString(), null, dtype, 4, 4, 2, 0.05, 0, -1, -1);
-        TinyRun.Result one = spec.train(null, null);
+        TinyRun spec = new TinyRun(TinyRun.writeTokens(dir, 3000).toString(), null, dtype, 4, 4, 2, 0.05, 0, -1, -1, 0);
+        TinyRun.Result one = spec.train(null, null, 0);
         List<TinyRun.Result> two = SparkDataParallel.run(sc, 2, spec);
         assertEquals(2, two.size());
         for (double n : one.norms()) {
@@ -74,28 +76,38 @@ class SparkDataParallelTest {
     }
 
     @Test
-    void aFailedTaskFailsTheJobAndResumingEndsWhereTheUninterruptedRunEnds(@TempDir Path dir) throws IOException {
+    void aFailedTaskFailsTheStageWhichResumesFromTheLastCheckpointAndEndsWhereTheUninterruptedRunEnds(@TempDir Path dir)
+            throws IOException {
         TinyRun base = new TinyRun(TinyRun.writeTokens(dir, 3000).toString(), null, DataType.FLOAT, 6, 4, 1, 1.0, 2, -1,
-                -1);
+                -1, 0);
         List<TinyRun.Result> uninterrupted = SparkDataParallel.run(sc, 2, base.withCheckpoints(
-                dir.resolve("a").toString(), -1, -1));
-
-        String ckpt = dir.resolve("b").toString();
-        RuntimeException failure = assertThrows(RuntimeException.class,
-                () -> SparkDataParallel.run(sc, 2, base.withCheckpoints(ckpt, 1, 5)));
-        assertTrue(causes(failure).contains("injected failure of rank 1 at step 5"), causes(failure));
-        // rank 0 wrote steps 2 and 4; step 6 was never reached because rank 1 stopped exchanging
-        assertEquals(4, CheckpointStore.load(new CheckpointStore(Path.of(ckpt), 3).list().get(0)).state().step());
-
-        List<TinyRun.Result> resumed = SparkDataParallel.run(sc, 2, base.withCheckpoints(ckpt, -1, -1));
-        for (int r = 0; r < 2; r++) {
-            assertEquals(4, resumed.get(r).resumedFrom(), "rank " + r + " restores the last checkpoint");
-            assertArrayEquals(uninterrupted.get(r).params(), resumed.get(r).params(), "rank " + r);
-        }
+                dir.resolve("a").toString(), -1, -1, 0));
         assertEquals(3, uninterrupted.get(0).checkpointsWritten());
         assertEquals(0, uninterrupted.get(1).checkpointsWritten(), "only rank 0 writes checkpoints");
-        assertEquals(1, resumed.get(0).checkpointsWritten());
-        assertEquals(0, resumed.get(1).checkpointsWritten());
+
+        // rank 1 fails at step 5 of the first attempt: Spark fails the stage and reruns it; attempt 1 restores
+        // rank 0's checkpoint of step 4 on both ranks (step 6 was never reached: rank 1 stopped exchanging)
+        List<TinyRun.Result> retried = SparkDataParallel.run(sc, 2, base.withCheckpoints(
+                dir.resolve("b").toString(), 1, 5, 1));
+        for (int r = 0; r < 2; r++) {
+            assertEquals(4, retried.get(r).resumedFrom(), "rank " + r + " restores the last checkpoint");
+            assertArrayEquals(uninterrupted.get(r).params(), retried.get(r).params(), "rank " + r);
+        }
+        assertEquals(1, retried.get(0).checkpointsWritten());
+        assertEquals(0, retried.get(1).checkpointsWritten());
+
+        // failing in every attempt: the job fails once the stage attempts are used up, naming the failure
+        String ckpt = dir.resolve("c").toString();
+        RuntimeException failure = assertThrows(RuntimeException.class,
+                () -> SparkDataParallel.run(sc, 2, base.withCheckpoints(ckpt, 1, 5, Integer.MAX_VALUE)));
+        assertTrue(causes(failure).contains("injected failure of rank 1 at step 5"), causes(failure));
+        assertEquals(4, CheckpointStore.load(new CheckpointStore(Path.of(ckpt), 3).list().get(0)).state().step());
+        // resuming by hand from there ends where the uninterrupted run ends too
+        List<TinyRun.Result> resumed = SparkDataParallel.run(sc, 2, base.withCheckpoints(ckpt, -1, -1, 0));
+        for (int r = 0; r < 2; r++) {
+            assertEquals(4, resumed.get(r).resumedFrom());
+            assertArrayEquals(uninterrupted.get(r).params(), resumed.get(r).params(), "rank " + r);
+        }
     }
 
     /** ‖a − b‖₂ / ‖b‖₂. */

@@ -29,9 +29,10 @@ import org.nd4j.linalg.api.buffer.DataType;
  * @param tokens the token file's path
  * @param checkpoints the checkpoint root, or null for none
  * @param failRank the rank whose step {@code failStep} throws (an injected failure), or -1
+ * @param failAttempts the failure is injected in stage attempts 0 .. failAttempts − 1
  */
 record TinyRun(String tokens, String checkpoints, DataType dtype, int steps, int globalBatch, int accum, double clip,
-        long checkpointEvery, int failRank, long failStep) implements ReplicaTask<TinyRun.Result> {
+        long checkpointEvery, int failRank, long failStep, int failAttempts) implements ReplicaTask<TinyRun.Result> {
     static final int T = 8;
 
     /**
@@ -43,17 +44,17 @@ record TinyRun(String tokens, String checkpoints, DataType dtype, int steps, int
     record Result(int rank, double[] params, double[] norms, double[] losses, long resumedFrom, int checkpointsWritten)
             implements Serializable {}
 
-    TinyRun withCheckpoints(String dir, int rank, long step) {
-        return new TinyRun(tokens, dir, dtype, steps, globalBatch, accum, clip, checkpointEvery, rank, step);
+    TinyRun withCheckpoints(String dir, int rank, long step, int attempts) {
+        return new TinyRun(tokens, dir, dtype, steps, globalBatch, accum, clip, checkpointEvery, rank, step, attempts);
     }
 
     @Override
     public Result run(Replica replica) throws IOException {
-        return train(replica.collective(), replica);
+        return train(replica.collective(), replica, replica.attempt());
     }
 
-    /** Trains with {@code collective} (null: one process, no exchange). */
-    Result train(Collective collective, Replica replica) throws IOException {
+    /** Trains with {@code collective} (null: one process, no exchange) in stage attempt {@code attempt}. */
+    Result train(Collective collective, Replica replica, int attempt) throws IOException {
         TokenFile file = TokenFile.open(Path.of(tokens));
         GptModel gpt = new GptModel(new GptConfig(32, T, 16, 1, 2, 0.0, 1e-5), new Rng(7), dtype);
         AdamW opt = new AdamW(gpt.namedParameters(), AdamWConfig.lm(1e-2));
@@ -75,8 +76,9 @@ record TinyRun(String tokens, String checkpoints, DataType dtype, int steps, int
             public void onStep(StepMetrics m) {
                 norms.add(m.gradNorm());
                 losses.add(m.loss());
-                if (rank == failRank && m.step() == failStep) {
-                    throw new IllegalStateException("injected failure of rank " + rank + " at step " + m.step());
+                if (rank == failRank && m.step() == failStep && attempt < failAttempts) {
+                    throw new IllegalStateException("injected failure of rank " + rank + " at step " + m.step()
+                            + " in attempt " + attempt);
                 }
             }
 

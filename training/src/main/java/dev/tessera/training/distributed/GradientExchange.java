@@ -3,7 +3,6 @@ package dev.tessera.training.distributed;
 import dev.tessera.core.Contiguous;
 import dev.tessera.nn.Parameter;
 import java.nio.ByteOrder;
-import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -25,7 +24,6 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class GradientExchange {
     private final Collective collective;
-    private final String[] names;
     private final Parameter[] params;
     private final int[] offsets;
     private final int length;
@@ -39,7 +37,7 @@ public final class GradientExchange {
             throw new IllegalArgumentException("collective and a non-empty parameter map are required");
         }
         this.collective = collective;
-        this.names = params.keySet().toArray(new String[0]);
+        String[] names = params.keySet().toArray(new String[0]);
         this.params = params.values().toArray(new Parameter[0]);
         this.offsets = new int[this.params.length + 1];
         boolean anyDouble = false;
@@ -156,10 +154,5 @@ public final class GradientExchange {
         } else {
             p.grad().assign(sumInType);
         }
-    }
-
-    /** The parameter names in buffer order (for messages). */
-    List<String> names() {
-        return List.of(names);
     }
 }

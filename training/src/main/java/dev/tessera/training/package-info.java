@@ -5,7 +5,8 @@
  * linear / warmup-stable-decay), data ({@code .data}: memory-mapped token files, seeded
  * resumable window sampling, document packing, prompt/response loss masks, padding collation),
  * atomic checkpoints ({@code .checkpoint}), the training loop ({@code .loop}), generation
- * ({@code .generate}) and the {@code pretrain} command ({@code .cli}).
+ * ({@code .generate}), data-parallel training on Spark ({@code .distributed}) and the
+ * {@code pretrain} command ({@code .cli}).
  *
  * <p>Everything logs through slf4j and never prints, except {@code .cli}.
  */

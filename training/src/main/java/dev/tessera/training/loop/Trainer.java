@@ -9,6 +9,7 @@ import dev.tessera.training.checkpoint.CheckpointStore;
 import dev.tessera.training.checkpoint.TrainingState;
 import dev.tessera.training.data.Batch;
 import dev.tessera.training.data.BatchSource;
+import dev.tessera.training.distributed.GradientExchange;
 import dev.tessera.training.loss.CrossEntropy;
 import dev.tessera.training.loss.LossResult;
 import dev.tessera.training.optim.GradClip;
@@ -46,6 +47,12 @@ import org.slf4j.LoggerFactory;
  * With {@link OnNonFinite#SKIP_STEP} it drops the step's gradients, logs a warning and goes on;
  * the skipped step still counts towards {@code maxSteps} (its batches and learning rate are
  * used up), and {@link #skippedSteps()} counts it.
+ *
+ * <p>Data parallel: with a {@link GradientExchange} each replica runs this loop on its shard of the
+ * global batch; the step's valid-target count is summed over the replicas before the backward
+ * passes and the gradients and loss after them, so clipping, the non-finite check and the
+ * optimizer step see the global gradient on every replica. Only rank 0 writes checkpoints; every
+ * rank restores them. A {@link #requestStop()} must reach every replica at the same step.
  */
 public final class Trainer {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
@@ -63,6 +70,7 @@ public final class Trainer {
     private final List<Batch> validation;
     private final Map<String, Rng> rngs;
     private final CheckpointStore store;
+    private final GradientExchange exchange;
     private final List<TrainingListener> listeners = new ArrayList<>();
     private long step;
     private double bestEval = Double.POSITIVE_INFINITY;
@@ -78,6 +86,19 @@ public final class Trainer {
      */
     public Trainer(TrainerConfig config, Module model, Optimizer optimizer, LrSchedule schedule, ForwardFunction forward,
             BatchSource train, List<Batch> validation, Map<String, Rng> rngs, CheckpointStore store) {
+        this(config, model, optimizer, schedule, forward, train, validation, rngs, store, null);
+    }
+
+    /**
+     * One replica of a data-parallel run.
+     *
+     * @param train this replica's shard of the global batches (e.g. a sharded {@code WindowSampler})
+     * @param store where rank 0 writes checkpoints and every rank restores them from, or null
+     * @param exchange sums counts, gradients and loss over the replicas; null for a single process
+     */
+    public Trainer(TrainerConfig config, Module model, Optimizer optimizer, LrSchedule schedule, ForwardFunction forward,
+            BatchSource train, List<Batch> validation, Map<String, Rng> rngs, CheckpointStore store,
+            GradientExchange exchange) {
         if (config == null || model == null || optimizer == null || schedule == null || forward == null || train == null) {
             throw new IllegalArgumentException("config, model, optimizer, schedule, forward and train must not be null");
         }
@@ -94,6 +115,7 @@ public final class Trainer {
         this.validation = validation == null ? List.of() : List.copyOf(validation);
         this.rngs = rngs == null ? Map.of() : new LinkedHashMap<>(rngs);
         this.store = store;
+        this.exchange = exchange;
     }
 
     public void addListener(TrainingListener l) {
@@ -190,6 +212,9 @@ public final class Trainer {
                 micro.add(b);
                 valid += CrossEntropy.countValid(b.targets(), config.loss().ignoreIndex());
             }
+            if (exchange != null) {
+                valid = exchange.sumCount(valid);
+            }
             double normalizer = Math.max(1, valid);
             double loss = 0;
             String bad = null;
@@ -204,6 +229,14 @@ public final class Trainer {
                 if (r.loss().requiresGrad()) {
                     r.loss().backward();
                 }
+            }
+            if (exchange != null) {
+                // every replica joins the exchange, a failed one with NaN, so that all stop together
+                double global = exchange.sumGradients(bad == null ? loss : Double.NaN);
+                if (bad == null && !Double.isFinite(global)) {
+                    bad = "loss (" + global + ", summed over the replicas)";
+                }
+                loss = global;
             }
             double norm = Double.NaN;
             if (bad == null) {
@@ -270,8 +303,8 @@ public final class Trainer {
             if (result == null && stopRequested) {
                 result = new TrainingResult(StopReason.STOP_REQUESTED, step, "stop requested after step " + step, lastEval);
             }
-            if (store != null && ((config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0) || last
-                    || result != null)) {
+            if (store != null && writesCheckpoints()
+                    && ((config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0) || last || result != null)) {
                 checkpoint();
             }
         }
@@ -332,5 +365,10 @@ public final class Trainer {
             l.onCheckpoint(step, dir);
         }
         return dir;
+    }
+
+    /** A single process, or rank 0 of a data-parallel run, writes the checkpoints. */
+    private boolean writesCheckpoints() {
+        return exchange == null || exchange.collective().rank() == 0;
     }
 }

@@ -1,0 +1,32 @@
+package dev.tessera.training.distributed;
+
+/** {@link Collective#single()}: one replica, so each sum is the replica's own values. */
+final class SingleProcess implements Collective {
+    static final SingleProcess INSTANCE = new SingleProcess();
+
+    private SingleProcess() {}
+
+    @Override
+    public int rank() {
+        return 0;
+    }
+
+    @Override
+    public int worldSize() {
+        return 1;
+    }
+
+    @Override
+    public void allReduceSum(double[] x) {
+        if (x == null) {
+            throw new IllegalArgumentException("x must not be null");
+        }
+    }
+
+    @Override
+    public void allReduceSum(float[] x) {
+        if (x == null) {
+            throw new IllegalArgumentException("x must not be null");
+        }
+    }
+}

@@ -1,6 +1,6 @@
 package dev.tessera.training.distributed;
 
-import dev.tessera.core.Contiguous;
+import dev.tessera.host.HostMemory;
 import dev.tessera.nn.Parameter;
 import java.nio.ByteOrder;
 import java.util.Map;
@@ -108,7 +108,7 @@ public final class GradientExchange {
             for (int i = 0; i < params.length; i++) {
                 INDArray g = params[i].grad();
                 if (g != null) {
-                    INDArray d = Contiguous.of(g.dataType() == DataType.DOUBLE ? g : g.castTo(DataType.DOUBLE));
+                    INDArray d = HostMemory.dense(g.dataType() == DataType.DOUBLE ? g : g.castTo(DataType.DOUBLE));
                     d.data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer().get(buf, offsets[i], (int) d.length());
                     buf[offsets[params.length] + i] = 1;
                 }
@@ -127,7 +127,7 @@ public final class GradientExchange {
             for (int i = 0; i < params.length; i++) {
                 INDArray g = params[i].grad();
                 if (g != null) {
-                    INDArray d = Contiguous.of(g);
+                    INDArray d = HostMemory.dense(g);
                     d.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer().get(buf, offsets[i], (int) d.length());
                     buf[offsets[params.length] + i] = 1;
                 }

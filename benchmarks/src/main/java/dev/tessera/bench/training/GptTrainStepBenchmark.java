@@ -6,6 +6,7 @@ import static dev.tessera.bench.training.GptShapes.SEQ;
 import dev.tessera.attention.model.GptConfig;
 import dev.tessera.attention.model.GptModel;
 import dev.tessera.backend.Backend;
+import dev.tessera.backend.StepWorkspace;
 import dev.tessera.core.Rng;
 import dev.tessera.training.loss.CausalLmLoss;
 import dev.tessera.training.loss.CrossEntropyOptions;
@@ -32,7 +33,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * One GPT training step (forward, next-token cross-entropy, backward, AdamW) on B = 8 × T = 256
  * tokens of the {@link GptShapes} model: Tessera (attention module's GPT, fused loss, fused
- * AdamW) beside the same model in PyTorch eager through DJL ({@link TorchGpt}). Tokens per
+ * AdamW, each step's arrays in the reused {@link StepWorkspace}) beside the same model in PyTorch
+ * eager through DJL ({@link TorchGpt}). Tokens per
  * second = 2048 / (seconds per op); the report pairs {@code tessera_trainStep} with
  * {@code pytorch_trainStep}.
  */
@@ -82,13 +84,16 @@ public class GptTrainStepBenchmark {
         }
     }
 
+    /** One step in the reused step memory ({@link StepWorkspace}), as {@code Trainer} runs it. */
     @Benchmark
     public double tessera_trainStep(TesseraSide s) {
-        LossResult r = CausalLmLoss.loss(s.model.forward(s.ids), s.ids, CrossEntropyOptions.defaults());
-        r.loss().backward();
-        s.optimizer.step();
-        s.optimizer.zeroGrad();
-        return r.loss().item();
+        try (StepWorkspace ws = StepWorkspace.open()) {
+            LossResult r = CausalLmLoss.loss(s.model.forward(s.ids), s.ids, CrossEntropyOptions.defaults());
+            r.loss().backward();
+            s.optimizer.step();
+            s.optimizer.zeroGrad();
+            return r.loss().item();
+        }
     }
 
     @Benchmark

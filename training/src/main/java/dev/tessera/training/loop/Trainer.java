@@ -1,5 +1,6 @@
 package dev.tessera.training.loop;
 
+import dev.tessera.backend.StepWorkspace;
 import dev.tessera.core.GradMode;
 import dev.tessera.core.Rng;
 import dev.tessera.nn.Module;
@@ -31,6 +32,13 @@ import org.slf4j.LoggerFactory;
  * micro-batches, count their valid targets N, run forward + cross-entropy (normalised by N) +
  * backward per micro-batch, check the loss and every gradient for NaN/Inf, clip, take the
  * optimizer step. Evaluation, early stopping, checkpoints and listeners run between steps.
+ *
+ * <p>With one micro-batch per step ({@code gradAccumSteps == 1}) the step runs inside a
+ * {@link StepWorkspace}, so its native buffers are reused from step to step instead of allocated
+ * anew (same results bit for bit); so the forward function must not keep arrays it creates beyond
+ * the step (build caches up front, or through {@link StepWorkspace#outside}), and {@link #run()}
+ * must not itself be called inside an open step workspace. With accumulation, gradients must
+ * survive several forward passes and ordinary allocation is used.
  *
  * <p>Exact resume: a checkpoint holds the weights, the optimizer state, the step, the named
  * {@link Rng}s' states and the training source's position, so {@link #resume()} followed by
@@ -142,6 +150,40 @@ public final class Trainer {
         LOG.info("resumed from {} at step {}", c.dir(), step);
     }
 
+    /** What one step's forward/backward/update produced; {@code bad} names a non-finite value, else null. */
+    private record StepOutcome(double loss, double norm, String bad) {}
+
+    /**
+     * Forward + loss + backward over the micro-batches, the gradient check and clip, then the
+     * optimizer step and zeroGrad; on a non-finite loss or gradient the gradients are dropped and
+     * nothing is applied. Only scalars leave it, so it may run inside a {@link StepWorkspace}.
+     */
+    private StepOutcome forwardBackwardStep(List<Batch> micro, double normalizer) {
+        double loss = 0;
+        for (Batch b : micro) {
+            LossResult r = CrossEntropy.loss(forward.logits(b), b.targets(), config.loss(), normalizer);
+            double l = r.loss().item();
+            if (!Double.isFinite(l)) {
+                optimizer.zeroGrad();
+                return new StepOutcome(loss, Double.NaN, "loss (" + l + ")");
+            }
+            loss += l;
+            if (r.loss().requiresGrad()) {
+                r.loss().backward();
+            }
+        }
+        double norm = config.clipNorm() > 0 ? GradClip.clipGlobalNorm(params.values(), config.clipNorm())
+                : GradClip.globalNorm(params.values());
+        if (!Double.isFinite(norm)) {
+            String bad = "gradient of '" + firstNonFiniteGradient() + "'";
+            optimizer.zeroGrad();
+            return new StepOutcome(loss, norm, bad);
+        }
+        optimizer.step();
+        optimizer.zeroGrad();
+        return new StepOutcome(loss, norm, null);
+    }
+
     /** Runs until maxSteps, early stopping or a non-finite value. */
     public TrainingResult run() throws IOException {
         model.train(true);
@@ -158,38 +200,24 @@ public final class Trainer {
                 valid += CrossEntropy.countValid(b.targets(), config.loss().ignoreIndex());
             }
             double normalizer = Math.max(1, valid);
-            double loss = 0;
-            String bad = null;
-            for (Batch b : micro) {
-                LossResult r = CrossEntropy.loss(forward.logits(b), b.targets(), config.loss(), normalizer);
-                double l = r.loss().item();
-                if (!Double.isFinite(l)) {
-                    bad = "loss (" + l + ")";
-                    break;
+            StepOutcome o;
+            if (config.gradAccumSteps() == 1) {
+                // One micro-batch: every array of the step lives in the reused step memory.
+                try (StepWorkspace ws = StepWorkspace.open()) {
+                    o = forwardBackwardStep(micro, normalizer);
                 }
-                loss += l;
-                if (r.loss().requiresGrad()) {
-                    r.loss().backward();
-                }
+            } else {
+                o = forwardBackwardStep(micro, normalizer);
             }
-            double norm = Double.NaN;
-            if (bad == null) {
-                norm = config.clipNorm() > 0 ? GradClip.clipGlobalNorm(params.values(), config.clipNorm())
-                        : GradClip.globalNorm(params.values());
-                if (!Double.isFinite(norm)) {
-                    bad = "gradient of '" + firstNonFiniteGradient() + "'";
-                }
-            }
-            if (bad != null) {
-                optimizer.zeroGrad();
-                String msg = "non-finite " + bad + " at step " + (step + 1) + "; stopped before applying it"
+            double loss = o.loss();
+            double norm = o.norm();
+            if (o.bad() != null) {
+                String msg = "non-finite " + o.bad() + " at step " + (step + 1) + "; stopped before applying it"
                         + (store == null ? "" : ", the last good checkpoint in " + store.root() + " is kept");
                 LOG.error(msg);
                 result = new TrainingResult(StopReason.NON_FINITE, step, msg, lastEval);
                 break;
             }
-            optimizer.step();
-            optimizer.zeroGrad();
             step++;
             StepMetrics m = new StepMetrics(step, config.maxSteps(), loss, lr, norm, valid, (System.nanoTime() - t0) / 1e9);
             if (config.logEvery() > 0 && step % config.logEvery() == 0) {

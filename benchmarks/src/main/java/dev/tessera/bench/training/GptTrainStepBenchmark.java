@@ -33,7 +33,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * One GPT training step (forward, next-token cross-entropy, backward, AdamW) on B = 8 × T = 256
  * tokens of the {@link GptShapes} model: Tessera (attention module's GPT, fused loss, fused
- * AdamW, each step's arrays in the reused {@link StepWorkspace}) beside the same model in PyTorch
+ * AdamW, each step's forward pass in the reused {@link StepWorkspace}) beside the same model in PyTorch
  * eager through DJL ({@link TorchGpt}). Tokens per
  * second = 2048 / (seconds per op); the report pairs {@code tessera_trainStep} with
  * {@code pytorch_trainStep}.
@@ -84,15 +84,17 @@ public class GptTrainStepBenchmark {
         }
     }
 
-    /** One step in the reused step memory ({@link StepWorkspace}), as {@code Trainer} runs it. */
+    /** One step, its forward pass in the reused step memory ({@link StepWorkspace}), as {@code Trainer} runs it. */
     @Benchmark
     public double tessera_trainStep(TesseraSide s) {
         try (StepWorkspace ws = StepWorkspace.open()) {
             LossResult r = CausalLmLoss.loss(s.model.forward(s.ids), s.ids, CrossEntropyOptions.defaults());
-            r.loss().backward();
-            s.optimizer.step();
-            s.optimizer.zeroGrad();
-            return r.loss().item();
+            return StepWorkspace.outside(() -> {
+                r.loss().backward();
+                s.optimizer.step();
+                s.optimizer.zeroGrad();
+                return r.loss().item();
+            });
         }
     }
 

@@ -6,11 +6,7 @@ import static dev.tessera.bench.training.GptShapes.SEQ;
 import dev.tessera.attention.model.GptConfig;
 import dev.tessera.attention.model.GptModel;
 import dev.tessera.backend.Backend;
-import dev.tessera.backend.StepWorkspace;
 import dev.tessera.core.Rng;
-import dev.tessera.training.loss.CausalLmLoss;
-import dev.tessera.training.loss.CrossEntropyOptions;
-import dev.tessera.training.loss.LossResult;
 import dev.tessera.training.optim.AdamW;
 import dev.tessera.training.optim.AdamWConfig;
 import java.io.IOException;
@@ -34,9 +30,9 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Where the time of Tessera's GPT training step goes ({@link GptShapes} model, B 8 × T 256,
  * forward + loss + backward + AdamW, exactly the step {@link GptTrainStepBenchmark} times), split
- * into {@link StepCategory GEMM, allocation, ND4J ops, Java kernels and other}. Steps run in the
- * reused {@link StepWorkspace} as the benchmark runs them; {@code --plain} runs them with ordinary
- * allocation (the "before" of the allocation work).
+ * into {@link StepCategory GEMM, allocation, ND4J ops, Java kernels and other}. Steps run with
+ * their forward pass in the reused {@code StepWorkspace}, as the benchmark runs them; {@code --plain}
+ * runs them with ordinary allocation (the "before" of the allocation work).
  *
  * <p>How: after warm-up steps, the measured steps run under a JDK Flight Recorder recording that
  * samples the stepping thread every {@value #SAMPLE_MS} ms, in Java ({@code jdk.ExecutionSample})
@@ -114,16 +110,7 @@ public final class TrainStepBreakdown {
     }
 
     private static double step(GptModel model, AdamW optimizer, INDArray ids, boolean plain) {
-        if (!plain) {
-            try (StepWorkspace ws = StepWorkspace.open()) {
-                return step(model, optimizer, ids, true);
-            }
-        }
-        LossResult r = CausalLmLoss.loss(model.forward(ids), ids, CrossEntropyOptions.defaults());
-        r.loss().backward();
-        optimizer.step();
-        optimizer.zeroGrad();
-        return r.loss().item();
+        return TrainStepPeakMemory.step(model, optimizer, ids, !plain);
     }
 
     /**

@@ -44,8 +44,8 @@ public final class TrainStepPeakMemory {
     private TrainStepPeakMemory() {}
 
     /**
-     * The sides that can be measured: Tessera as the benchmark runs it (each step in the reused
-     * {@link StepWorkspace}), Tessera with ordinary allocation, PyTorch.
+     * The sides that can be measured: Tessera as the benchmark runs it (each step's forward pass in
+     * the reused {@link StepWorkspace}), Tessera with ordinary allocation, PyTorch.
      */
     enum Side { TESSERA, TESSERA_PLAIN, PYTORCH }
 
@@ -76,13 +76,7 @@ public final class TrainStepPeakMemory {
             INDArray batch = Nd4j.createFromArray(ids).reshape('c', BATCH, SEQ); // (B, T)
             loss = Double.NaN;
             for (int s = 0; s < steps; s++) {
-                if (side == Side.TESSERA) {
-                    try (StepWorkspace ws = StepWorkspace.open()) {
-                        loss = step(model, optimizer, batch);
-                    }
-                } else {
-                    loss = step(model, optimizer, batch);
-                }
+                loss = step(model, optimizer, batch, side == Side.TESSERA);
             }
         } else {
             // Load libtorch first (creating a manager does), so "before" covers the same ground as
@@ -104,12 +98,24 @@ public final class TrainStepPeakMemory {
         }
     }
 
-    private static double step(GptModel model, AdamW optimizer, INDArray batch) {
-        LossResult r = CausalLmLoss.loss(model.forward(batch), batch, CrossEntropyOptions.defaults());
-        r.loss().backward();
-        optimizer.step();
-        optimizer.zeroGrad();
-        return r.loss().item();
+    /** One step; with {@code reuse} its forward pass in the {@link StepWorkspace}, as the benchmark runs it. */
+    static double step(GptModel model, AdamW optimizer, INDArray ids, boolean reuse) {
+        if (!reuse) {
+            LossResult r = CausalLmLoss.loss(model.forward(ids), ids, CrossEntropyOptions.defaults());
+            r.loss().backward();
+            optimizer.step();
+            optimizer.zeroGrad();
+            return r.loss().item();
+        }
+        try (StepWorkspace ws = StepWorkspace.open()) {
+            LossResult r = CausalLmLoss.loss(model.forward(ids), ids, CrossEntropyOptions.defaults());
+            return StepWorkspace.outside(() -> {
+                r.loss().backward();
+                optimizer.step();
+                optimizer.zeroGrad();
+                return r.loss().item();
+            });
+        }
     }
 
     /** A {@code /proc/self/status} size field in bytes (Linux only). */

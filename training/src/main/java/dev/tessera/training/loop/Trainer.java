@@ -33,12 +33,13 @@ import org.slf4j.LoggerFactory;
  * backward per micro-batch, check the loss and every gradient for NaN/Inf, clip, take the
  * optimizer step. Evaluation, early stopping, checkpoints and listeners run between steps.
  *
- * <p>With one micro-batch per step ({@code gradAccumSteps == 1}) the step runs inside a
+ * <p>With one micro-batch per step ({@code gradAccumSteps == 1}) the forward pass runs inside a
  * {@link StepWorkspace}, so its native buffers are reused from step to step instead of allocated
- * anew (same results bit for bit); so the forward function must not keep arrays it creates beyond
- * the step (build caches up front, or through {@link StepWorkspace#outside}), and {@link #run()}
- * must not itself be called inside an open step workspace. With accumulation, gradients must
- * survive several forward passes and ordinary allocation is used.
+ * anew (same results bit for bit; backward and the update allocate as usual); so the forward
+ * function must not keep arrays it creates beyond the step (build caches up front, or through
+ * {@link StepWorkspace#outside}), and {@link #run()} must not itself be called inside an open step
+ * workspace. With accumulation, several forward passes would pile up in the block and ordinary
+ * allocation is used.
  *
  * <p>Exact resume: a checkpoint holds the weights, the optimizer state, the step, the named
  * {@link Rng}s' states and the training source's position, so {@link #resume()} followed by
@@ -156,7 +157,8 @@ public final class Trainer {
     /**
      * Forward + loss + backward over the micro-batches, the gradient check and clip, then the
      * optimizer step and zeroGrad; on a non-finite loss or gradient the gradients are dropped and
-     * nothing is applied. Only scalars leave it, so it may run inside a {@link StepWorkspace}.
+     * nothing is applied. Only scalars leave it, so it may run inside a {@link StepWorkspace}; the
+     * backward pass and the update run outside it.
      */
     private StepOutcome forwardBackwardStep(List<Batch> micro, double normalizer) {
         double loss = 0;
@@ -169,9 +171,16 @@ public final class Trainer {
             }
             loss += l;
             if (r.loss().requiresGrad()) {
-                r.loss().backward();
+                // Gradients are freed as they propagate: ordinary allocation, not the step memory.
+                StepWorkspace.runOutside(() -> r.loss().backward());
             }
         }
+        double total = loss;
+        return StepWorkspace.outside(() -> clipAndApply(total));
+    }
+
+    /** Gradient norm check and clip, then the optimizer step and zeroGrad (or only zeroGrad when not finite). */
+    private StepOutcome clipAndApply(double loss) {
         double norm = config.clipNorm() > 0 ? GradClip.clipGlobalNorm(params.values(), config.clipNorm())
                 : GradClip.globalNorm(params.values());
         if (!Double.isFinite(norm)) {

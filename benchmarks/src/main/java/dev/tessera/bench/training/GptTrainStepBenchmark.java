@@ -8,9 +8,6 @@ import dev.tessera.attention.model.GptModel;
 import dev.tessera.backend.Backend;
 import dev.tessera.backend.StepWorkspace;
 import dev.tessera.core.Rng;
-import dev.tessera.training.loss.CausalLmLoss;
-import dev.tessera.training.loss.CrossEntropyOptions;
-import dev.tessera.training.loss.LossResult;
 import dev.tessera.training.optim.AdamW;
 import dev.tessera.training.optim.AdamWConfig;
 import java.util.Map;
@@ -33,10 +30,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * One GPT training step (forward, next-token cross-entropy, backward, AdamW) on B = 8 × T = 256
  * tokens of the {@link GptShapes} model: Tessera (attention module's GPT, fused loss, fused
- * AdamW, each step's forward pass in the reused {@link StepWorkspace}) beside the same model in PyTorch
- * eager through DJL ({@link TorchGpt}). Tokens per
- * second = 2048 / (seconds per op); the report pairs {@code tessera_trainStep} with
- * {@code pytorch_trainStep}.
+ * AdamW; optionally the forward pass in the reused {@link StepWorkspace}) beside the same model in
+ * PyTorch eager through DJL ({@link TorchGpt}). Tokens per second = 2048 / (seconds per op); the
+ * report pairs {@code tessera_trainStep} with {@code pytorch_trainStep}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -45,6 +41,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 5)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx4g"})
 public class GptTrainStepBenchmark {
+
+    /** Whether Tessera's forward pass runs in the reused step memory (off by default, as in {@code Trainer}). */
+    static final boolean STEP_WORKSPACE = Boolean.getBoolean("tessera.bench.stepWorkspace");
 
     /** Tokens per op, for the report's tokens/s. */
     public static double tokensPerOp(Map<String, String> params) {
@@ -84,18 +83,14 @@ public class GptTrainStepBenchmark {
         }
     }
 
-    /** One step, its forward pass in the reused step memory ({@link StepWorkspace}), as {@code Trainer} runs it. */
+    /**
+     * One step with ordinary allocation (the library's default), or with its forward pass in the
+     * reused {@link StepWorkspace} when the fork runs with {@code -Dtessera.bench.stepWorkspace=true}
+     * (e.g. {@code benchmarks/run.sh GptTrainStep -- -jvmArgsAppend -Dtessera.bench.stepWorkspace=true}).
+     */
     @Benchmark
     public double tessera_trainStep(TesseraSide s) {
-        try (StepWorkspace ws = StepWorkspace.open()) {
-            LossResult r = CausalLmLoss.loss(s.model.forward(s.ids), s.ids, CrossEntropyOptions.defaults());
-            return StepWorkspace.outside(() -> {
-                r.loss().backward();
-                s.optimizer.step();
-                s.optimizer.zeroGrad();
-                return r.loss().item();
-            });
-        }
+        return TrainStepPeakMemory.step(s.model, s.optimizer, s.ids, STEP_WORKSPACE);
     }
 
     @Benchmark

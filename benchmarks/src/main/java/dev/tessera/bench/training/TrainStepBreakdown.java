@@ -31,8 +31,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * Where the time of Tessera's GPT training step goes ({@link GptShapes} model, B 8 × T 256,
  * forward + loss + backward + AdamW, exactly the step {@link GptTrainStepBenchmark} times), split
  * into {@link StepCategory GEMM, allocation, ND4J ops, Java kernels and other}. Steps run with
- * their forward pass in the reused {@code StepWorkspace}, as the benchmark runs them; {@code --plain}
- * runs them with ordinary allocation (the "before" of the allocation work).
+ * their forward pass in the reused {@code StepWorkspace}; {@code --plain} runs them with ordinary
+ * allocation (the library's default, and the "before" of the allocation work).
  *
  * <p>How: after warm-up steps, the measured steps run under a JDK Flight Recorder recording that
  * samples the stepping thread every {@value #SAMPLE_MS} ms, in Java ({@code jdk.ExecutionSample})

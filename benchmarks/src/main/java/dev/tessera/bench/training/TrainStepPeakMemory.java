@@ -44,8 +44,8 @@ public final class TrainStepPeakMemory {
     private TrainStepPeakMemory() {}
 
     /**
-     * The sides that can be measured: Tessera as the benchmark runs it (each step's forward pass in
-     * the reused {@link StepWorkspace}), Tessera with ordinary allocation, PyTorch.
+     * The sides that can be measured: Tessera with each step's forward pass in the reused
+     * {@link StepWorkspace}, Tessera with ordinary allocation (the default), PyTorch.
      */
     enum Side { TESSERA, TESSERA_PLAIN, PYTORCH }
 
@@ -98,7 +98,7 @@ public final class TrainStepPeakMemory {
         }
     }
 
-    /** One step; with {@code reuse} its forward pass in the {@link StepWorkspace}, as the benchmark runs it. */
+    /** One step; with {@code reuse} its forward pass in the {@link StepWorkspace}. */
     static double step(GptModel model, AdamW optimizer, INDArray ids, boolean reuse) {
         if (!reuse) {
             LossResult r = CausalLmLoss.loss(model.forward(ids), ids, CrossEntropyOptions.defaults());

@@ -39,14 +39,14 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Why only the forward pass: the block is a bump allocator, nothing in it is freed before the
  * scope closes. The forward pass's activations stay alive until the backward pass anyway, so
- * holding them in the block costs no extra memory; the backward pass's gradients, by contrast, are
+ * holding them in the block should cost little extra memory; the backward pass's gradients are
  * dropped as soon as they have been propagated, and holding all of them until the end of the step
  * raised the GPT benchmark's peak RSS from 1.26–1.55 GB to 2.0 GB (measured, B 8 × T 256). So the
  * backward pass and the optimizer step run inside {@link #outside}: ordinary allocation, while the
- * forward's arrays in the block stay valid because the scope is still open. Even so the block raises the
- * peak somewhat (forward only: 1.46–1.48 GB against 1.26–1.27 GB over 5 steps, measured), as
- * forward temporaries that the collector would free stay in it until the step ends; hence it is
- * opt-in ({@code Trainer.reuseStepMemory}).
+ * forward's arrays in the block stay valid because the scope is still open. Even so the block
+ * raises the peak (forward only: 1.46–1.48 GB against 1.26–1.27 GB over 5 steps, measured),
+ * probably because forward temporaries that the collector would free stay in it until the step
+ * ends; hence it is opt-in ({@code Trainer.reuseStepMemory}).
  *
  * <p>The rule that makes it safe: arrays created in the scope are valid until it closes and not
  * after, as the next step overwrites their memory. Parameters and optimizer state are created

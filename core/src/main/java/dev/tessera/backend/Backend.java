@@ -180,7 +180,7 @@ public final class Backend {
             try {
                 MklBlas.selfTest();
                 direct = true;
-                gemm = "direct MKL cblas (" + MklBlas.version() + ")";
+                gemm = "direct MKL cblas (" + MklBlas.version() + ", " + MklBlas.maxThreads() + " threads)";
             } catch (Throwable t) {
                 // UnsatisfiedLinkError / NoClassDefFoundError when the MKL jars are absent, or a
                 // wrong self-test product: never fatal, the portable path computes the same thing.

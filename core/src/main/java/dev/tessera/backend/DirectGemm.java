@@ -1,6 +1,10 @@
 package dev.tessera.backend;
 
 import java.lang.ref.Reference;
+import java.util.Arrays;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -164,6 +168,63 @@ final class DirectGemm {
             } else {
                 MklBlas.dgemm(ta, tb, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
             }
+        }
+    }
+
+    /**
+     * {@code x.sum(0)} for an (n, c) row-major strided x as {@code x^T 1} through {@code ?gemv};
+     * null where x is not such a view or its sizes do not fit MKL's 32-bit integers.
+     */
+    static INDArray trySumRows(INDArray x, long n, long c) {
+        Mat mx = describe(x);
+        if (mx == null || mx.transposed() || !fitsInt(n, c, mx.ld())) {
+            return null;
+        }
+        boolean f32 = x.dataType() == DataType.FLOAT;
+        Pointer ones = Ones.atLeast(n, f32);
+        INDArray y = Nd4j.createUninitialized(x.dataType(), c); // (C)
+        long py = y.data().addressPointer().address();
+        if (f32) {
+            MklBlas.sgemvTrans((int) n, (int) c, 1f, mx.address(), (int) mx.ld(), ones.address(), 0f, py);
+        } else {
+            MklBlas.dgemvTrans((int) n, (int) c, 1.0, mx.address(), (int) mx.ld(), ones.address(), 0.0, py);
+        }
+        Reference.reachabilityFence(x);
+        Reference.reachabilityFence(y);
+        Reference.reachabilityFence(ones);
+        return y;
+    }
+
+    /**
+     * Per-thread vectors of ones for {@link #trySumRows}, grown to the longest length asked for.
+     * Held in JavaCPP memory rather than an ND4J array so that they never come from a step's
+     * reused memory ({@link StepWorkspace}) and stay valid across steps.
+     */
+    private static final class Ones {
+        private static final ThreadLocal<FloatPointer> FLOATS = new ThreadLocal<>();
+        private static final ThreadLocal<DoublePointer> DOUBLES = new ThreadLocal<>();
+
+        private Ones() {}
+
+        static Pointer atLeast(long n, boolean f32) {
+            if (f32) {
+                FloatPointer p = FLOATS.get();
+                if (p == null || p.capacity() < n) {
+                    float[] ones = new float[Math.toIntExact(Math.max(n, 1024))];
+                    Arrays.fill(ones, 1f);
+                    p = new FloatPointer(ones);
+                    FLOATS.set(p);
+                }
+                return p;
+            }
+            DoublePointer p = DOUBLES.get();
+            if (p == null || p.capacity() < n) {
+                double[] ones = new double[Math.toIntExact(Math.max(n, 1024))];
+                Arrays.fill(ones, 1.0);
+                p = new DoublePointer(ones);
+                DOUBLES.set(p);
+            }
+            return p;
         }
     }
 

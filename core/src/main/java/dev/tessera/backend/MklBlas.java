@@ -37,6 +37,18 @@ final class MklBlas {
                 new At.D(a), lda, new At.D(b), ldb, beta, new At.D(c), ldc);
     }
 
+    /** y(n) = alpha * A^T x + beta * y for a row-major A (m, n): a column sum when x is all ones. */
+    static void sgemvTrans(int m, int n, float alpha, long a, int lda, long x, float beta, long y) {
+        mkl_rt.cblas_sgemv(ROW_MAJOR, mkl_rt.CblasTrans, m, n, alpha, new At.F(a), lda, new At.F(x), 1,
+                beta, new At.F(y), 1);
+    }
+
+    /** Float64 twin of {@link #sgemvTrans}. */
+    static void dgemvTrans(int m, int n, double alpha, long a, int lda, long x, double beta, long y) {
+        mkl_rt.cblas_dgemv(ROW_MAJOR, mkl_rt.CblasTrans, m, n, alpha, new At.D(a), lda, new At.D(x), 1,
+                beta, new At.D(y), 1);
+    }
+
     /** {@code batch} products, matrix i of each operand at its address + i * stride elements. */
     static void sgemmBatchStrided(boolean ta, boolean tb, int m, int n, int k, float alpha,
             long a, int lda, long strideA, long b, int ldb, long strideB, float beta,
@@ -69,6 +81,11 @@ final class MklBlas {
             len++;
         }
         return new String(buf, 0, len, java.nio.charset.StandardCharsets.US_ASCII).trim();
+    }
+
+    /** The number of threads MKL will use for the next call (its default: the physical cores). */
+    static int maxThreads() {
+        return mkl_rt.MKL_Get_Max_Threads();
     }
 
     /**

@@ -12,6 +12,11 @@ final class Kernels {
         return Gemm.matmul(a, b, transA, transB);
     }
 
+    /** x (N, C) summed over its rows, (C): a linear layer's bias gradient. */
+    static INDArray sumRows(INDArray x) {
+        return Gemm.sumRows(x);
+    }
+
     /** op(a) · op(b) for 3-D arrays (Bt, M, K) · (Bt, K, N); a new C-order (Bt, M, N) array. */
     static INDArray batchedGemm(INDArray a, INDArray b, boolean transA, boolean transB) {
         return Gemm.batchedMatmul(a, b, transA, transB);

@@ -74,7 +74,7 @@ public final class MatMul {
                 weight.accumulateGradOwned(Kernels.gemm(x2, g2, true, false));
             }
             if (bias != null && bias.requiresGrad()) {
-                bias.accumulateGradOwned(g2.sum(0));
+                bias.accumulateGradOwned(Kernels.sumRows(g2)); // (out)
             }
         }, inputs);
     }

@@ -6,10 +6,8 @@ import static dev.tessera.bench.training.GptShapes.SEQ;
 import dev.tessera.attention.model.GptConfig;
 import dev.tessera.attention.model.GptModel;
 import dev.tessera.backend.Backend;
+import dev.tessera.backend.StepWorkspace;
 import dev.tessera.core.Rng;
-import dev.tessera.training.loss.CausalLmLoss;
-import dev.tessera.training.loss.CrossEntropyOptions;
-import dev.tessera.training.loss.LossResult;
 import dev.tessera.training.optim.AdamW;
 import dev.tessera.training.optim.AdamWConfig;
 import java.util.Map;
@@ -32,9 +30,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * One GPT training step (forward, next-token cross-entropy, backward, AdamW) on B = 8 × T = 256
  * tokens of the {@link GptShapes} model: Tessera (attention module's GPT, fused loss, fused
- * AdamW) beside the same model in PyTorch eager through DJL ({@link TorchGpt}). Tokens per
- * second = 2048 / (seconds per op); the report pairs {@code tessera_trainStep} with
- * {@code pytorch_trainStep}.
+ * AdamW; optionally the forward pass in the reused {@link StepWorkspace}) beside the same model in
+ * PyTorch eager through DJL ({@link TorchGpt}). Tokens per second = 2048 / (seconds per op); the
+ * report pairs {@code tessera_trainStep} with {@code pytorch_trainStep}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -43,6 +41,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 5)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx4g", "--add-modules", "jdk.incubator.vector"})
 public class GptTrainStepBenchmark {
+
+    /** Whether Tessera's forward pass runs in the reused step memory (off by default, as in {@code Trainer}). */
+    static final boolean STEP_WORKSPACE = Boolean.getBoolean("tessera.bench.stepWorkspace");
 
     /** Tokens per op, for the report's tokens/s. */
     public static double tokensPerOp(Map<String, String> params) {
@@ -82,13 +83,14 @@ public class GptTrainStepBenchmark {
         }
     }
 
+    /**
+     * One step with ordinary allocation (the library's default), or with its forward pass in the
+     * reused {@link StepWorkspace} when the fork runs with {@code -Dtessera.bench.stepWorkspace=true}
+     * (e.g. {@code benchmarks/run.sh GptTrainStep -- -jvmArgsAppend -Dtessera.bench.stepWorkspace=true}).
+     */
     @Benchmark
     public double tessera_trainStep(TesseraSide s) {
-        LossResult r = CausalLmLoss.loss(s.model.forward(s.ids), s.ids, CrossEntropyOptions.defaults());
-        r.loss().backward();
-        s.optimizer.step();
-        s.optimizer.zeroGrad();
-        return r.loss().item();
+        return TrainStepPeakMemory.step(s.model, s.optimizer, s.ids, STEP_WORKSPACE);
     }
 
     @Benchmark

@@ -6,6 +6,7 @@ import static dev.tessera.bench.training.GptShapes.SEQ;
 import dev.tessera.attention.model.GptConfig;
 import dev.tessera.attention.model.GptModel;
 import dev.tessera.backend.Backend;
+import dev.tessera.backend.StepWorkspace;
 import dev.tessera.core.Rng;
 import dev.tessera.training.loss.CausalLmLoss;
 import dev.tessera.training.loss.CrossEntropyOptions;
@@ -33,6 +34,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * through {@code benchmarks/train-memory.sh}, or by hand:
  * <pre>
  * java -Xmx2g -cp ... dev.tessera.bench.training.TrainStepPeakMemory TESSERA 5
+ * java -Xmx2g -cp ... dev.tessera.bench.training.TrainStepPeakMemory TESSERA_PLAIN 5
  * java -Xmx2g -cp ... dev.tessera.bench.training.TrainStepPeakMemory PYTORCH 5
  * </pre>
  * Prints one line: side, steps, peak RSS, RSS before the model was built, and the last loss
@@ -41,19 +43,22 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class TrainStepPeakMemory {
     private TrainStepPeakMemory() {}
 
-    /** The sides that can be measured. */
-    enum Side { TESSERA, PYTORCH }
+    /**
+     * The sides that can be measured: Tessera with each step's forward pass in the reused
+     * {@link StepWorkspace}, Tessera with ordinary allocation (the default), PyTorch.
+     */
+    enum Side { TESSERA, TESSERA_PLAIN, PYTORCH }
 
     public static void main(String[] args) throws IOException {
         if (args.length < 1 || args.length > 2) {
-            System.err.println("usage: TrainStepPeakMemory TESSERA|PYTORCH [steps, default 5]");
+            System.err.println("usage: TrainStepPeakMemory TESSERA|TESSERA_PLAIN|PYTORCH [steps, default 5]");
             System.exit(2);
         }
         Side side;
         try {
             side = Side.valueOf(args[0].toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("side must be TESSERA or PYTORCH but was " + args[0], e);
+            throw new IllegalArgumentException("side must be TESSERA, TESSERA_PLAIN or PYTORCH but was " + args[0], e);
         }
         int steps = args.length == 2 ? Integer.parseInt(args[1]) : 5;
         if (steps < 1) {
@@ -62,7 +67,7 @@ public final class TrainStepPeakMemory {
         int[] ids = GptShapes.ids(BATCH * SEQ, 7);
         double loss;
         long before;
-        if (side == Side.TESSERA) {
+        if (side != Side.PYTORCH) {
             Backend.init();
             before = status("VmRSS");
             GptModel model = new GptModel(new GptConfig(GptShapes.VOCAB, GptShapes.CONTEXT, GptShapes.EMBD,
@@ -71,11 +76,7 @@ public final class TrainStepPeakMemory {
             INDArray batch = Nd4j.createFromArray(ids).reshape('c', BATCH, SEQ); // (B, T)
             loss = Double.NaN;
             for (int s = 0; s < steps; s++) {
-                LossResult r = CausalLmLoss.loss(model.forward(batch), batch, CrossEntropyOptions.defaults());
-                r.loss().backward();
-                optimizer.step();
-                optimizer.zeroGrad();
-                loss = r.loss().item();
+                loss = step(model, optimizer, batch, side == Side.TESSERA);
             }
         } else {
             // Load libtorch first (creating a manager does), so "before" covers the same ground as
@@ -94,6 +95,26 @@ public final class TrainStepPeakMemory {
                 side, steps, peak / 1e9, before / 1e9, loss);
         if (!Double.isFinite(loss)) {
             throw new IllegalStateException("the training step produced a non-finite loss " + loss);
+        }
+    }
+
+    /** One step; with {@code reuse} its forward pass in the {@link StepWorkspace}. */
+    static double step(GptModel model, AdamW optimizer, INDArray ids, boolean reuse) {
+        if (!reuse) {
+            LossResult r = CausalLmLoss.loss(model.forward(ids), ids, CrossEntropyOptions.defaults());
+            r.loss().backward();
+            optimizer.step();
+            optimizer.zeroGrad();
+            return r.loss().item();
+        }
+        try (StepWorkspace ws = StepWorkspace.open()) {
+            LossResult r = CausalLmLoss.loss(model.forward(ids), ids, CrossEntropyOptions.defaults());
+            return StepWorkspace.outside(() -> {
+                r.loss().backward();
+                optimizer.step();
+                optimizer.zeroGrad();
+                return r.loss().item();
+            });
         }
     }
 

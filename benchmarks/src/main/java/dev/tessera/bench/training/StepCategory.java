@@ -1,0 +1,60 @@
+package dev.tessera.bench.training;
+
+import java.util.List;
+
+/**
+ * Where one profiler sample of the training thread was spent, decided from its stack: the first
+ * frame, leaf first, that belongs to a known layer names the category, so an allocation made by an
+ * ND4J op counts as allocation and a GEMM called from a layer counts as GEMM.
+ */
+enum StepCategory {
+    /** Matrix products: MKL's CBLAS (Tessera's direct path) or ND4J's BLAS-backed matmul. */
+    GEMM,
+    /** Native buffer allocation: ND4J's data buffers (malloc, zeroing, deallocator registration) or workspace allocation. */
+    ALLOCATION,
+    /** ND4J's native ops (element-wise, reductions such as the bias-gradient sums, transforms). */
+    ND4J_OPS,
+    /** Tessera's own Java kernels (normalisation, activations, attention rows, loss, optimizer, copies). */
+    JAVA_KERNELS,
+    /** Everything else: autograd bookkeeping in the JDK, garbage collection pauses seen by the thread, logging. */
+    OTHER;
+
+    /**
+     * Classifies a stack.
+     *
+     * @param frames {@code class.method} names, leaf (innermost) first
+     */
+    static StepCategory of(List<String> frames) {
+        for (String f : frames) {
+            StepCategory c = ofFrame(f);
+            if (c != null) {
+                return c;
+            }
+        }
+        return OTHER;
+    }
+
+    /** The category a single frame decides, or null when the frame is neutral (JDK, JavaCPP glue, ...). */
+    private static StepCategory ofFrame(String frame) {
+        int dot = frame.lastIndexOf('.');
+        String type = dot < 0 ? frame : frame.substring(0, dot);
+        String method = dot < 0 ? "" : frame.substring(dot + 1);
+        if (type.startsWith("org.bytedeco.mkl.") || type.equals("dev.tessera.backend.MklBlas")
+                || type.startsWith("org.bytedeco.openblas.") || type.startsWith("org.nd4j.linalg.cpu.nativecpu.blas.")
+                || method.equals("mmul") || method.equals("mmuli")) {
+            return GEMM;
+        }
+        if (method.equals("allocateDataBuffer") || type.equals("org.nd4j.nativeblas.OpaqueDataBuffer")
+                || (type.endsWith("DataBuffer") && method.equals("<init>"))
+                || type.contains("Workspace")) {
+            return ALLOCATION;
+        }
+        if (type.startsWith("org.nd4j.linalg.cpu.nativecpu.ops.") || type.startsWith("org.nd4j.nativeblas.")) {
+            return ND4J_OPS;
+        }
+        if (type.startsWith("dev.tessera.")) {
+            return JAVA_KERNELS;
+        }
+        return null;
+    }
+}

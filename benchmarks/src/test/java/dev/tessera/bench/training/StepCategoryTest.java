@@ -1,0 +1,48 @@
+package dev.tessera.bench.training;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The training-step breakdown's stack classification and its table. */
+class StepCategoryTest {
+
+    @Test
+    void innermostKnownFrameDecides() {
+        assertEquals(StepCategory.GEMM, StepCategory.of(List.of(
+                "org.bytedeco.mkl.global.mkl_rt.cblas_sgemm", "dev.tessera.backend.MklBlas.sgemm",
+                "dev.tessera.backend.DirectGemm.gemm", "dev.tessera.core.MatMul.linear")));
+        // An allocation made while preparing a GEMM's output is allocation, not GEMM.
+        assertEquals(StepCategory.ALLOCATION, StepCategory.of(List.of(
+                "org.nd4j.nativeblas.OpaqueDataBuffer.allocateDataBuffer",
+                "org.nd4j.linalg.cpu.nativecpu.buffer.BaseCpuDataBuffer.<init>",
+                "org.nd4j.linalg.factory.Nd4j.createUninitialized", "dev.tessera.backend.Gemm.matmul")));
+        assertEquals(StepCategory.ALLOCATION, StepCategory.of(List.of(
+                "org.nd4j.linalg.cpu.nativecpu.workspace.CpuWorkspace.alloc", "org.nd4j.linalg.factory.Nd4j.create")));
+        assertEquals(StepCategory.ND4J_OPS, StepCategory.of(List.of(
+                "org.nd4j.nativeblas.Nd4jCpu.execReduceFloat", "org.nd4j.linalg.cpu.nativecpu.ops.NativeOpExecutioner.exec",
+                "org.nd4j.linalg.api.ndarray.BaseNDArray.sum", "dev.tessera.core.Normalization.layerNorm")));
+        // JDK frames are neutral: Math.tanh inside a Tessera kernel counts as the kernel.
+        assertEquals(StepCategory.JAVA_KERNELS, StepCategory.of(List.of(
+                "java.lang.StrictMath.tanh", "java.lang.Math.tanh", "dev.tessera.core.Activations.geluTanh")));
+        assertEquals(StepCategory.OTHER, StepCategory.of(List.of("java.util.HashMap.put", "java.lang.Thread.run")));
+        assertEquals(StepCategory.OTHER, StepCategory.of(List.of()));
+    }
+
+    @Test
+    void tableSharesAddUpToTheStep() {
+        Map<StepCategory, Integer> counts = new EnumMap<>(StepCategory.class);
+        counts.put(StepCategory.GEMM, 60);
+        counts.put(StepCategory.ALLOCATION, 20);
+        counts.put(StepCategory.ND4J_OPS, 10);
+        counts.put(StepCategory.JAVA_KERNELS, 10);
+        counts.put(StepCategory.OTHER, 0);
+        String table = TrainStepBreakdown.format(counts, 200.0);
+        assertTrue(table.contains("gemm") && table.contains("60.0%") && table.contains("120.0"), table);
+        assertTrue(table.contains("allocation") && table.contains("20.0%") && table.contains("40.0"), table);
+    }
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Where the GPT training step's time goes (issue 13 item 7): GEMM / allocation / ND4J ops / Java
+# kernels / other, from JFR samples of the stepping thread
+# (dev.tessera.bench.training.TrainStepBreakdown), once with ordinary allocation (--plain, the
+# "before" of the reused step memory) and once in the StepWorkspace, as the benchmark runs it.
+# Writes benchmarks/results/train-breakdown-<UTC stamp>.txt and prints it.
+#
+# usage: benchmarks/train-breakdown.sh [--no-build] [MEASURED_STEPS (default 20)] [WARMUP_STEPS (default 5)]
+# env:   JAVA_OPTS   JVM options (default -Xmx2g); MAVEN_ARGS as in run.sh
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+build=1
+if [[ "${1:-}" == "--no-build" ]]; then build=0; shift; fi
+steps="${1:-20}"
+warmup="${2:-5}"
+java_opts="${JAVA_OPTS:--Xmx2g}"
+
+if [[ $build -eq 1 ]]; then
+  echo "== building benchmarks (mvn package, tests skipped)"
+  # shellcheck disable=SC2206 # word splitting of MAVEN_ARGS is intended
+  mvn_args=(${MAVEN_ARGS:-})
+  mvn -o -q "${mvn_args[@]}" -pl benchmarks -am package -DskipTests \
+    || mvn -q "${mvn_args[@]}" -pl benchmarks -am package -DskipTests
+fi
+jar="$(ls benchmarks/target/tessera-benchmarks-*.jar | grep -v -- '-tests.jar' | head -n 1)"
+cp="$jar:$(cat benchmarks/target/classpath.txt)"
+
+mkdir -p benchmarks/results
+out="benchmarks/results/train-breakdown-$(date -u +%Y%m%dT%H%M%SZ).txt"
+{
+  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "command: benchmarks/train-breakdown.sh $steps $warmup   JAVA_OPTS=$java_opts"
+  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //') x $(nproc)"
+  for mode in --plain ""; do
+    echo "== ${mode:-StepWorkspace}"
+    # shellcheck disable=SC2086 # JAVA_OPTS is a list of options; an empty mode adds no argument
+    java $java_opts -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$cp" \
+        dev.tessera.bench.training.TrainStepBreakdown $mode "$steps" "$warmup"
+  done
+} | tee "$out"

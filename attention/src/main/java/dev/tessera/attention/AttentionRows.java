@@ -8,17 +8,19 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * The fused row loops of {@link FusedAttention} for float32 score matrices laid out (B, H, Tq, Tk)
  * (row r = (b·H + h)·Tq + i): mask + ALiBi + stable softmax in place, dropout, and the softmax
- * backward. {@code AttentionRowsDouble} is the same code for float64 with {@code Math.exp} for {@link FastExp} (generated from this file by
- * replacing the element type; keep the two in step).
+ * backward. There is no float64 twin: float64 attention runs {@link PortableAttention}, and
+ * these loops are tested against it at float tolerance.
  *
- * <p>Performance notes: each row is copied into a per-task {@code float[]} with a bulk buffer
- * read (a memcpy) and written back the same way, so the inner loops run over a Java array that C2
- * vectorises (except {@code Math.exp}); absolute {@code FloatBuffer.get/put} per element was
- * slower (bounds checks on every access). Rows are split into a few tasks per core on the common
- * ForkJoin pool; the work is on ND4J's own buffers, never on {@code INDArray} copies.
+ * <p>Performance notes: each row's attended range {@code [lo, hi)} is copied into a per-task
+ * {@code float[]} with a bulk buffer read (a memcpy) and the whole row written back the same way
+ * (zeros outside the range), so the inner loops run over a Java array that C2 vectorises
+ * (except the exponential) and never touch the keys a causal row cannot see; absolute
+ * {@code FloatBuffer.get/put} per element was slower (bounds checks on every access). Rows are
+ * split into a few tasks per core on the common ForkJoin pool; the work is on ND4J's own
+ * buffers, never on {@code INDArray} copies.
  */
-final class AttentionRowsFloat {
-    private AttentionRowsFloat() {}
+final class AttentionRows {
+    private AttentionRows() {}
 
     static FloatBuffer buffer(INDArray dense) {
         return dense.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
@@ -46,7 +48,9 @@ final class AttentionRowsFloat {
 
     /**
      * In place: scores → probabilities; masked keys get 0 and a row with no allowed key is all
-     * zeros. When {@code lse} is not null it receives each row's log-sum-exp (−∞ for empty rows).
+     * zeros. Entries right of the row's last allowed key are never read (the blocked GEMMs leave
+     * them unwritten). When {@code lse} is not null it receives each row's log-sum-exp (−∞ for
+     * empty rows).
      */
     static void softmax(INDArray scores, MaskPlan m, float[] lse) {
         FloatBuffer s = buffer(scores);
@@ -58,9 +62,11 @@ final class AttentionRowsFloat {
                 int b = bh / m.heads;
                 int h = bh - b * m.heads;
                 int lo = m.lo(i);
-                int hi = m.hi(b, i);
+                int hi = Math.max(lo, m.hi(b, i));
                 int base = r * tk;
-                s.get(base, row, 0, tk);
+                java.util.Arrays.fill(row, 0, lo, 0);
+                java.util.Arrays.fill(row, hi, tk, 0);
+                s.get(base + lo, row, lo, hi - lo);
                 float max = Float.NEGATIVE_INFINITY;
                 if (m.slopes != null) {
                     double slope = m.slopes[h];
@@ -69,35 +75,33 @@ final class AttentionRowsFloat {
                         row[j] -= slope * Math.abs(qpos - j);
                     }
                 }
-                for (int j = lo; j < hi; j++) {
-                    if (m.padding == null || m.padding[b * tk + j]) {
+                if (m.padding == null) {
+                    for (int j = lo; j < hi; j++) {
                         max = Math.max(max, row[j]);
+                    }
+                } else {
+                    for (int j = lo; j < hi; j++) {
+                        if (m.padding[b * tk + j]) {
+                            max = Math.max(max, row[j]);
+                        } else {
+                            row[j] = Float.NEGATIVE_INFINITY; // exp gives exactly 0 below
+                        }
                     }
                 }
                 if (max == Float.NEGATIVE_INFINITY || Float.isNaN(max)) {
                     // nothing to attend (or only -inf scores): a zero row, never 0/0
-                    java.util.Arrays.fill(row, 0, tk, 0);
+                    java.util.Arrays.fill(row, lo, hi, 0);
                     if (lse != null) {
                         lse[r] = Float.NEGATIVE_INFINITY;
                     }
                     s.put(base, row, 0, tk);
                     continue;
                 }
-                for (int j = 0; j < lo; j++) {
-                    row[j] = 0;
-                }
-                for (int j = hi; j < tk; j++) {
-                    row[j] = 0;
-                }
                 double sum = 0;
                 for (int j = lo; j < hi; j++) {
-                    if (m.padding == null || m.padding[b * tk + j]) {
-                        float e = FastExp.exp(row[j] - max);
-                        row[j] = e;
-                        sum += e;
-                    } else {
-                        row[j] = 0;
-                    }
+                    float e = row[j] == Float.NEGATIVE_INFINITY ? 0 : FastExp.exp(row[j] - max);
+                    row[j] = e;
+                    sum += e;
                 }
                 float inv = (float) (1.0 / sum);
                 for (int j = lo; j < hi; j++) {
@@ -131,7 +135,8 @@ final class AttentionRowsFloat {
 
     /**
      * In place: {@code grad} holds dL/d(dropped probabilities) on entry and dL/d(scores) on exit:
-     * {@code dP = grad ⊙ keep/(1−p)}, {@code dS = P ⊙ (dP − Σ_j P·dP)}. Masked entries get 0.
+     * {@code dP = grad ⊙ keep/(1−p)}, {@code dS = P ⊙ (dP − Σ_j P·dP)}. Masked entries get 0, and
+     * entries outside a row's attended range are written without being read.
      */
     static void softmaxBackward(INDArray probs, INDArray grad, MaskPlan m, long seed, double p) {
         FloatBuffer pb = buffer(probs);
@@ -140,23 +145,30 @@ final class AttentionRowsFloat {
         float scale = p > 0 ? (float) (1.0 / (1.0 - p)) : 1;
         parallelRows(m.batch * m.heads * m.tq, tk, (r0, r1, prow, grow) -> {
             for (int r = r0; r < r1; r++) {
+                int bh = r / m.tq;
+                int i = r - bh * m.tq;
+                int b = bh / m.heads;
+                int lo = m.lo(i);
+                int hi = Math.max(lo, m.hi(b, i));
                 int base = r * tk;
-                pb.get(base, prow, 0, tk);
-                gb.get(base, grow, 0, tk);
+                java.util.Arrays.fill(grow, 0, lo, 0);
+                java.util.Arrays.fill(grow, hi, tk, 0);
+                pb.get(base + lo, prow, lo, hi - lo);
+                gb.get(base + lo, grow, lo, hi - lo);
                 if (p > 0) {
-                    for (int j = 0; j < tk; j++) {
+                    for (int j = lo; j < hi; j++) {
                         grow[j] = DropoutHash.keep(seed, r, j, p) ? grow[j] * scale : 0;
                     }
                 }
                 double dot = 0;
-                for (int j = 0; j < tk; j++) {
+                for (int j = lo; j < hi; j++) {
                     // masked probabilities are exactly 0: skip them so NaN/Inf gradients there cannot leak
                     if (prow[j] != 0) {
                         dot += prow[j] * grow[j];
                     }
                 }
                 float d = (float) dot;
-                for (int j = 0; j < tk; j++) {
+                for (int j = lo; j < hi; j++) {
                     grow[j] = prow[j] == 0 ? 0 : prow[j] * (grow[j] - d);
                 }
                 gb.put(base, grow, 0, tk);

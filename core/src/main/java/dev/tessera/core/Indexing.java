@@ -12,6 +12,8 @@ public final class Indexing {
     /**
      * Rows of {@code weight} (V, C) picked by integer {@code ids} of any shape S: result S + (C).
      * Ids are checked against [0, V). The backward scatter-adds rows, so repeated ids accumulate.
+     * Float32 on the CPU backend runs a row-parallel fused gather and scatter-add; other cases
+     * use ND4J ops (see {@code RowGather}).
      */
     public static Tensor embedding(Tensor weight, INDArray ids) {
         Checks.rank("embedding", "weight", weight, 2);
@@ -20,9 +22,9 @@ public final class Indexing {
         int[] idx = checkedIds("embedding", "ids", ids, vocab);
         long[] outShape = Arrays.copyOf(ids.shape(), ids.rank() + 1);
         outShape[ids.rank()] = c;
-        INDArray w = weight.data();
-        INDArray out = Nd4j.pullRows(Contiguous.of(w), 1, idx).reshape('c', outShape);
-        return Tensor.fromOp("embedding", out, g -> weight.accumulateGradOwned(scatterAddRows(g, idx, vocab, c)), weight);
+        INDArray out = RowGather.gather(weight.data(), idx).reshape('c', outShape); // S + (C)
+        return Tensor.fromOp("embedding", out, g -> weight.accumulateGradOwned(RowGather.scatterAdd(g, idx, vocab, c)),
+                weight);
     }
 
     /** Rows of {@code x} (N, ...) at {@code indices} along dim 0 (any other dim via permute); repeated indices allowed. */
@@ -50,10 +52,10 @@ public final class Indexing {
         long[] outShape = x.shape();
         outShape[0] = indices.length;
         INDArray flat = Contiguous.of(x.data()).reshape('c', n, rest);
-        INDArray out = Nd4j.pullRows(flat, 1, idx).reshape('c', outShape);
+        INDArray out = RowGather.gather(flat, idx).reshape('c', outShape);
         long[] inShape = x.shape();
         return Tensor.fromOp("indexSelect", out,
-                g -> x.accumulateGradOwned(scatterAddRows(g, idx, n, (int) rest).reshape('c', inShape)), x);
+                g -> x.accumulateGradOwned(RowGather.scatterAdd(g, idx, n, Math.toIntExact(rest)).reshape('c', inShape)), x);
     }
 
     /**
@@ -178,38 +180,5 @@ public final class Indexing {
             }
         }
         return out;
-    }
-
-    /** Σ rows: result (rows, cols) with result[idx[i]] += g[i]; g is (idx.length, cols) in any shape of that size. */
-    static INDArray scatterAddRows(INDArray g, int[] idx, long rows, int cols) {
-        INDArray gc = Contiguous.of(g);
-        if (g.dataType() == DataType.DOUBLE) {
-            // HostBuffers: memcpy in and out instead of ND4J's element-wise conversions (GUIDE §2)
-            double[] src = HostBuffers.available() ? HostBuffers.doubles(gc) : gc.data().asDouble();
-            double[] dst = new double[Math.toIntExact(rows * cols)];
-            for (int i = 0; i < idx.length; i++) {
-                int so = i * cols;
-                int dof = idx[i] * cols;
-                for (int j = 0; j < cols; j++) {
-                    dst[dof + j] += src[so + j];
-                }
-            }
-            return HostBuffers.available() ? HostBuffers.of(dst, rows, cols)
-                    : Nd4j.create(dst, new long[] {rows, cols}, DataType.DOUBLE);
-        }
-        boolean host = HostBuffers.available() && g.dataType() == DataType.FLOAT; // raw copies need float32 memory
-        float[] src = host ? HostBuffers.floats(gc) : gc.data().asFloat();
-        float[] dst = new float[Math.toIntExact(rows * cols)];
-        for (int i = 0; i < idx.length; i++) {
-            int so = i * cols;
-            int dof = idx[i] * cols;
-            for (int j = 0; j < cols; j++) {
-                dst[dof + j] += src[so + j];
-            }
-        }
-        if (host) {
-            return HostBuffers.of(dst, rows, cols);
-        }
-        return Nd4j.create(dst, new long[] {rows, cols}, 'c').castTo(g.dataType());
     }
 }

@@ -1,6 +1,5 @@
 package dev.tessera.training.optim;
 
-import dev.tessera.core.Contiguous;
 import dev.tessera.nn.Parameter;
 import java.util.Collection;
 
@@ -15,11 +14,7 @@ public final class GradClip {
             if (p.grad() == null) {
                 continue;
             }
-            FlatView g = new FlatView(Contiguous.of(p.grad()));
-            for (int i = 0; i < g.length; i++) {
-                double x = g.get(i);
-                sum += x * x;
-            }
+            sum += HostChunks.sumOfSquares(p.grad());
         }
         return Math.sqrt(sum);
     }

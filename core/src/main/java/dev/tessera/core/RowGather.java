@@ -1,0 +1,139 @@
+package dev.tessera.core;
+
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.stream.IntStream;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.scatter.ScatterAdd;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The row gather behind embedding lookups and {@code indexSelect}, and its backward, the row
+ * scatter-add. Float32 arrays on ND4J's CPU backend take the fused path: the gather copies each
+ * row native-to-native with one bulk buffer transfer, and the scatter-add groups the ids by
+ * destination row (a stable counting sort) so that tasks own disjoint destination rows and run in
+ * parallel without locks, each row summed in id order exactly as a sequential loop would. Other
+ * dtypes (float64: gradient checks), other backends and {@code tessera.kernels=portable} use ND4J's
+ * {@code pullRows} and {@code scatter_add} ops, which the fused path is tested against.
+ */
+final class RowGather {
+    /** Below this many elements the fork costs more than it saves. */
+    private static final long PARALLEL_MIN_ELEMENTS = 32_768;
+
+    private RowGather() {}
+
+    private static boolean fused(INDArray x) {
+        return x.dataType() == DataType.FLOAT && HostBuffers.available();
+    }
+
+    private static FloatBuffer buffer(INDArray dense) {
+        return dense.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+
+    /** Runs {@code body(t)} for t in [0, tasks), in parallel when the work is large. */
+    private static void forTasks(int tasks, long elements, java.util.function.IntConsumer body) {
+        if (tasks <= 1 || elements < PARALLEL_MIN_ELEMENTS) {
+            for (int t = 0; t < tasks; t++) {
+                body.accept(t);
+            }
+        } else {
+            IntStream.range(0, tasks).parallel().forEach(body);
+        }
+    }
+
+    private static int taskCount(int n) {
+        return Math.max(1, Math.min(n, 4 * Runtime.getRuntime().availableProcessors()));
+    }
+
+    /**
+     * Rows {@code idx} of {@code table}: a new (idx.length, C) array.
+     *
+     * @param table (R, C), any layout; ids already checked to lie in [0, R)
+     */
+    static INDArray gather(INDArray table, int[] idx) {
+        INDArray t = Contiguous.of(table);
+        if (!fused(t)) {
+            return Nd4j.pullRows(t, 1, idx);
+        }
+        int n = idx.length;
+        int c = Math.toIntExact(t.size(1));
+        Math.toIntExact(t.length()); // the buffers below are int-indexed
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, n, c); // (N, C)
+        FloatBuffer src = buffer(t);
+        FloatBuffer dst = buffer(out);
+        int tasks = taskCount(n);
+        int per = (n + tasks - 1) / tasks;
+        forTasks(tasks, (long) n * c, task -> {
+            int end = Math.min(n, (task + 1) * per);
+            for (int i = task * per; i < end; i++) {
+                dst.put(i * c, src, idx[i] * c, c); // absolute bulk copy: neither buffer's position moves
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Σ rows: a new (rows, cols) array with result[idx[i]] += g[i].
+     *
+     * @param g (idx.length, cols) in any shape of that size and any layout
+     */
+    static INDArray scatterAdd(INDArray g, int[] idx, long rows, int cols) {
+        INDArray gc = Contiguous.of(g).reshape('c', idx.length, cols); // (N, C)
+        if (!fused(gc)) {
+            INDArray out = Nd4j.zeros(g.dataType(), rows, cols);
+            if (idx.length == 0) {
+                return out;
+            }
+            // scatter_add writes its result as the op's output (not into `out` in place)
+            return Nd4j.exec(new ScatterAdd(out, Nd4j.createFromArray(idx), gc))[0];
+        }
+        int r = Math.toIntExact(rows);
+        Math.toIntExact(rows * cols); // the buffers below are int-indexed
+        int n = idx.length;
+        // stable counting sort of the positions i by destination row: order[from[row] .. from[row + 1])
+        int[] from = new int[r + 1];
+        for (int id : idx) {
+            from[id + 1]++;
+        }
+        for (int row = 0; row < r; row++) {
+            from[row + 1] += from[row];
+        }
+        int[] order = new int[n];
+        int[] next = java.util.Arrays.copyOf(from, r);
+        for (int i = 0; i < n; i++) {
+            order[next[idx[i]]++] = i;
+        }
+        INDArray out = Nd4j.zeros(DataType.FLOAT, rows, cols); // (R, C)
+        FloatBuffer src = buffer(gc);
+        FloatBuffer dst = buffer(out);
+        // tasks take contiguous pieces of `order`, each boundary moved forward to a row change
+        int tasks = taskCount(n);
+        int[] cut = new int[tasks + 1];
+        for (int t = 1; t < tasks; t++) {
+            int k = Math.max(cut[t - 1], (int) ((long) n * t / tasks));
+            while (k > 0 && k < n && idx[order[k]] == idx[order[k - 1]]) {
+                k++;
+            }
+            cut[t] = k;
+        }
+        cut[tasks] = n;
+        forTasks(tasks, (long) n * cols, task -> {
+            float[] acc = new float[cols];
+            float[] row = new float[cols];
+            int k = cut[task];
+            while (k < cut[task + 1]) {
+                int dest = idx[order[k]];
+                java.util.Arrays.fill(acc, 0f);
+                for (; k < cut[task + 1] && idx[order[k]] == dest; k++) {
+                    src.get(order[k] * cols, row, 0, cols);
+                    for (int j = 0; j < cols; j++) {
+                        acc[j] += row[j];
+                    }
+                }
+                dst.put(dest * cols, acc, 0, cols);
+            }
+        });
+        return out;
+    }
+}

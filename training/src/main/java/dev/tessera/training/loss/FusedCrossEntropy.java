@@ -98,12 +98,16 @@ final class FusedCrossEntropy {
                     continue;
                 }
                 double zy = row[t];
+                double shiftSum = 0; // Σ (z − m) in float64 (z − m may overflow float), for label smoothing
+                if (eps > 0) {
+                    for (int k = 0; k < v; k++) {
+                        shiftSum += (double) row[k] - m;
+                    }
+                }
                 double s = 0;
-                double shiftSum = 0; // Σ (z − m), for label smoothing
                 for (int k = 0; k < v; k++) {
-                    double d = (double) row[k] - m;
-                    shiftSum += d;
-                    float e = (float) Math.exp(d);
+                    // z − m ≤ 0 in float: an overflow to −∞ only where exp underflows to 0 anyway
+                    float e = (float) Math.exp(row[k] - m);
                     s += e;
                     row[k] = e; // reuse the row for unnormalised probabilities
                 }

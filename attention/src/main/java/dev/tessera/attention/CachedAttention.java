@@ -1,6 +1,6 @@
 package dev.tessera.attention;
 
-import dev.tessera.core.HostBuffers;
+import dev.tessera.host.HostMemory;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -59,13 +59,13 @@ final class CachedAttention {
         attendInto(cache, layer, q, k, v, nHead, scale, window, out, new double[cache.used() + t], new double[hs]);
         long c = (long) nHead * hs;
         if (cache.dtype() == DataType.DOUBLE) {
-            return HostBuffers.of(out, b, t, c);
+            return HostMemory.fromArray(out, b, t, c);
         }
         float[] f = new float[out.length];
         for (int i = 0; i < out.length; i++) {
             f[i] = (float) out[i];
         }
-        return HostBuffers.of(f, b, t, c);
+        return HostMemory.fromArray(f, b, t, c);
     }
 
     /**
@@ -151,9 +151,9 @@ final class CachedAttention {
     /** The row-major elements of a dense or strided array, widened to double (one bulk copy for dense arrays). */
     static double[] doubles(INDArray x) {
         if (x.dataType() == DataType.DOUBLE) {
-            return HostBuffers.doubles(x);
+            return HostMemory.toDoubleArray(x);
         }
-        float[] f = HostBuffers.floats(x);
+        float[] f = HostMemory.toFloatArray(x);
         double[] d = new double[f.length];
         for (int i = 0; i < f.length; i++) {
             d[i] = f[i];

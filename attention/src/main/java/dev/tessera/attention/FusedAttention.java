@@ -1,9 +1,8 @@
 package dev.tessera.attention;
 
 import dev.tessera.backend.Gemm;
-import dev.tessera.core.Contiguous;
-import dev.tessera.core.HostBuffers;
 import dev.tessera.core.Tensor;
+import dev.tessera.host.HostMemory;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -73,16 +72,16 @@ final class FusedAttention {
      */
     static AttentionResult forward(Tensor q, Tensor k, Tensor v, AttentionOptions o, boolean wantProbs) {
         AttentionShapes s = new AttentionShapes(q, k, v);
-        if (s.dtype != DataType.FLOAT || !HostBuffers.available()) {
+        if (s.dtype != DataType.FLOAT || !HostMemory.available()) {
             return PortableAttention.forward(q, k, v, o, wantProbs);
         }
         s.checkBias(o.bias());
         MaskPlan m = new MaskPlan(o, s.batch, s.heads, s.tq, s.tk);
         double scale = o.scaleFor(s.d);
         int bk = s.batch * s.kvHeads;
-        INDArray q3 = Contiguous.of(q.data()).reshape('c', bk, (long) s.group * s.tq, s.d); // (B·Hkv, g·Tq, D)
-        INDArray k3 = AttentionShapes.sanitize(Contiguous.of(k.data()), m).reshape('c', bk, s.tk, s.d); // (B·Hkv, Tk, D)
-        INDArray v3 = AttentionShapes.sanitize(Contiguous.of(v.data()), m).reshape('c', bk, s.tk, s.dv); // (B·Hkv, Tk, Dv)
+        INDArray q3 = HostMemory.dense(q.data()).reshape('c', bk, (long) s.group * s.tq, s.d); // (B·Hkv, g·Tq, D)
+        INDArray k3 = AttentionShapes.sanitize(HostMemory.dense(k.data()), m).reshape('c', bk, s.tk, s.d); // (B·Hkv, Tk, D)
+        INDArray v3 = AttentionShapes.sanitize(HostMemory.dense(v.data()), m).reshape('c', bk, s.tk, s.dv); // (B·Hkv, Tk, Dv)
 
         java.util.List<int[]> blocks = blocks(m, s);
         INDArray p = Nd4j.createUninitialized(s.dtype, bk, (long) s.group * s.tq, s.tk); // (B·Hkv, g·Tq, Tk) = (B, H, Tq, Tk)
@@ -110,7 +109,7 @@ final class FusedAttention {
         double drop = o.dropout();
         Tensor[] inputs = bias == null ? new Tensor[] {q, k, v} : new Tensor[] {q, k, v, bias};
         Tensor y = Tensor.fromOp("attention", out, g -> {
-            INDArray g3 = Contiguous.of(g).reshape('c', bk, (long) s.group * s.tq, s.dv); // (B·Hkv, g·Tq, Dv)
+            INDArray g3 = HostMemory.dense(g).reshape('c', bk, (long) s.group * s.tq, s.dv); // (B·Hkv, g·Tq, Dv)
             if (v.requiresGrad()) {
                 INDArray pdb = drop > 0 ? Nd4j.createUninitialized(s.dtype, p.shape()) : p;
                 if (drop > 0) {
@@ -160,7 +159,7 @@ final class FusedAttention {
     private static void addBias(INDArray scores, INDArray bias, AttentionShapes s) {
         long per = (long) s.heads * s.tq * s.tk;
         INDArray flat = scores.reshape('c', s.batch, per); // (B, H·Tq·Tk)
-        INDArray b = Contiguous.of(bias).reshape('c', bias.size(0), per);
+        INDArray b = HostMemory.dense(bias).reshape('c', bias.size(0), per);
         if (bias.size(0) == 1) {
             flat.addiRowVector(b);
         } else {

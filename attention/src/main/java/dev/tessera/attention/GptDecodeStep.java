@@ -2,7 +2,7 @@ package dev.tessera.attention;
 
 import dev.tessera.backend.Gemm;
 import dev.tessera.core.GradMode;
-import dev.tessera.core.HostBuffers;
+import dev.tessera.host.HostMemory;
 import dev.tessera.core.Tensor;
 import dev.tessera.nn.Parameter;
 import java.lang.ref.Reference;
@@ -136,7 +136,7 @@ public final class GptDecodeStep {
      */
     public boolean applies(INDArray ids, INDArray attentionMask, KVCache cache, boolean dropoutActive) {
         if (!enabled || attentionMask != null || cache == null || dropoutActive || GradMode.isEnabled()
-                || !HostBuffers.available()) {
+                || !HostMemory.available()) {
             return false;
         }
         if (ids == null || ids.rank() != 2 || ids.size(1) != 1 || ids.size(0) != cache.batch()

@@ -1,6 +1,6 @@
 package dev.tessera.attention;
 
-import dev.tessera.core.HostBuffers;
+import dev.tessera.host.HostMemory;
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
@@ -75,7 +75,7 @@ public final class KVCache {
         // views of the arrays' own host memory, written in place and never copied; NIO buffers and the
         // kernel's int indices need a layer to hold fewer than 2^31 elements (and bytes), else general path only
         boolean indexable = (long) batch * nKvHead * capacity * headDim * dtype.width() <= Integer.MAX_VALUE;
-        if (HostBuffers.available() && indexable) {
+        if (HostMemory.available() && indexable) {
             for (int l = 0; l < nLayer; l++) {
                 if (dtype == DataType.FLOAT) {
                     keyFloats[l] = keys[l].data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
@@ -225,7 +225,7 @@ public final class KVCache {
      * backend (host memory), float32 or float64, and no portable path forced.
      */
     boolean directAccess() {
-        return HostBuffers.available() && (keyFloats[0] != null || keyDoubles[0] != null);
+        return HostMemory.available() && (keyFloats[0] != null || keyDoubles[0] != null);
     }
 
     /** Slots appended by the call in progress (after {@link #begin}), else -1. */

@@ -35,7 +35,7 @@ public final class Mlp extends Module {
         h = switch (kind) {
             case GELU -> h.gelu();
             case GELU_TANH -> h.geluTanh();
-            case SWIGLU -> h.silu().mul(up.forward(x));
+            case SWIGLU -> h.swiglu(up.forward(x)); // silu(gate)·up, one fused node
         };
         return proj.forward(h);
     }

@@ -1,6 +1,6 @@
 package dev.tessera.attention;
 
-import dev.tessera.core.Contiguous;
+import dev.tessera.host.HostMemory;
 import dev.tessera.core.Tensor;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -55,9 +55,9 @@ public final class Rope {
         long[] halfShape = {b, x.size(1), t, half};
         INDArray c = Nd4j.create(cos, new long[] {b, 1, t, half}, DataType.DOUBLE).castTo(x.dtype()).broadcast(halfShape);
         INDArray s = Nd4j.create(sin, new long[] {b, 1, t, half}, DataType.DOUBLE).castTo(x.dtype()).broadcast(halfShape);
-        INDArray xd = Contiguous.of(x.data());
+        INDArray xd = HostMemory.dense(x.data());
         INDArray y = rotate(xd, c, s, half, shape, false);
-        return Tensor.fromOp("rope", y, g -> x.accumulateGradOwned(rotate(Contiguous.of(g), c, s, half, shape, true)), x);
+        return Tensor.fromOp("rope", y, g -> x.accumulateGradOwned(rotate(HostMemory.dense(g), c, s, half, shape, true)), x);
     }
 
     /** [x1 cos − x2 sin, x2 cos + x1 sin], or the inverse rotation (sin negated). */

@@ -1,9 +1,8 @@
 package dev.tessera.attention;
 
 import dev.tessera.backend.Gemm;
-import dev.tessera.core.Contiguous;
-import dev.tessera.core.HostBuffers;
 import dev.tessera.core.Tensor;
+import dev.tessera.host.HostMemory;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -45,15 +44,15 @@ final class TiledAttention {
             throw new IllegalArgumentException("options.bias: the TILED attention takes no tensor bias (it would be "
                     + "a materialised (Tq, Tk) array); use ALiBi slopes or the FUSED implementation");
         }
-        if (s.dtype != DataType.FLOAT || !HostBuffers.available()) {
+        if (s.dtype != DataType.FLOAT || !HostMemory.available()) {
             return PortableAttention.forward(q, k, v, o, false).output(); // float64: the portable reference
         }
         MaskPlan m = new MaskPlan(o, s.batch, s.heads, s.tq, s.tk);
         double scale = o.scaleFor(s.d);
         int bh = s.batch * s.heads;
-        INDArray q3 = Contiguous.of(q.data()).reshape('c', bh, s.tq, s.d); // (BH, Tq, D)
-        INDArray k3 = expand(AttentionShapes.sanitize(Contiguous.of(k.data()), m), s).reshape('c', bh, s.tk, s.d); // (BH, Tk, D)
-        INDArray v3 = expand(AttentionShapes.sanitize(Contiguous.of(v.data()), m), s).reshape('c', bh, s.tk, s.dv); // (BH, Tk, Dv)
+        INDArray q3 = HostMemory.dense(q.data()).reshape('c', bh, s.tq, s.d); // (BH, Tq, D)
+        INDArray k3 = expand(AttentionShapes.sanitize(HostMemory.dense(k.data()), m), s).reshape('c', bh, s.tk, s.d); // (BH, Tk, D)
+        INDArray v3 = expand(AttentionShapes.sanitize(HostMemory.dense(v.data()), m), s).reshape('c', bh, s.tk, s.dv); // (BH, Tk, Dv)
         INDArray out = Nd4j.zeros(s.dtype, bh, s.tq, s.dv); // (BH, Tq, Dv) accumulator, then output
         float[] lse = new float[bh * s.tq]; // (BH·Tq) saved for the backward
         long seed = o.dropout() > 0 ? o.rng().nextLong() : 0;
@@ -79,9 +78,9 @@ final class TiledAttention {
         }
         INDArray y = out.reshape('c', s.batch, s.heads, s.tq, s.dv); // (B, H, Tq, Dv)
         return Tensor.fromOp("attentionTiled", y, g -> {
-            INDArray g3 = Contiguous.of(g).reshape('c', bh, s.tq, s.dv); // (BH, Tq, Dv)
+            INDArray g3 = HostMemory.dense(g).reshape('c', bh, s.tq, s.dv); // (BH, Tq, Dv)
             INDArray dsum = g3.mul(out).sum(2); // (BH, Tq): D_i = rowsum(dO ⊙ O)
-            float[] rowDot = HostBuffers.floats(dsum); // (BH·Tq)
+            float[] rowDot = HostMemory.toFloatArray(dsum); // (BH·Tq)
             INDArray dq = Nd4j.zeros(s.dtype, bh, s.tq, s.d);
             INDArray dk = Nd4j.zeros(s.dtype, bh, s.tk, s.d);
             INDArray dvv = Nd4j.zeros(s.dtype, bh, s.tk, s.dv);

@@ -101,6 +101,35 @@ public final class Backend {
         return state.summary();
     }
 
+    /**
+     * Sets how many threads Tessera's compute uses: the host kernels' pool
+     * ({@code dev.tessera.host.Parallel}), MKL's GEMMs when called directly, and ND4J's own ops. The
+     * default is the number of available processors. Small tensors stay on one thread regardless.
+     * Calls {@link #init()}.
+     *
+     * @throws IllegalArgumentException if {@code n < 1}
+     */
+    public static void setThreads(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + n);
+        }
+        init();
+        dev.tessera.host.Parallel.setThreads(n);
+        if (state.directMkl()) {
+            MklBlas.setThreads(n);
+        }
+        if (state.level() != BinaryLevel.NOT_CPU) {
+            Nd4j.getEnvironment().setMaxThreads(n);
+            Nd4j.getEnvironment().setMaxMasterThreads(n);
+        }
+        LOG.info("Tessera threads: {}", n);
+    }
+
+    /** The host kernels' thread count (see {@link #setThreads}). */
+    public static int threads() {
+        return dev.tessera.host.Parallel.threads();
+    }
+
     private static State initialise() {
         String osName = System.getProperty("os.name", "");
         String osArch = System.getProperty("os.arch", "");

@@ -56,6 +56,11 @@ final class MklBlas {
     }
 
     /** MKL's version string, e.g. "Intel(R) oneAPI Math Kernel Library Version 2022.0...". */
+    /** Sets MKL's thread count for every later call (all threads). */
+    static void setThreads(int n) {
+        mkl_rt.MKL_Set_Num_Threads(n);
+    }
+
     static String version() {
         byte[] buf = new byte[256];
         mkl_rt.MKL_Get_Version_String(buf, buf.length);

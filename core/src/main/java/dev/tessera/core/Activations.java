@@ -1,5 +1,7 @@
 package dev.tessera.core;
 
+import dev.tessera.host.HostMemory;
+import java.lang.ref.Reference;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
@@ -52,9 +54,54 @@ public final class Activations {
         }, x);
     }
 
+    /**
+     * SwiGLU's gating, silu(gate)·up (the Llama MLP), as one node: the host path computes it in one
+     * pass forward and one backward (no saved σ), where {@code gate.silu().mul(up)} takes two nodes
+     * and five passes. Shapes must be equal.
+     */
+    public static Tensor swiglu(Tensor gate, Tensor up) {
+        Checks.floating("swiglu", "gate", gate);
+        Checks.sameShape("swiglu", "gate", gate, "up", up);
+        Checks.sameDtype("swiglu", "gate", gate, "up", up);
+        if (!hostFloat(gate)) {
+            return silu(gate).mul(up);
+        }
+        long[] shape = gate.shape();
+        int len = Math.toIntExact(gate.length());
+        INDArray gd = HostMemory.dense(gate.data());
+        INDArray ud = HostMemory.dense(up.data());
+        INDArray y = HostMemory.newFloats(shape);
+        ElementwiseKernel.map(HostMemory.floats(gd), HostMemory.floats(ud), HostMemory.floats(y), len,
+                (ops, a, ao, b, bo, n, out, oo) -> ops.swiglu(a, ao, b, bo, n, out, oo));
+        return Tensor.fromOp("swiglu", y, g -> {
+            INDArray gg = HostMemory.dense(g);
+            INDArray dGate = gate.requiresGrad() ? HostMemory.newFloats(shape) : null;
+            INDArray dUp = up.requiresGrad() ? HostMemory.newFloats(shape) : null;
+            ElementwiseKernel.map(HostMemory.floats(gd), HostMemory.floats(ud), HostMemory.floats(gg),
+                    dGate == null ? null : HostMemory.floats(dGate), dUp == null ? null : HostMemory.floats(dUp), len,
+                    (ops, a, ao, b, bo, c, co, n, o1, oo1, o2, oo2) -> ops.swigluBackward(a, ao, b, bo, c, co, n, o1, oo1, o2, oo2));
+            Reference.reachabilityFence(gg);
+            if (dGate != null) {
+                gate.accumulateGradOwned(dGate);
+            }
+            if (dUp != null) {
+                up.accumulateGradOwned(dUp);
+            }
+        }, gate, up);
+    }
+
     /** Exact GELU: 0.5·x·(1 + erf(x/√2)) (PyTorch's default {@code approximate='none'}). */
     public static Tensor gelu(Tensor x) {
         Checks.floating("gelu", "x", x);
+        if (hostFloat(x)) {
+            return hostUnary("gelu", x, (ops, a, ao, n, y, yo) -> ops.gelu(a, ao, n, y, yo),
+                    (ops, a, ao, g, go, n, dx, dxo) -> ops.geluBackward(a, ao, g, go, n, dx, dxo));
+        }
+        return portableGelu(x);
+    }
+
+    /** The portable path of {@link #gelu}, only ND4J ops. */
+    static Tensor portableGelu(Tensor x) {
         INDArray xs = x.data();
         INDArray erf = Nd4j.getExecutioner().exec(new Erf(xs.mul(INV_SQRT_2)));
         INDArray cdf = erf.addi(1.0).muli(0.5); // Φ(x)
@@ -69,39 +116,36 @@ public final class Activations {
     /** GELU, tanh approximation (GPT-2's): 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))). */
     public static Tensor geluTanh(Tensor x) {
         Checks.floating("geluTanh", "x", x);
-        if (HostBuffers.available() && x.dtype() == DataType.FLOAT) {
-            return fusedGeluTanh(x);
+        if (hostFloat(x)) {
+            return hostUnary("geluTanh", x, (ops, a, ao, n, y, yo) -> ops.geluTanh(a, ao, n, y, yo),
+                    (ops, a, ao, g, go, n, dx, dxo) -> ops.geluTanhBackward(a, ao, g, go, n, dx, dxo));
         }
         return portableGeluTanh(x);
     }
 
+    /** Whether the host (SIMD) path applies: CPU backend, float32. float64 takes the portable path. */
+    private static boolean hostFloat(Tensor x) {
+        return HostMemory.available() && x.dtype() == DataType.FLOAT;
+    }
+
     /**
-     * One pass forward, one backward, over float32 buffers. tanh(u) is computed as
-     * 1 − 2/(e^{2u} + 1): Math.exp is a JIT intrinsic while Math.tanh is not (it falls back to
-     * StrictMath), a 3-4x difference per element here; the absolute error stays ~1e-7 in float.
+     * One pass forward, one backward, over float32 host memory. The backward recomputes the
+     * activation's inner function from x instead of saving it: one exp per element costs less than
+     * writing and re-reading an (N) intermediate.
      */
-    private static Tensor fusedGeluTanh(Tensor x) {
+    private static Tensor hostUnary(String op, Tensor x, ElementwiseKernel.Map1 forward, ElementwiseKernel.Map2 backward) {
         long[] shape = x.shape();
-        float[] xs = HostBuffers.floats(x.data());
-        float[] t = new float[xs.length];
-        float[] y = new float[xs.length];
-        for (int i = 0; i < xs.length; i++) {
-            float v = xs[i];
-            double u = SQRT_2_OVER_PI * (v + GELU_CUBIC * v * v * v);
-            float th = (float) (1.0 - 2.0 / (Math.exp(2 * u) + 1.0));
-            t[i] = th;
-            y[i] = 0.5f * v * (1 + th);
-        }
-        return Tensor.fromOp("geluTanh", HostBuffers.of(y, shape), g -> {
-            float[] gs = HostBuffers.floats(g);
-            float[] dx = new float[xs.length];
-            for (int i = 0; i < xs.length; i++) {
-                float v = xs[i];
-                float th = t[i];
-                float du = (float) (SQRT_2_OVER_PI * (1 + 3 * GELU_CUBIC * v * v));
-                dx[i] = gs[i] * (0.5f * (1 + th) + 0.5f * v * (1 - th * th) * du);
-            }
-            x.accumulateGradOwned(HostBuffers.of(dx, shape));
+        int len = Math.toIntExact(x.length());
+        INDArray xd = HostMemory.dense(x.data());
+        INDArray y = HostMemory.newFloats(shape);
+        ElementwiseKernel.map(HostMemory.floats(xd), HostMemory.floats(y), len, forward);
+        return Tensor.fromOp(op, y, g -> {
+            INDArray gd = HostMemory.dense(g);
+            INDArray dx = HostMemory.newFloats(shape);
+            ElementwiseKernel.map(HostMemory.floats(xd), HostMemory.floats(gd), HostMemory.floats(dx), len, backward);
+            Reference.reachabilityFence(gd);
+            Reference.reachabilityFence(xd);
+            x.accumulateGradOwned(dx);
         }, x);
     }
 

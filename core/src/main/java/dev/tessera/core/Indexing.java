@@ -1,5 +1,6 @@
 package dev.tessera.core;
 
+import dev.tessera.host.HostMemory;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -51,7 +52,7 @@ public final class Indexing {
         int[] idx = checkedIds("indexSelect", "indices", ids, n);
         long[] outShape = x.shape();
         outShape[0] = indices.length;
-        INDArray flat = Contiguous.of(x.data()).reshape('c', n, rest);
+        INDArray flat = HostMemory.dense(x.data()).reshape('c', n, rest);
         INDArray out = RowGather.gather(flat, idx).reshape('c', outShape);
         long[] inShape = x.shape();
         return Tensor.fromOp("indexSelect", out,
@@ -69,7 +70,7 @@ public final class Indexing {
         int[] idx = checkedIds("gatherLast", "index", index, v);
         INDArray flat = x.data().reshape('c', -1, v); // (N, V)
         double[] vals = new double[idx.length];
-        INDArray xf = Contiguous.of(flat);
+        INDArray xf = HostMemory.dense(flat);
         for (int i = 0; i < idx.length; i++) {
             vals[i] = xf.getDouble(i * v + idx[i]);
         }
@@ -144,7 +145,7 @@ public final class Indexing {
 
     /** Row-major values of any array (views included) as doubles. */
     static double[] doubles(INDArray x) {
-        INDArray c = Contiguous.of(x);
+        INDArray c = HostMemory.dense(x);
         double[] v = c.castTo(DataType.DOUBLE).data().asDouble();
         return v.length == x.length() ? v : Arrays.copyOf(v, (int) x.length());
     }

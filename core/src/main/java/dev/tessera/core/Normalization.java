@@ -1,5 +1,7 @@
 package dev.tessera.core;
 
+import dev.tessera.host.HostMemory;
+import java.lang.ref.Reference;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -22,66 +24,45 @@ public final class Normalization {
         checkAffine("layerNorm", x, weight, "weight", c);
         checkAffine("layerNorm", x, bias, "bias", c);
         long[] shape = x.shape();
-        if (HostBuffers.available() && (x.dtype() == DataType.FLOAT || x.dtype() == DataType.DOUBLE)) {
-            return fusedLayerNorm(x, weight, bias, eps, shape, (int) c);
+        if (HostMemory.available() && x.dtype() == DataType.FLOAT && c > 0) {
+            return fusedNorm("layerNorm", x, weight, bias, eps, shape, (int) c, false);
         }
         return portableLayerNorm(x, weight, bias, eps, shape, c);
     }
 
-    /** The fused Java-loop path (CPU): two passes forward, two backward; see {@link LayerNormKernel}. */
-    private static Tensor fusedLayerNorm(Tensor x, Tensor weight, Tensor bias, double eps, long[] shape, int c) {
+    /**
+     * The host path (CPU, float32): SIMD rows over the arrays' memory, multi-threaded; see
+     * {@link NormKernel}. Saves the per-row mean and 1/σ for the backward, not x̂.
+     */
+    private static Tensor fusedNorm(String op, Tensor x, Tensor weight, Tensor bias, double eps, long[] shape, int c, boolean rms) {
         int n = Math.toIntExact(x.length() / c);
-        Tensor[] inputs = inputs(x, weight, bias);
-        if (x.dtype() == DataType.DOUBLE) {
-            double[] xs = HostBuffers.doubles(x.data());
-            double[] w = weight == null ? null : HostBuffers.doubles(weight.data());
-            double[] b = bias == null ? null : HostBuffers.doubles(bias.data());
-            double[] y = new double[xs.length];
-            double[] xhat = new double[xs.length];
-            double[] rstd = new double[n];
-            LayerNormKernel.forward(xs, w, b, n, c, eps, y, xhat, rstd);
-            return Tensor.fromOp("layerNorm", HostBuffers.of(y, shape), g -> {
-                double[] dx = x.requiresGrad() ? new double[xhat.length] : null;
-                double[] dw = weight != null && weight.requiresGrad() ? new double[c] : null;
-                double[] db = bias != null && bias.requiresGrad() ? new double[c] : null;
-                LayerNormKernel.backward(HostBuffers.doubles(g), xhat, rstd, w, n, c, dx, dw, db);
-                accumulate(x, dx, shape, weight, dw, bias, db);
-            }, inputs);
-        }
-        float[] xs = HostBuffers.floats(x.data());
-        float[] w = weight == null ? null : HostBuffers.floats(weight.data());
-        float[] b = bias == null ? null : HostBuffers.floats(bias.data());
-        float[] y = new float[xs.length];
-        float[] xhat = new float[xs.length];
+        INDArray xd = HostMemory.dense(x.data()); // (N·C) row-major; kept by the backward closure
+        float[] w = weight == null ? null : HostMemory.toFloatArray(weight.data()); // (C)
+        float[] b = bias == null ? null : HostMemory.toFloatArray(bias.data()); // (C)
+        float[] mean = rms ? null : new float[n];
         float[] rstd = new float[n];
-        LayerNormKernel.forward(xs, w, b, n, c, eps, y, xhat, rstd);
-        return Tensor.fromOp("layerNorm", HostBuffers.of(y, shape), g -> {
-            float[] dx = x.requiresGrad() ? new float[xhat.length] : null;
+        INDArray y = HostMemory.newFloats(shape);
+        NormKernel.forward(HostMemory.floats(xd), w, b, n, c, (float) eps, rms, HostMemory.floats(y), mean, rstd);
+        Reference.reachabilityFence(xd);
+        return Tensor.fromOp(op, y, g -> {
+            INDArray gd = HostMemory.dense(g);
+            INDArray dx = x.requiresGrad() ? HostMemory.newFloats(shape) : null;
             float[] dw = weight != null && weight.requiresGrad() ? new float[c] : null;
             float[] db = bias != null && bias.requiresGrad() ? new float[c] : null;
-            LayerNormKernel.backward(HostBuffers.floats(g), xhat, rstd, w, n, c, dx, dw, db);
+            NormKernel.backward(HostMemory.floats(gd), HostMemory.floats(xd), mean, rstd, w, n, c, rms,
+                    dx == null ? null : HostMemory.floats(dx), dw, db);
+            Reference.reachabilityFence(gd);
+            Reference.reachabilityFence(xd);
             if (dx != null) {
-                x.accumulateGradOwned(HostBuffers.of(dx, shape));
+                x.accumulateGradOwned(dx);
             }
             if (dw != null) {
-                weight.accumulateGradOwned(HostBuffers.of(dw, c));
+                weight.accumulateGradOwned(HostMemory.fromArray(dw, c));
             }
             if (db != null) {
-                bias.accumulateGradOwned(HostBuffers.of(db, c));
+                bias.accumulateGradOwned(HostMemory.fromArray(db, c));
             }
-        }, inputs);
-    }
-
-    private static void accumulate(Tensor x, double[] dx, long[] shape, Tensor weight, double[] dw, Tensor bias, double[] db) {
-        if (dx != null) {
-            x.accumulateGradOwned(HostBuffers.of(dx, shape));
-        }
-        if (dw != null) {
-            weight.accumulateGradOwned(HostBuffers.of(dw, dw.length));
-        }
-        if (db != null) {
-            bias.accumulateGradOwned(HostBuffers.of(db, db.length));
-        }
+        }, inputs(x, weight, bias));
     }
 
     /** The portable path, only ND4J ops (runs on any backend, e.g. CUDA). */
@@ -122,47 +103,10 @@ public final class Normalization {
         long c = x.size(-1);
         checkAffine("rmsNorm", x, weight, "weight", c);
         long[] shape = x.shape();
-        if (HostBuffers.available() && (x.dtype() == DataType.FLOAT || x.dtype() == DataType.DOUBLE)) {
-            return fusedRmsNorm(x, weight, eps, shape, (int) c);
+        if (HostMemory.available() && x.dtype() == DataType.FLOAT && c > 0) {
+            return fusedNorm("rmsNorm", x, weight, null, eps, shape, (int) c, true);
         }
         return portableRmsNorm(x, weight, eps, shape, c);
-    }
-
-    /** The fused Java-loop path (CPU): two passes forward, two backward; see {@link RmsNormKernel}. */
-    private static Tensor fusedRmsNorm(Tensor x, Tensor weight, double eps, long[] shape, int c) {
-        int n = Math.toIntExact(x.length() / c);
-        Tensor[] inputs = inputs(x, weight, null);
-        if (x.dtype() == DataType.DOUBLE) {
-            double[] xs = HostBuffers.doubles(x.data());
-            double[] w = weight == null ? null : HostBuffers.doubles(weight.data());
-            double[] y = new double[xs.length];
-            double[] xhat = new double[xs.length];
-            double[] rstd = new double[n];
-            RmsNormKernel.forward(xs, w, n, c, eps, y, xhat, rstd);
-            return Tensor.fromOp("rmsNorm", HostBuffers.of(y, shape), g -> {
-                double[] dx = x.requiresGrad() ? new double[xhat.length] : null;
-                double[] dw = weight != null && weight.requiresGrad() ? new double[c] : null;
-                RmsNormKernel.backward(HostBuffers.doubles(g), xhat, rstd, w, n, c, dx, dw);
-                accumulate(x, dx, shape, weight, dw, null, null);
-            }, inputs);
-        }
-        float[] xs = HostBuffers.floats(x.data());
-        float[] w = weight == null ? null : HostBuffers.floats(weight.data());
-        float[] y = new float[xs.length];
-        float[] xhat = new float[xs.length];
-        float[] rstd = new float[n];
-        RmsNormKernel.forward(xs, w, n, c, eps, y, xhat, rstd);
-        return Tensor.fromOp("rmsNorm", HostBuffers.of(y, shape), g -> {
-            float[] dx = x.requiresGrad() ? new float[xhat.length] : null;
-            float[] dw = weight != null && weight.requiresGrad() ? new float[c] : null;
-            RmsNormKernel.backward(HostBuffers.floats(g), xhat, rstd, w, n, c, dx, dw);
-            if (dx != null) {
-                x.accumulateGradOwned(HostBuffers.of(dx, shape));
-            }
-            if (dw != null) {
-                weight.accumulateGradOwned(HostBuffers.of(dw, c));
-            }
-        }, inputs);
     }
 
     /** The portable path, only ND4J ops (runs on any backend, e.g. CUDA). */

@@ -1,5 +1,6 @@
 package dev.tessera.core;
 
+import dev.tessera.host.HostMemory;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.stream.IntStream;
@@ -24,7 +25,7 @@ final class RowGather {
     private RowGather() {}
 
     private static boolean fused(INDArray x) {
-        return x.dataType() == DataType.FLOAT && HostBuffers.available();
+        return x.dataType() == DataType.FLOAT && HostMemory.available();
     }
 
     private static FloatBuffer buffer(INDArray dense) {
@@ -52,7 +53,7 @@ final class RowGather {
      * @param table (R, C), any layout; ids already checked to lie in [0, R)
      */
     static INDArray gather(INDArray table, int[] idx) {
-        INDArray t = Contiguous.of(table);
+        INDArray t = HostMemory.dense(table);
         if (!fused(t)) {
             return Nd4j.pullRows(t, 1, idx);
         }
@@ -79,7 +80,7 @@ final class RowGather {
      * @param g (idx.length, cols) in any shape of that size and any layout
      */
     static INDArray scatterAdd(INDArray g, int[] idx, long rows, int cols) {
-        INDArray gc = Contiguous.of(g).reshape('c', idx.length, cols); // (N, C)
+        INDArray gc = HostMemory.dense(g).reshape('c', idx.length, cols); // (N, C)
         if (!fused(gc)) {
             INDArray out = Nd4j.zeros(g.dataType(), rows, cols);
             if (idx.length == 0) {

@@ -1,5 +1,6 @@
 package dev.tessera.core;
 
+import dev.tessera.host.HostMemory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -139,7 +140,7 @@ public final class ShapeOps {
     /** A C-order copy when {@code x} is a view with other strides, else {@code x} itself. */
     public static Tensor contiguous(Tensor x) {
         INDArray d = x.data();
-        if (Contiguous.isDense(d)) {
+        if (HostMemory.isDense(d)) {
             return x;
         }
         return Tensor.fromOp("contiguous", d.dup('c'), x::accumulateGrad, x);

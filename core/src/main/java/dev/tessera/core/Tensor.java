@@ -1,5 +1,6 @@
 package dev.tessera.core;
 
+import dev.tessera.host.HostMemory;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -211,7 +212,7 @@ public class Tensor {
         }
         checkGradShape(g);
         if (grad == null) {
-            grad = Contiguous.of(g);
+            grad = HostMemory.dense(g);
         } else {
             grad.addi(g);
         }
@@ -311,6 +312,8 @@ public class Tensor {
     public Tensor silu() { return Activations.silu(this); }
     public Tensor gelu() { return Activations.gelu(this); }
     public Tensor geluTanh() { return Activations.geluTanh(this); }
+    /** silu(this)·up as one node (SwiGLU's gating); see {@link Activations#swiglu}. */
+    public Tensor swiglu(Tensor up) { return Activations.swiglu(this, up); }
 
     public Tensor matmul(Tensor other) { return MatMul.matmul(this, other); }
 

@@ -10,6 +10,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class Parameter extends Tensor {
     /** Wraps {@code data} (C order, not a view) as a parameter that accumulates gradients. */
     public Parameter(INDArray data) {
-        super(dev.tessera.core.Contiguous.of(data), true);
+        super(dev.tessera.host.HostMemory.dense(data), true);
     }
 }

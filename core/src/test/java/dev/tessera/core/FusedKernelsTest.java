@@ -1,5 +1,6 @@
 package dev.tessera.core;
 
+import dev.tessera.host.HostMemory;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.function.Function;
@@ -12,11 +13,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 class FusedKernelsTest {
     @AfterEach
     void restore() {
-        HostBuffers.setForcePortable(false);
+        HostMemory.setForcePortable(false);
     }
 
     private static INDArray[] run(boolean portable, Function<Tensor[], Tensor> f, INDArray upstream, INDArray... values) {
-        HostBuffers.setForcePortable(portable);
+        HostMemory.setForcePortable(portable);
         Tensor[] in = new Tensor[values.length];
         for (int i = 0; i < values.length; i++) {
             in[i] = Tensor.variable(values[i].dup());

@@ -3,6 +3,7 @@ package dev.tessera.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tessera.host.HostMemory;
 import dev.tessera.testing.GradCheck;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -15,13 +16,13 @@ class RowGatherTest {
     /** Output and weight gradient of an embedding lookup, as float64. */
     private static INDArray[] lookup(INDArray table, INDArray ids, INDArray up, boolean portable) {
         Tensor w = Tensor.variable(table.dup());
-        HostBuffers.setForcePortable(portable);
+        HostMemory.setForcePortable(portable);
         try {
             Tensor y = Indexing.embedding(w, ids);
             y.backward(up.castTo(table.dataType()));
             return new INDArray[] {y.data().castTo(DataType.DOUBLE), w.grad().castTo(DataType.DOUBLE)};
         } finally {
-            HostBuffers.setForcePortable(false);
+            HostMemory.setForcePortable(false);
         }
     }
 
@@ -79,7 +80,7 @@ class RowGatherTest {
                 }
             }
         }
-        INDArray out = RowGather.scatterAdd(HostBuffers.of(g, n, c), idx, 3, c);
+        INDArray out = RowGather.scatterAdd(HostMemory.fromArray(g, n, c), idx, 3, c);
         for (int j = 0; j < c; j++) {
             assertEquals(expected[j], out.getFloat(1, j), 0f, "column " + j);
             assertEquals(0f, out.getFloat(2, j), 0f);

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tessera.attention.KVCache;
 import dev.tessera.core.GradMode;
-import dev.tessera.core.HostBuffers;
+import dev.tessera.host.HostMemory;
 import dev.tessera.core.Rng;
 import dev.tessera.core.Tensor;
 import dev.tessera.io.SafeTensors;
@@ -146,12 +146,12 @@ class GptModelTest {
         INDArray prompt = ModelTesting.ids(new int[][] {{0, 0, 5, 9, 2}, {3, 4, 1, 1, 7}, {0, 8, 8, 1, 2}});
         INDArray mask = Nd4j.createFromArray(new float[][] {{0, 0, 1, 1, 1}, {1, 1, 1, 1, 1}, {0, 1, 1, 1, 1}});
         INDArray[] fast = decode(model, prompt, mask);
-        HostBuffers.setForcePortable(true);
+        HostMemory.setForcePortable(true);
         INDArray[] general;
         try {
             general = decode(model, prompt, mask);
         } finally {
-            HostBuffers.setForcePortable(false);
+            HostMemory.setForcePortable(false);
         }
         for (int s = 0; s < fast.length; s++) {
             assertClose("call " + s, general[s], fast[s], 1e-10);

@@ -39,8 +39,8 @@ import org.openjdk.jmh.annotations.TearDown;
  *       (DJL 0.36 exposes only {@code approximate='none'}, so PyTorch pays ~7 ops here where its
  *       {@code gelu(approximate='tanh')} would be one). ND4J's {@code PreciseGELU} is no anchor: it computes another approximation
  *       (2.392 where the tanh formula gives 2.423, on the first element of the unit test's input);</li>
- *   <li>{@code *_swiglu}: silu(gate)·up, as Tessera's Llama MLP computes it ({@code gate.silu().mul(up)},
- *       two nodes) vs {@link NaiveActivations#swiglu} vs ND4J's {@code Swish}/{@code SwishDerivative} vs
+ *   <li>{@code *_swiglu}: silu(gate)·up, as Tessera's Llama MLP computes it ({@code gate.swiglu(up)}, one fused node;
+ *       the composition {@code gate.silu().mul(up)} takes two) vs {@link NaiveActivations#swiglu} vs ND4J's {@code Swish}/{@code SwishDerivative} vs
  *       PyTorch {@code sigmoid(gate)·gate·up} (DJL has no {@code silu}: one op more than Hugging Face's
  *       {@code F.silu(gate) * up}).</li>
  * </ul>
@@ -49,7 +49,7 @@ import org.openjdk.jmh.annotations.TearDown;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx2g", "-Xms2g"})
+@Fork(value = 1, jvmArgsAppend = {"-Xmx2g", "-Xms2g", "--add-modules", "jdk.incubator.vector"})
 public class ActivationBenchmark {
 
     /** (N, H). */
@@ -209,7 +209,7 @@ public class ActivationBenchmark {
     @Benchmark
     public INDArray tessera_swiglu(Nd4jSide s) {
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            return s.x.silu().mul(s.up).data();
+            return s.x.swiglu(s.up).data();
         }
     }
 
@@ -235,7 +235,7 @@ public class ActivationBenchmark {
     @Benchmark
     public INDArray tessera_swigluFwdBwd(Nd4jSide s) {
         s.zeroGrads();
-        s.x.silu().mul(s.up).backward(s.g);
+        s.x.swiglu(s.up).backward(s.g);
         return s.x.grad();
     }
 

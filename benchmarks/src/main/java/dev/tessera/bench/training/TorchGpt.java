@@ -110,7 +110,8 @@ final class TorchGpt implements AutoCloseable {
             NDArray q = parts.get(0).reshape(BATCH, SEQ, HEADS, hs).transpose(0, 2, 1, 3); // (B, H, T, hs)
             NDArray k = parts.get(1).reshape(BATCH, SEQ, HEADS, hs).transpose(0, 2, 1, 3);
             NDArray v = parts.get(2).reshape(BATCH, SEQ, HEADS, hs).transpose(0, 2, 1, 3);
-            NDArray att = q.matMul(k.transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(hs)).add(causalBias).softmax(-1);
+            // Scale q (B·T·C elements) rather than the (B, H, T, T) scores: one smaller pass.
+            NDArray att = q.mul(1.0 / Math.sqrt(hs)).matMul(k.transpose(0, 1, 3, 2)).add(causalBias).softmax(-1);
             NDArray y = att.matMul(v).transpose(0, 2, 1, 3).reshape(BATCH, SEQ, EMBD); // (B, T, C)
             x = x.add(y.matMul(p(n + "attn.c_proj.weight")).add(p(n + "attn.c_proj.bias")));
             h = layerNorm(x, p(n + "ln_2.weight"), p(n + "ln_2.bias"));
@@ -118,8 +119,10 @@ final class TorchGpt implements AutoCloseable {
             x = x.add(h.matMul(p(n + "mlp.c_proj.weight")).add(p(n + "mlp.c_proj.bias")));
         }
         x = layerNorm(x, p("ln_f.weight"), p("ln_f.bias"));
-        NDArray logits = x.matMul(p("wte").transpose()); // (B, T, V)
-        NDArray logp = logits.get(":, :-1, :").logSoftmax(-1); // (B, T − 1, V)
+        // Drop the last position before the head, not after: slicing (B, T, V) logits would copy
+        // 67 MB forward and scatter as much back in the backward.
+        NDArray logits = x.get(":, :-1, :").matMul(p("wte").transpose()); // (B, T − 1, V)
+        NDArray logp = logits.logSoftmax(-1); // (B, T − 1, V)
         return logp.gather(targets, 2).mean().neg();
     }
 

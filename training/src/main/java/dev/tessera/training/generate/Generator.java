@@ -1,7 +1,7 @@
 package dev.tessera.training.generate;
 
 import dev.tessera.core.GradMode;
-import dev.tessera.core.HostBuffers;
+import dev.tessera.host.HostMemory;
 import dev.tessera.core.Rng;
 import dev.tessera.core.Tensor;
 import java.util.Arrays;
@@ -142,13 +142,13 @@ public final class Generator {
     private static double[] lastPosition(INDArray logits) {
         INDArray last = logits.size(1) == 1 ? logits
                 : logits.get(NDArrayIndex.all(), NDArrayIndex.point(logits.size(1) - 1), NDArrayIndex.all()); // (B, V)
-        if (!HostBuffers.available()) {
+        if (!HostMemory.available()) {
             return last.castTo(DataType.DOUBLE).dup('c').data().asDouble();
         }
         if (last.dataType() == DataType.DOUBLE) {
-            return HostBuffers.doubles(last);
+            return HostMemory.toDoubleArray(last);
         }
-        float[] f = HostBuffers.floats(last.dataType() == DataType.FLOAT ? last : last.castTo(DataType.FLOAT));
+        float[] f = HostMemory.toFloatArray(last.dataType() == DataType.FLOAT ? last : last.castTo(DataType.FLOAT));
         double[] d = new double[f.length];
         for (int i = 0; i < f.length; i++) {
             d[i] = f[i];

@@ -1,9 +1,8 @@
 package dev.tessera.training.loss;
 
-import dev.tessera.core.Contiguous;
 import dev.tessera.core.GradMode;
-import dev.tessera.core.HostBuffers;
 import dev.tessera.core.Tensor;
+import dev.tessera.host.HostMemory;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -106,9 +105,9 @@ public final class CrossEntropy {
             valid++;
         }
         double norm = normalizer > 0 ? normalizer : Math.max(1, valid);
-        INDArray z = Contiguous.of(logits.data()).reshape('c', n, v); // (N, V)
+        INDArray z = HostMemory.dense(logits.data()).reshape('c', n, v); // (N, V)
         boolean keepProbs = GradMode.isEnabled() && logits.requiresGrad();
-        boolean fused = dt == DataType.FLOAT && HostBuffers.available();
+        boolean fused = dt == DataType.FLOAT && HostMemory.available();
         Rows rows = fused ? FusedCrossEntropy.forward(z, targets, options, keepProbs)
                 : PortableCrossEntropy.forward(z, targets, options, keepProbs);
         double total = 0;

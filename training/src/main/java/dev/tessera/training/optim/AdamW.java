@@ -1,6 +1,6 @@
 package dev.tessera.training.optim;
 
-import dev.tessera.core.Contiguous;
+import dev.tessera.host.HostMemory;
 import dev.tessera.nn.Parameter;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -82,7 +82,7 @@ public final class AdamW extends BaseOptimizer {
             INDArray mi = m.get(e.getKey());
             INDArray vi = v.get(e.getKey());
             if (HostChunks.fusable(p.data(), p.grad())) {
-                AdamWUpdate.fused(p.data(), Contiguous.of(p.grad()), mi, vi, s);
+                AdamWUpdate.fused(p.data(), HostMemory.dense(p.grad()), mi, vi, s);
             } else {
                 AdamWUpdate.portable(p.data(), p.grad(), mi, vi, s);
             }

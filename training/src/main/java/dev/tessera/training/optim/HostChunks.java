@@ -1,7 +1,6 @@
 package dev.tessera.training.optim;
 
-import dev.tessera.core.Contiguous;
-import dev.tessera.core.HostBuffers;
+import dev.tessera.host.HostMemory;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.stream.IntStream;
@@ -44,8 +43,8 @@ final class HostChunks {
      * kernels enabled, float32 parameter and gradient, and the parameter dense in its own buffer.
      */
     static boolean fusable(INDArray param, INDArray grad) {
-        return HostBuffers.available() && param.dataType() == DataType.FLOAT && grad.dataType() == DataType.FLOAT
-                && Contiguous.isDense(param);
+        return HostMemory.available() && param.dataType() == DataType.FLOAT && grad.dataType() == DataType.FLOAT
+                && HostMemory.isDense(param);
     }
 
     /** Runs {@code task} over [0, length) in chunks, in parallel when {@code length} is large. */
@@ -71,11 +70,11 @@ final class HostChunks {
      * count; ND4J ops elsewhere. NaN or Inf when some element is not finite.
      */
     static double sumOfSquares(INDArray x) {
-        if (!(HostBuffers.available() && x.dataType() == DataType.FLOAT)) {
+        if (!(HostMemory.available() && x.dataType() == DataType.FLOAT)) {
             INDArray d = x.castTo(DataType.DOUBLE);
             return d.mul(d).sumNumber().doubleValue();
         }
-        INDArray dense = Contiguous.of(x);
+        INDArray dense = HostMemory.dense(x);
         FloatBuffer b = buffer(dense);
         int length = Math.toIntExact(dense.length());
         double[] partial = new double[(length + CHUNK - 1) / CHUNK];

@@ -1,6 +1,6 @@
 package dev.tessera.training.optim;
 
-import dev.tessera.core.Contiguous;
+import dev.tessera.host.HostMemory;
 import dev.tessera.nn.Parameter;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -45,7 +45,7 @@ public final class Sgd extends BaseOptimizer {
             }
             INDArray buf = buffers.get(e.getKey());
             if (HostChunks.fusable(p.data(), p.grad())) {
-                SgdUpdate.fused(p.data(), Contiguous.of(p.grad()), buf, s);
+                SgdUpdate.fused(p.data(), HostMemory.dense(p.grad()), buf, s);
             } else {
                 SgdUpdate.portable(p.data(), p.grad(), buf, s);
             }

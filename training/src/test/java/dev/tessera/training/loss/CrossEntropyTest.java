@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tessera.core.Rng;
 import dev.tessera.core.Tensor;
+import dev.tessera.host.HostMemory;
 import dev.tessera.testing.GoldenFile;
 import dev.tessera.testing.GradCheck;
 import org.junit.jupiter.api.Test;
@@ -173,11 +174,11 @@ class CrossEntropyTest {
 
     /** Runs {@code f} with the fused kernels switched off (the portable ND4J path), then restores them. */
     private static <T> T portable(java.util.function.Supplier<T> f) {
-        dev.tessera.core.HostBuffers.setForcePortable(true);
+        HostMemory.setForcePortable(true);
         try {
             return f.get();
         } finally {
-            dev.tessera.core.HostBuffers.setForcePortable(false);
+            HostMemory.setForcePortable(false);
         }
     }
 

@@ -3,8 +3,8 @@ package dev.tessera.training.optim;
 import static dev.tessera.training.TestArrays.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.tessera.core.HostBuffers;
 import dev.tessera.core.Rng;
+import dev.tessera.host.HostMemory;
 import dev.tessera.nn.Parameter;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,7 +47,7 @@ class FusedUpdateTest {
         ps.put("w", w);
         ps.put("b", b);
         Optimizer opt = make.apply(ps);
-        HostBuffers.setForcePortable(portable);
+        HostMemory.setForcePortable(portable);
         try {
             for (int k = 0; k < STEPS; k++) {
                 w.accumulateGrad(pr.gw()[k].castTo(dt).dup());
@@ -56,7 +56,7 @@ class FusedUpdateTest {
                 opt.zeroGrad();
             }
         } finally {
-            HostBuffers.setForcePortable(false);
+            HostMemory.setForcePortable(false);
         }
         return new INDArray[] {w.data().castTo(DataType.DOUBLE), b.data().castTo(DataType.DOUBLE)};
     }
@@ -174,12 +174,12 @@ class FusedUpdateTest {
             }
             ref = Math.sqrt(ref);
             double fused = GradClip.globalNorm(List.of(w));
-            HostBuffers.setForcePortable(true);
+            HostMemory.setForcePortable(true);
             double portable;
             try {
                 portable = GradClip.globalNorm(List.of(w));
             } finally {
-                HostBuffers.setForcePortable(false);
+                HostMemory.setForcePortable(false);
             }
             assertEquals(ref, fused, 1e-12 * ref, "fused n=" + n);
             assertEquals(ref, portable, 1e-12 * ref, "portable n=" + n);

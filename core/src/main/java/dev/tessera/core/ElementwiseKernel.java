@@ -1,0 +1,105 @@
+package dev.tessera.core;
+
+import dev.tessera.host.Parallel;
+import dev.tessera.host.Scratch;
+import dev.tessera.host.Simd;
+import dev.tessera.host.SimdOps;
+import java.nio.FloatBuffer;
+
+/**
+ * Runs an element-wise {@link SimdOps} function over whole float32 buffers: split across
+ * {@link Parallel}'s threads, each copying blocks of {@link #BLOCK} elements into its
+ * {@link Scratch} arrays, applying the function, and copying the result back (see
+ * {@code dev.tessera.host} for why blocks of arrays rather than the buffers themselves).
+ */
+final class ElementwiseKernel {
+    /** Elements per block: 32 KB per array, so a block's inputs and outputs stay in L1/L2. */
+    static final int BLOCK = 8192;
+
+    private ElementwiseKernel() {}
+
+    /** y = f(x). */
+    @FunctionalInterface
+    interface Map1 {
+        void apply(SimdOps ops, float[] x, int xo, int n, float[] y, int yo);
+    }
+
+    /** out = f(a, b) (a forward of two inputs, or a backward of one input and its gradient). */
+    @FunctionalInterface
+    interface Map2 {
+        void apply(SimdOps ops, float[] a, int ao, float[] b, int bo, int n, float[] out, int oo);
+    }
+
+    /** (out1, out2) = f(a, b, c) (a backward of two inputs; either output may be null). */
+    @FunctionalInterface
+    interface Map3To2 {
+        void apply(SimdOps ops, float[] a, int ao, float[] b, int bo, float[] c, int co, int n,
+                float[] out1, int o1, float[] out2, int o2);
+    }
+
+    /** Blocks of work per element for the parallel threshold: transcendental functions cost ~20. */
+    private static final long COST = 20;
+
+    static void map(FloatBuffer x, FloatBuffer y, int len, Map1 f) {
+        SimdOps ops = Simd.ops();
+        forBlocks(len, (from, to) -> {
+            float[] xs = Scratch.floats(0, BLOCK);
+            for (int i = from; i < to; i += BLOCK) {
+                int n = Math.min(BLOCK, to - i);
+                x.get(i, xs, 0, n);
+                f.apply(ops, xs, 0, n, xs, 0);
+                y.put(i, xs, 0, n);
+            }
+        });
+    }
+
+    static void map(FloatBuffer a, FloatBuffer b, FloatBuffer out, int len, Map2 f) {
+        SimdOps ops = Simd.ops();
+        forBlocks(len, (from, to) -> {
+            float[] as = Scratch.floats(0, BLOCK);
+            float[] bs = Scratch.floats(1, BLOCK);
+            for (int i = from; i < to; i += BLOCK) {
+                int n = Math.min(BLOCK, to - i);
+                a.get(i, as, 0, n);
+                b.get(i, bs, 0, n);
+                f.apply(ops, as, 0, bs, 0, n, bs, 0);
+                out.put(i, bs, 0, n);
+            }
+        });
+    }
+
+    static void map(FloatBuffer a, FloatBuffer b, FloatBuffer c, FloatBuffer out1, FloatBuffer out2, int len, Map3To2 f) {
+        SimdOps ops = Simd.ops();
+        forBlocks(len, (from, to) -> {
+            float[] as = Scratch.floats(0, BLOCK);
+            float[] bs = Scratch.floats(1, BLOCK);
+            float[] cs = Scratch.floats(2, BLOCK);
+            float[] o1 = out1 == null ? null : Scratch.floats(3, BLOCK);
+            float[] o2 = out2 == null ? null : Scratch.floats(4, BLOCK);
+            for (int i = from; i < to; i += BLOCK) {
+                int n = Math.min(BLOCK, to - i);
+                a.get(i, as, 0, n);
+                b.get(i, bs, 0, n);
+                c.get(i, cs, 0, n);
+                f.apply(ops, as, 0, bs, 0, cs, 0, n, o1, 0, o2, 0);
+                if (out1 != null) {
+                    out1.put(i, o1, 0, n);
+                }
+                if (out2 != null) {
+                    out2.put(i, o2, 0, n);
+                }
+            }
+        });
+    }
+
+    @FunctionalInterface
+    private interface Range {
+        void run(int from, int to);
+    }
+
+    /** Splits [0, len) into per-thread ranges aligned to whole blocks. */
+    private static void forBlocks(int len, Range body) {
+        int blocks = (len + BLOCK - 1) / BLOCK;
+        Parallel.forRows(blocks, COST * BLOCK, (chunk, from, to) -> body.run(from * BLOCK, Math.min(len, to * BLOCK)));
+    }
+}

@@ -1,0 +1,104 @@
+package dev.tessera.core;
+
+import dev.tessera.host.Parallel;
+import dev.tessera.host.Scratch;
+import dev.tessera.host.Simd;
+import dev.tessera.host.SimdOps;
+import java.nio.FloatBuffer;
+
+/**
+ * Layer norm and RMS norm over the rows of a dense float32 (N, C) buffer: the host fast path of
+ * {@link Normalization}. Forward and backward sit side by side (llm.c's
+ * {@code layernorm_forward}/{@code layernorm_backward}); the forward saves only the per-row mean and
+ * 1/σ, and the backward recomputes x̂ = (x − mean)·rstd from x, which costs less than writing and
+ * re-reading an (N, C) x̂. RMS norm is the same computation with mean 0 and no mean(dx̂) term.
+ *
+ * <p>Rows are split across {@link Parallel}'s threads; each thread copies a block of rows (about
+ * 32 KB) into its {@link Scratch} arrays, runs the {@link SimdOps} row primitives, and copies the
+ * result back. The weight and bias gradients are summed per thread and added up in chunk order, so
+ * results are deterministic for a given thread count.
+ */
+final class NormKernel {
+    /** Floats per block copied into scratch: small enough to stay in L1/L2 with its output. */
+    private static final int BLOCK_FLOATS = 8192;
+
+    private NormKernel() {}
+
+    /**
+     * Forward. x and y are (N, C); w and b are (C) or null; fills mean (null for RMS norm) and rstd (N).
+     */
+    static void forward(FloatBuffer x, float[] w, float[] b, int n, int c, float eps, boolean rms,
+            FloatBuffer y, float[] mean, float[] rstd) {
+        SimdOps ops = Simd.ops();
+        int rowsPerBlock = Math.max(1, BLOCK_FLOATS / c);
+        Parallel.forRows(n, 4L * c, (chunk, from, to) -> {
+            float[] xs = Scratch.floats(0, rowsPerBlock * c);
+            float[] ys = Scratch.floats(1, rowsPerBlock * c);
+            for (int r0 = from; r0 < to; r0 += rowsPerBlock) {
+                int rows = Math.min(rowsPerBlock, to - r0);
+                x.get(r0 * c, xs, 0, rows * c);
+                for (int i = 0; i < rows; i++) {
+                    int o = i * c;
+                    float m = rms ? 0f : ops.sum(xs, o, c) / c;
+                    float rs = (float) (1.0 / Math.sqrt(ops.sumSquaredDiff(xs, o, c, m) / c + eps));
+                    if (mean != null) {
+                        mean[r0 + i] = m;
+                    }
+                    rstd[r0 + i] = rs;
+                    ops.normalize(xs, o, c, m, rs, w, b, ys, o);
+                }
+                y.put(r0 * c, ys, 0, rows * c);
+            }
+        });
+    }
+
+    /**
+     * Backward: dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) with dx̂ = g·w (RMS norm: without the
+     * mean(dx̂) term); dw = Σ_rows g·x̂, db = Σ_rows g. dx, dw, db may each be null (not wanted).
+     */
+    static void backward(FloatBuffer g, FloatBuffer x, float[] mean, float[] rstd, float[] w, int n, int c, boolean rms,
+            FloatBuffer dx, float[] dw, float[] db) {
+        SimdOps ops = Simd.ops();
+        int rowsPerBlock = Math.max(1, BLOCK_FLOATS / c);
+        int chunks = Parallel.chunks(n, 6L * c);
+        float[][] dwParts = dw == null ? null : new float[chunks][];
+        float[][] dbParts = db == null ? null : new float[chunks][];
+        Parallel.forRows(n, 6L * c, (chunk, from, to) -> {
+            float[] gs = Scratch.floats(0, rowsPerBlock * c);
+            float[] xs = Scratch.floats(1, rowsPerBlock * c);
+            float[] dxs = dx == null ? null : Scratch.floats(2, rowsPerBlock * c);
+            float[] dwPart = dw == null ? null : (dwParts[chunk] = new float[c]);
+            float[] dbPart = db == null ? null : (dbParts[chunk] = new float[c]);
+            float[] sums = new float[2];
+            for (int r0 = from; r0 < to; r0 += rowsPerBlock) {
+                int rows = Math.min(rowsPerBlock, to - r0);
+                g.get(r0 * c, gs, 0, rows * c);
+                x.get(r0 * c, xs, 0, rows * c);
+                for (int i = 0; i < rows; i++) {
+                    int o = i * c;
+                    float m = rms ? 0f : mean[r0 + i];
+                    float rs = rstd[r0 + i];
+                    float meanD = 0f;
+                    float meanDX = 0f;
+                    if (dx != null) {
+                        ops.normBackwardSums(gs, o, xs, o, c, m, rs, w, sums);
+                        meanD = rms ? 0f : sums[0] / c;
+                        meanDX = sums[1] / c;
+                    }
+                    ops.normBackward(gs, o, xs, o, c, m, rs, w, meanD, meanDX, dxs, o, dwPart, dbPart);
+                }
+                if (dx != null) {
+                    dx.put(r0 * c, dxs, 0, rows * c);
+                }
+            }
+        });
+        for (int k = 0; k < chunks; k++) {
+            if (dw != null) {
+                ops.add(dwParts[k], 0, dw, 0, c);
+            }
+            if (db != null) {
+                ops.add(dbParts[k], 0, db, 0, c);
+            }
+        }
+    }
+}

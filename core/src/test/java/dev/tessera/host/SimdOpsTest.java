@@ -1,0 +1,247 @@
+package dev.tessera.host;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Each {@link SimdOps} primitive, vector and scalar, against a float64 formula, on sizes that are and
+ * are not multiples of the vector length, at offsets, and on the special values kernels rely on.
+ */
+class SimdOpsTest {
+    private static final int[] SIZES = {0, 1, 3, 7, 8, 15, 16, 17, 31, 33, 64, 100, 257, 1000};
+    private static final int OFF = 5;
+
+    private static SimdOps[] impls() {
+        return Simd.vectorized() ? new SimdOps[] {Simd.ops(), Simd.scalar()} : new SimdOps[] {Simd.scalar()};
+    }
+
+    private static float[] gaussian(int n, long seed, double scale) {
+        Random r = new Random(seed);
+        float[] a = new float[n + 2 * OFF];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) (r.nextGaussian() * scale);
+        }
+        return a;
+    }
+
+    private static void close(String what, double expected, double actual, double rel) {
+        double tol = rel * Math.max(1, Math.abs(expected));
+        assertTrue(Math.abs(expected - actual) <= tol, what + ": expected " + expected + " got " + actual);
+    }
+
+    @Test
+    void vectorImplementationIsChosenExactlyWhenTheModuleIsPresent() {
+        boolean module = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+        boolean off = "off".equalsIgnoreCase(System.getProperty(Simd.PROPERTY));
+        assertEquals(module && !off, Simd.vectorized(), Simd.description());
+    }
+
+    @Test
+    void reductionsMatchFloat64() {
+        for (SimdOps ops : impls()) {
+            for (int n : SIZES) {
+                float[] a = gaussian(n, n, 3);
+                float[] b = gaussian(n, n + 100, 2);
+                double sum = 0, dot = 0, max = Double.NEGATIVE_INFINITY, ssd = 0;
+                for (int i = 0; i < n; i++) {
+                    sum += a[OFF + i];
+                    dot += (double) a[OFF + i] * b[OFF + i];
+                    max = Math.max(max, a[OFF + i]);
+                    ssd += (a[OFF + i] - 0.25) * (a[OFF + i] - 0.25);
+                }
+                String w = ops.getClass().getSimpleName() + " n=" + n;
+                close(w + " sum", sum, ops.sum(a, OFF, n), 1e-5 * Math.sqrt(n + 1));
+                close(w + " dot", dot, ops.dot(a, OFF, b, OFF, n), 1e-5 * Math.sqrt(n + 1));
+                assertEquals((float) max, ops.max(a, OFF, n), w + " max");
+                close(w + " ssd", ssd, ops.sumSquaredDiff(a, OFF, n, 0.25f), 1e-5 * Math.sqrt(n + 1));
+            }
+        }
+    }
+
+    @Test
+    void expShiftMatchesFloat64AndMapsMinusInfinityToZero() {
+        for (SimdOps ops : impls()) {
+            for (int n : SIZES) {
+                float[] a = gaussian(n, n, 30);
+                if (n > 2) {
+                    a[OFF + 1] = Float.NEGATIVE_INFINITY;
+                    a[OFF + n - 1] = -200f;
+                }
+                float[] out = new float[n + 2 * OFF];
+                float s = ops.expShift(a, OFF, n, 20f, out, OFF);
+                double ref = 0;
+                for (int i = 0; i < n; i++) {
+                    double e = Math.exp(a[OFF + i] - 20f); // the kernel subtracts in float
+                    ref += e;
+                    double rel = e < 1.2e-38 ? 0 : 4e-7; // below float's normal range both flush to ~0
+                    assertTrue(Math.abs(out[OFF + i] - e) <= rel * e + 1.2e-38,
+                            ops.getClass().getSimpleName() + " exp(" + a[OFF + i] + " - 20) = " + out[OFF + i] + " want " + e);
+                }
+                close("sum", ref, s, 1e-5 * Math.sqrt(n + 1));
+                if (n > 2) {
+                    assertEquals(0f, out[OFF + 1], "exp(-inf) must be exactly 0");
+                }
+            }
+        }
+    }
+
+    @Test
+    void expCoversTheWholeFloatRange() {
+        for (SimdOps ops : impls()) {
+            float[] a = new float[64];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = -100f + i * (190f / 63); // −100 … 90, past both ends of float's exp range
+            }
+            float[] out = new float[64];
+            ops.expShift(a, 0, 64, 0f, out, 0);
+            for (int i = 0; i < a.length; i++) {
+                double e = Math.exp(a[i]);
+                if (e > Float.MAX_VALUE) {
+                    assertEquals(Float.POSITIVE_INFINITY, out[i], "exp(" + a[i] + ")");
+                } else if (e >= Float.MIN_NORMAL) {
+                    assertTrue(Math.abs(out[i] - e) <= 2e-6 * e, "exp(" + a[i] + ") = " + out[i] + " want " + e);
+                } else {
+                    assertTrue(out[i] >= 0 && out[i] < 2 * Float.MIN_NORMAL, "exp(" + a[i] + ") = " + out[i]);
+                }
+            }
+            float[] nan = {Float.NaN, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+            ops.expShift(nan, 0, nan.length, 0f, out, 0);
+            assertTrue(Float.isNaN(out[0]), "exp(NaN) must stay NaN");
+        }
+    }
+
+    @Test
+    void elementwiseUpdatesMatch() {
+        for (SimdOps ops : impls()) {
+            for (int n : SIZES) {
+                float[] x = gaussian(n, n, 1);
+                float[] y = gaussian(n, n + 7, 1);
+                float[] axpy = y.clone();
+                ops.axpy(0.5f, x, OFF, axpy, OFF, n);
+                float[] add = y.clone();
+                ops.add(x, OFF, add, OFF, n);
+                float[] scaled = x.clone();
+                ops.scale(scaled, OFF, n, -3f);
+                for (int i = 0; i < y.length; i++) {
+                    boolean in = i >= OFF && i < OFF + n;
+                    assertEquals(in ? y[i] + 0.5f * x[i] : y[i], axpy[i], 1e-6f, "axpy " + i);
+                    assertEquals(in ? y[i] + x[i] : y[i], add[i], 1e-6f, "add " + i);
+                    assertEquals(in ? -3f * x[i] : x[i], scaled[i], 1e-6f, "scale " + i);
+                }
+            }
+        }
+    }
+
+    /** tanh-GELU, exact GELU and SwiGLU, forward and backward, against float64 formulas. */
+    @Test
+    void activationsMatchFloat64() {
+        for (SimdOps ops : impls()) {
+            for (int n : SIZES) {
+                float[] x = gaussian(n, n, 3);
+                float[] up = gaussian(n, n + 1, 1);
+                float[] g = gaussian(n, n + 2, 1);
+                if (n > 3) {
+                    x[OFF] = 12f; // saturated tails
+                    x[OFF + 1] = -12f;
+                    x[OFF + 2] = 0f;
+                }
+                float[] y = new float[x.length];
+                float[] dx = new float[x.length];
+                float[] dUp = new float[x.length];
+                String w = ops.getClass().getSimpleName() + " n=" + n;
+                ops.geluTanh(x, OFF, n, y, OFF);
+                ops.geluTanhBackward(x, OFF, g, OFF, n, dx, OFF);
+                for (int i = OFF; i < OFF + n; i++) {
+                    double v = x[i];
+                    double t = Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v));
+                    double dt = (1 - t * t) * Math.sqrt(2 / Math.PI) * (1 + 3 * 0.044715 * v * v);
+                    close(w + " geluTanh(" + v + ")", 0.5 * v * (1 + t), y[i], 2e-6);
+                    close(w + " geluTanh'(" + v + ")", g[i] * (0.5 * (1 + t) + 0.5 * v * dt), dx[i], 2e-6);
+                }
+                ops.gelu(x, OFF, n, y, OFF);
+                ops.geluBackward(x, OFF, g, OFF, n, dx, OFF);
+                for (int i = OFF; i < OFF + n; i++) {
+                    double v = x[i];
+                    double cdf = 0.5 * erfc(-v / Math.sqrt(2));
+                    double pdf = Math.exp(-0.5 * v * v) / Math.sqrt(2 * Math.PI);
+                    close(w + " gelu(" + v + ")", v * cdf, y[i], 2e-6);
+                    close(w + " gelu'(" + v + ")", g[i] * (cdf + v * pdf), dx[i], 2e-6);
+                }
+                ops.swiglu(x, OFF, up, OFF, n, y, OFF);
+                ops.swigluBackward(x, OFF, up, OFF, g, OFF, n, dx, OFF, dUp, OFF);
+                for (int i = OFF; i < OFF + n; i++) {
+                    double v = x[i];
+                    double s = 1 / (1 + Math.exp(-v));
+                    close(w + " swiglu", v * s * up[i], y[i], 2e-6);
+                    close(w + " swiglu dGate", g[i] * up[i] * s * (1 + v * (1 - s)), dx[i], 2e-6);
+                    close(w + " swiglu dUp", g[i] * v * s, dUp[i], 2e-6);
+                }
+            }
+        }
+    }
+
+    /** erfc in float64 to ~1e-15 (continued fraction / series), the test's own reference. */
+    static double erfc(double x) {
+        if (x < 0) {
+            return 2 - erfc(-x);
+        }
+        if (x < 3) { // 1 − erf by its Taylor series
+            double sum = 0, term = x;
+            for (int k = 0; k < 200; k++) {
+                sum += term / (2 * k + 1);
+                term *= -x * x / (k + 1);
+            }
+            return 1 - 2 / Math.sqrt(Math.PI) * sum;
+        }
+        double f = 0; // continued fraction, Lentz-free backward evaluation
+        for (int k = 60; k >= 1; k--) {
+            f = k / 2.0 / (x + f);
+        }
+        return Math.exp(-x * x) / Math.sqrt(Math.PI) / (x + f);
+    }
+
+    @Test
+    void normRowsMatchFloat64() {
+        for (SimdOps ops : impls()) {
+            for (int n : SIZES) {
+                if (n == 0) {
+                    continue;
+                }
+                float[] x = gaussian(n, n, 2);
+                float[] g = gaussian(n, n + 3, 1);
+                float[] w = gaussian(n, n + 4, 1); // indexed from 0
+                float[] b = gaussian(n, n + 5, 1);
+                float mean = 0.3f;
+                float rstd = 1.7f;
+                float[] y = new float[x.length];
+                ops.normalize(x, OFF, n, mean, rstd, w, b, y, OFF);
+                float[] sums = new float[2];
+                ops.normBackwardSums(g, OFF, x, OFF, n, mean, rstd, w, sums);
+                double sumD = 0, sumDX = 0;
+                for (int j = 0; j < n; j++) {
+                    double h = (x[OFF + j] - (double) mean) * rstd;
+                    close("normalize", h * w[j] + b[j], y[OFF + j], 2e-6);
+                    double d = (double) g[OFF + j] * w[j];
+                    sumD += d;
+                    sumDX += d * h;
+                }
+                close("sumD", sumD, sums[0], 1e-5 * Math.sqrt(n));
+                close("sumDX", sumDX, sums[1], 1e-5 * Math.sqrt(n));
+                float[] dx = new float[x.length];
+                float[] dw = new float[n];
+                float[] db = new float[n];
+                ops.normBackward(g, OFF, x, OFF, n, mean, rstd, w, 0.1f, -0.2f, dx, OFF, dw, db);
+                for (int j = 0; j < n; j++) {
+                    double h = (x[OFF + j] - (double) mean) * rstd;
+                    double d = (double) g[OFF + j] * w[j];
+                    close("dx", rstd * (d - 0.1 + 0.2 * h), dx[OFF + j], 2e-6);
+                    close("dw", g[OFF + j] * h, dw[j], 2e-6);
+                    close("db", g[OFF + j], db[j], 0);
+                }
+            }
+        }
+    }
+}

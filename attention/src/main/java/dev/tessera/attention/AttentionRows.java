@@ -1,8 +1,11 @@
 package dev.tessera.attention;
 
-import java.nio.ByteOrder;
+import dev.tessera.host.HostMemory;
+import dev.tessera.host.Parallel;
+import dev.tessera.host.Scratch;
+import dev.tessera.host.Simd;
+import dev.tessera.host.SimdOps;
 import java.nio.FloatBuffer;
-import java.util.stream.IntStream;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -11,39 +14,35 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * backward. There is no float64 twin: float64 attention runs {@link PortableAttention}, and
  * these loops are tested against it at float tolerance.
  *
- * <p>Performance notes: each row's attended range {@code [lo, hi)} is copied into a per-task
- * {@code float[]} with a bulk buffer read (a memcpy) and the whole row written back the same way
- * (zeros outside the range), so the inner loops run over a Java array that C2 vectorises
- * (except the exponential) and never touch the keys a causal row cannot see; absolute
- * {@code FloatBuffer.get/put} per element was slower (bounds checks on every access). Rows are
- * split into a few tasks per core on the common ForkJoin pool; the work is on ND4J's own
- * buffers, never on {@code INDArray} copies.
+ * <p>Performance notes: each row's attended range {@code [lo, hi)} is copied into a per-thread
+ * {@link Scratch} array with a bulk buffer read (a memcpy) and the whole row written back the same
+ * way (zeros outside the range), so the loops never touch the keys a causal row cannot see; the
+ * max, exp-and-sum, scale and dot run as {@link SimdOps} row primitives (Vector API where the JVM
+ * has it), the rest as plain loops over the array that C2 vectorises. Rows are split across
+ * {@link Parallel}'s threads; the work is on ND4J's own buffers, never on {@code INDArray} copies.
  */
 final class AttentionRows {
     private AttentionRows() {}
 
+    /**
+     * The float view of a dense float32 array's memory; callers keep the array reachable while they
+     * use it (every caller here holds it in a local used after the loop, or a field).
+     */
     static FloatBuffer buffer(INDArray dense) {
-        return dense.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+        return HostMemory.floats(dense);
     }
 
     interface RowTask {
         void run(int rowStart, int rowEnd, float[] a, float[] b);
     }
 
-    static void parallelRows(int rows, int tk, RowTask task) {
-        int tasks = Math.min(rows, Math.max(1, 4 * Runtime.getRuntime().availableProcessors()));
-        if (rows * (long) tk < 32_768 || tasks <= 1) {
-            task.run(0, rows, new float[tk], new float[tk]);
-            return;
-        }
-        int per = (rows + tasks - 1) / tasks;
-        IntStream.range(0, tasks).parallel().forEach(t -> {
-            int start = t * per;
-            int end = Math.min(rows, start + per);
-            if (start < end) {
-                task.run(start, end, new float[tk], new float[tk]);
-            }
-        });
+    /**
+     * Runs {@code task} over rows [0, rows) of width {@code width} on {@link Parallel}'s threads,
+     * each range with two of its thread's {@link Scratch} arrays of at least {@code width} floats.
+     */
+    static void parallelRows(int rows, int width, RowTask task) {
+        Parallel.forRows(rows, 4L * width, (chunk, from, to) ->
+                task.run(from, to, Scratch.floats(0, width), Scratch.floats(1, width)));
     }
 
     /**
@@ -55,6 +54,7 @@ final class AttentionRows {
     static void softmax(INDArray scores, MaskPlan m, float[] lse) {
         FloatBuffer s = buffer(scores);
         int tk = m.tk;
+        SimdOps ops = Simd.ops();
         parallelRows(m.batch * m.heads * m.tq, tk, (r0, r1, row, unused) -> {
             for (int r = r0; r < r1; r++) {
                 int bh = r / m.tq;
@@ -67,7 +67,6 @@ final class AttentionRows {
                 java.util.Arrays.fill(row, 0, lo, 0);
                 java.util.Arrays.fill(row, hi, tk, 0);
                 s.get(base + lo, row, lo, hi - lo);
-                float max = Float.NEGATIVE_INFINITY;
                 if (m.slopes != null) {
                     double slope = m.slopes[h];
                     long qpos = i + m.offset;
@@ -75,19 +74,14 @@ final class AttentionRows {
                         row[j] -= slope * Math.abs(qpos - j);
                     }
                 }
-                if (m.padding == null) {
+                if (m.padding != null) {
                     for (int j = lo; j < hi; j++) {
-                        max = Math.max(max, row[j]);
-                    }
-                } else {
-                    for (int j = lo; j < hi; j++) {
-                        if (m.padding[b * tk + j]) {
-                            max = Math.max(max, row[j]);
-                        } else {
+                        if (!m.padding[b * tk + j]) {
                             row[j] = Float.NEGATIVE_INFINITY; // exp gives exactly 0 below
                         }
                     }
                 }
+                float max = ops.max(row, lo, hi - lo);
                 if (max == Float.NEGATIVE_INFINITY || Float.isNaN(max)) {
                     // nothing to attend (or only -inf scores): a zero row, never 0/0
                     java.util.Arrays.fill(row, lo, hi, 0);
@@ -97,16 +91,8 @@ final class AttentionRows {
                     s.put(base, row, 0, tk);
                     continue;
                 }
-                double sum = 0;
-                for (int j = lo; j < hi; j++) {
-                    float e = row[j] == Float.NEGATIVE_INFINITY ? 0 : FastExp.exp(row[j] - max);
-                    row[j] = e;
-                    sum += e;
-                }
-                float inv = (float) (1.0 / sum);
-                for (int j = lo; j < hi; j++) {
-                    row[j] *= inv;
-                }
+                float sum = ops.expShift(row, lo, hi - lo, max, row, lo); // ≥ 1: the max itself gives exp(0)
+                ops.scale(row, lo, hi - lo, 1 / sum);
                 if (lse != null) {
                     lse[r] = (float) (max + Math.log(sum));
                 }
@@ -143,6 +129,7 @@ final class AttentionRows {
         FloatBuffer gb = buffer(grad);
         int tk = m.tk;
         float scale = p > 0 ? (float) (1.0 / (1.0 - p)) : 1;
+        SimdOps ops = Simd.ops();
         parallelRows(m.batch * m.heads * m.tq, tk, (r0, r1, prow, grow) -> {
             for (int r = r0; r < r1; r++) {
                 int bh = r / m.tq;
@@ -160,16 +147,13 @@ final class AttentionRows {
                         grow[j] = DropoutHash.keep(seed, r, j, p) ? grow[j] * scale : 0;
                     }
                 }
-                double dot = 0;
                 for (int j = lo; j < hi; j++) {
-                    // masked probabilities are exactly 0: skip them so NaN/Inf gradients there cannot leak
-                    if (prow[j] != 0) {
-                        dot += prow[j] * grow[j];
-                    }
+                    // masked probabilities are exactly 0: clear the gradient there so NaN/Inf cannot leak
+                    grow[j] = prow[j] == 0 ? 0 : grow[j];
                 }
-                float d = (float) dot;
+                float d = ops.dot(prow, lo, grow, lo, hi - lo);
                 for (int j = lo; j < hi; j++) {
-                    grow[j] = prow[j] == 0 ? 0 : prow[j] * (grow[j] - d);
+                    grow[j] = prow[j] * (grow[j] - d);
                 }
                 gb.put(base, grow, 0, tk);
             }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tessera.core.Rng;
 import dev.tessera.core.Tensor;
+import dev.tessera.host.Simd;
 import dev.tessera.testing.GradCheck;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -141,6 +142,18 @@ class ScaledDotProductAttentionTest {
 
     @Test
     void float32KernelsMatchTheFloat64ReferenceOnOddSizesAndBothBatchSizes() {
+        for (boolean scalar : new boolean[] {false, true}) { // Vector API row primitives (where present), scalar
+            Simd.setForceScalar(scalar);
+            try {
+                oddSizes();
+            } finally {
+                Simd.setForceScalar(false);
+            }
+        }
+        assertTrue(FusedAttention.causalBlock <= 64, "T = 133 must exercise the fused op's causal blocks");
+    }
+
+    private static void oddSizes() {
         // T not a multiple of a vector length or tile; T = 133 is long enough for the fused op's causal
         // blocks (64 rows by default, ragged last block) and spans three tiles of 64 in the tiled op
         for (int batch : new int[] {1, 3}) {
@@ -156,7 +169,6 @@ class ScaledDotProductAttentionTest {
             compareAll("odd dropout B=" + batch, q, k, v,
                     AttentionOptions.causalMask().withDropout(0.1, new Rng(4)), true, 64);
         }
-        assertTrue(FusedAttention.causalBlock <= 64, "T = 133 must exercise the fused op's causal blocks");
     }
 
     private static Rng copy(Rng r) {

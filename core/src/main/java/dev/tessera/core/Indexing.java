@@ -23,7 +23,7 @@ public final class Indexing {
         int[] idx = checkedIds("embedding", "ids", ids, vocab);
         long[] outShape = Arrays.copyOf(ids.shape(), ids.rank() + 1);
         outShape[ids.rank()] = c;
-        INDArray out = RowGather.gather(weight.data(), idx).reshape('c', outShape); // S + (C)
+        INDArray out = RowGather.gather(weight.data(), vocab, c, idx).reshape('c', outShape); // S + (C)
         return Tensor.fromOp("embedding", out, g -> weight.accumulateGradOwned(RowGather.scatterAdd(g, idx, vocab, c)),
                 weight);
     }
@@ -52,8 +52,7 @@ public final class Indexing {
         int[] idx = checkedIds("indexSelect", "indices", ids, n);
         long[] outShape = x.shape();
         outShape[0] = indices.length;
-        INDArray flat = HostMemory.dense(x.data()).reshape('c', n, rest);
-        INDArray out = RowGather.gather(flat, idx).reshape('c', outShape);
+        INDArray out = RowGather.gather(x.data(), n, Math.toIntExact(rest), idx).reshape('c', outShape);
         long[] inShape = x.shape();
         return Tensor.fromOp("indexSelect", out,
                 g -> x.accumulateGradOwned(RowGather.scatterAdd(g, idx, n, Math.toIntExact(rest)).reshape('c', inShape)), x);

@@ -1,9 +1,11 @@
 package dev.tessera.core;
 
 import dev.tessera.host.HostMemory;
-import java.nio.ByteOrder;
+import dev.tessera.host.Parallel;
+import dev.tessera.host.Scratch;
+import java.lang.ref.Reference;
 import java.nio.FloatBuffer;
-import java.util.stream.IntStream;
+import java.util.function.IntConsumer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.scatter.ScatterAdd;
@@ -19,50 +21,41 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code pullRows} and {@code scatter_add} ops, which the fused path is tested against.
  */
 final class RowGather {
-    /** Below this many elements the fork costs more than it saves. */
-    private static final long PARALLEL_MIN_ELEMENTS = 32_768;
-
     private RowGather() {}
 
     private static boolean fused(INDArray x) {
-        return x.dataType() == DataType.FLOAT && HostMemory.available();
+        return x.dataType() == DataType.FLOAT && HostMemory.available() && x.length() < Integer.MAX_VALUE;
     }
 
-    private static FloatBuffer buffer(INDArray dense) {
-        return dense.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
-    }
-
-    /** Runs {@code body(t)} for t in [0, tasks), in parallel when the work is large. */
-    private static void forTasks(int tasks, long elements, java.util.function.IntConsumer body) {
-        if (tasks <= 1 || elements < PARALLEL_MIN_ELEMENTS) {
-            for (int t = 0; t < tasks; t++) {
+    /** Runs {@code body(t)} for t in [0, tasks) on {@link Parallel}'s threads when the work is large. */
+    private static void forTasks(int tasks, long elements, IntConsumer body) {
+        Parallel.forRows(tasks, Math.max(1, elements / tasks), (chunk, from, to) -> {
+            for (int t = from; t < to; t++) {
                 body.accept(t);
             }
-        } else {
-            IntStream.range(0, tasks).parallel().forEach(body);
-        }
+        });
     }
 
     private static int taskCount(int n) {
-        return Math.max(1, Math.min(n, 4 * Runtime.getRuntime().availableProcessors()));
+        return Math.max(1, Math.min(n, Parallel.threads()));
     }
 
     /**
      * Rows {@code idx} of {@code table}: a new (idx.length, C) array.
      *
-     * @param table (R, C), any layout; ids already checked to lie in [0, R)
+     * @param table R·C elements in any shape whose row-major order is (R, C) (not reshaped by the
+     *     caller: a reshaped view would be copied); ids already checked to lie in [0, R)
      */
-    static INDArray gather(INDArray table, int[] idx) {
+    static INDArray gather(INDArray table, long rows, int cols, int[] idx) {
         INDArray t = HostMemory.dense(table);
         if (!fused(t)) {
-            return Nd4j.pullRows(t, 1, idx);
+            return Nd4j.pullRows(t.reshape('c', rows, cols), 1, idx);
         }
         int n = idx.length;
-        int c = Math.toIntExact(t.size(1));
-        Math.toIntExact(t.length()); // the buffers below are int-indexed
+        int c = cols;
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, n, c); // (N, C)
-        FloatBuffer src = buffer(t);
-        FloatBuffer dst = buffer(out);
+        FloatBuffer src = HostMemory.floats(t);
+        FloatBuffer dst = HostMemory.floats(out);
         int tasks = taskCount(n);
         int per = (n + tasks - 1) / tasks;
         forTasks(tasks, (long) n * c, task -> {
@@ -71,23 +64,24 @@ final class RowGather {
                 dst.put(i * c, src, idx[i] * c, c); // absolute bulk copy: neither buffer's position moves
             }
         });
+        Reference.reachabilityFence(t); // the buffers above do not keep their arrays alive
         return out;
     }
 
     /**
      * Σ rows: a new (rows, cols) array with result[idx[i]] += g[i].
      *
-     * @param g (idx.length, cols) in any shape of that size and any layout
+     * @param g idx.length·cols elements whose row-major order is (idx.length, cols), any shape
      */
     static INDArray scatterAdd(INDArray g, int[] idx, long rows, int cols) {
-        INDArray gc = HostMemory.dense(g).reshape('c', idx.length, cols); // (N, C)
+        INDArray gc = HostMemory.dense(g); // (N, C) in row-major order, any shape
         if (!fused(gc)) {
             INDArray out = Nd4j.zeros(g.dataType(), rows, cols);
             if (idx.length == 0) {
                 return out;
             }
             // scatter_add writes its result as the op's output (not into `out` in place)
-            return Nd4j.exec(new ScatterAdd(out, Nd4j.createFromArray(idx), gc))[0];
+            return Nd4j.exec(new ScatterAdd(out, Nd4j.createFromArray(idx), gc.reshape('c', idx.length, cols)))[0];
         }
         int r = Math.toIntExact(rows);
         Math.toIntExact(rows * cols); // the buffers below are int-indexed
@@ -106,8 +100,8 @@ final class RowGather {
             order[next[idx[i]]++] = i;
         }
         INDArray out = Nd4j.zeros(DataType.FLOAT, rows, cols); // (R, C)
-        FloatBuffer src = buffer(gc);
-        FloatBuffer dst = buffer(out);
+        FloatBuffer src = HostMemory.floats(gc);
+        FloatBuffer dst = HostMemory.floats(out);
         // tasks take contiguous pieces of `order`, each boundary moved forward to a row change
         int tasks = taskCount(n);
         int[] cut = new int[tasks + 1];
@@ -120,12 +114,12 @@ final class RowGather {
         }
         cut[tasks] = n;
         forTasks(tasks, (long) n * cols, task -> {
-            float[] acc = new float[cols];
-            float[] row = new float[cols];
+            float[] acc = Scratch.floats(0, cols);
+            float[] row = Scratch.floats(1, cols);
             int k = cut[task];
             while (k < cut[task + 1]) {
                 int dest = idx[order[k]];
-                java.util.Arrays.fill(acc, 0f);
+                java.util.Arrays.fill(acc, 0, cols, 0f);
                 for (; k < cut[task + 1] && idx[order[k]] == dest; k++) {
                     src.get(order[k] * cols, row, 0, cols);
                     for (int j = 0; j < cols; j++) {
@@ -135,6 +129,7 @@ final class RowGather {
                 dst.put(dest * cols, acc, 0, cols);
             }
         });
+        Reference.reachabilityFence(gc); // the buffers above do not keep their arrays alive
         return out;
     }
 }

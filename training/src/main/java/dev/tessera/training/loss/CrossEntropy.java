@@ -105,11 +105,11 @@ public final class CrossEntropy {
             valid++;
         }
         double norm = normalizer > 0 ? normalizer : Math.max(1, valid);
-        INDArray z = HostMemory.dense(logits.data()).reshape('c', n, v); // (N, V)
+        INDArray z = HostMemory.dense(logits.data()); // (..., V), row-major: (N, V)
         boolean keepProbs = GradMode.isEnabled() && logits.requiresGrad();
         boolean fused = dt == DataType.FLOAT && HostMemory.available();
-        Rows rows = fused ? FusedCrossEntropy.forward(z, targets, options, keepProbs)
-                : PortableCrossEntropy.forward(z, targets, options, keepProbs);
+        Rows rows = fused ? FusedCrossEntropy.forward(z, v, targets, options, keepProbs)
+                : PortableCrossEntropy.forward(z.reshape('c', n, v), targets, options, keepProbs);
         double total = 0;
         double nllSum = 0;
         long correct = 0;

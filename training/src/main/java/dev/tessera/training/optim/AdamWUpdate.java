@@ -1,5 +1,7 @@
 package dev.tessera.training.optim;
 
+import dev.tessera.host.HostMemory;
+import java.lang.ref.Reference;
 import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -28,10 +30,10 @@ final class AdamWUpdate {
      * offset 0) with one length.
      */
     static void fused(INDArray p, INDArray g, INDArray m, INDArray v, Scalars s) {
-        FloatBuffer pb = HostChunks.buffer(p);
-        FloatBuffer gb = HostChunks.buffer(g);
-        FloatBuffer mb = HostChunks.buffer(m);
-        FloatBuffer vb = HostChunks.buffer(v);
+        FloatBuffer pb = HostMemory.floats(p);
+        FloatBuffer gb = HostMemory.floats(g);
+        FloatBuffer mb = HostMemory.floats(m);
+        FloatBuffer vb = HostMemory.floats(v);
         float b1 = (float) s.beta1();
         float b2 = (float) s.beta2();
         float c1 = (float) (1 - s.beta1());
@@ -62,6 +64,10 @@ final class AdamWUpdate {
             mb.put(start, ma, 0, len);
             vb.put(start, va, 0, len);
         });
+        Reference.reachabilityFence(p); // the buffers above do not keep their arrays alive
+        Reference.reachabilityFence(g);
+        Reference.reachabilityFence(m);
+        Reference.reachabilityFence(v);
     }
 
     /** In place on {@code p}, {@code m} and {@code v}, with ND4J ops (any dtype, any backend, g may be a view). */

@@ -1,9 +1,10 @@
 package dev.tessera.training.optim;
 
 import dev.tessera.host.HostMemory;
-import java.nio.ByteOrder;
+import dev.tessera.host.Parallel;
+import dev.tessera.host.Scratch;
+import java.lang.ref.Reference;
 import java.nio.FloatBuffer;
-import java.util.stream.IntStream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -11,8 +12,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * The element loop of the fused optimizer updates: a parameter's flat range is cut into chunks,
  * each chunk of every operand (parameter, gradient, state) is copied into a per-thread
  * {@code float[]} with one bulk buffer read (a memcpy), updated there, and written back the same
- * way; chunks run in parallel on the common pool when the parameter is large. The per-thread
- * arrays are reused across steps, so an update allocates nothing per element.
+ * way; chunks are split across {@link Parallel}'s threads when the parameter is large. The
+ * per-thread {@link Scratch} arrays are reused across steps, so an update allocates nothing per
+ * element.
  *
  * <p>Performance note: an update is memory-bound (AdamW reads four floats and writes three per
  * element); chunks of 8192 floats keep the four working arrays (128 KiB) in L2, and the loop over
@@ -21,21 +23,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 final class HostChunks {
     /** Floats per chunk and per operand. */
     static final int CHUNK = 8192;
-    /** Parameters smaller than this are updated on the calling thread. */
-    private static final int PARALLEL_MIN = 4 * CHUNK;
-
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][CHUNK]);
 
     private HostChunks() {}
 
     /** The update of one chunk: elements [start, start + len) of the flat parameter, operands in {@code a}. */
     interface ChunkTask {
         void run(int start, int len, float[][] a);
-    }
-
-    /** A float32 view of a dense array's own memory (C order, offset 0: parameters and optimizer state). */
-    static FloatBuffer buffer(INDArray dense) {
-        return dense.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
     /**
@@ -47,20 +40,16 @@ final class HostChunks {
                 && HostMemory.isDense(param);
     }
 
-    /** Runs {@code task} over [0, length) in chunks, in parallel when {@code length} is large. */
+    /** Runs {@code task} over [0, length) in chunks, split across {@link Parallel}'s threads when large. */
     static void run(int length, ChunkTask task) {
         int chunks = (length + CHUNK - 1) / CHUNK;
-        if (length < PARALLEL_MIN) {
-            float[][] a = SCRATCH.get();
-            for (int c = 0; c < chunks; c++) {
+        Parallel.forRows(chunks, CHUNK, (part, from, to) -> {
+            float[][] a = {Scratch.floats(0, CHUNK), Scratch.floats(1, CHUNK), Scratch.floats(2, CHUNK),
+                Scratch.floats(3, CHUNK)};
+            for (int c = from; c < to; c++) {
                 int start = c * CHUNK;
                 task.run(start, Math.min(CHUNK, length - start), a);
             }
-            return;
-        }
-        IntStream.range(0, chunks).parallel().forEach(c -> {
-            int start = c * CHUNK;
-            task.run(start, Math.min(CHUNK, length - start), SCRATCH.get());
         });
     }
 
@@ -75,7 +64,7 @@ final class HostChunks {
             return d.mul(d).sumNumber().doubleValue();
         }
         INDArray dense = HostMemory.dense(x);
-        FloatBuffer b = buffer(dense);
+        FloatBuffer b = HostMemory.floats(dense);
         int length = Math.toIntExact(dense.length());
         double[] partial = new double[(length + CHUNK - 1) / CHUNK];
         run(length, (start, len, a) -> {
@@ -87,6 +76,7 @@ final class HostChunks {
             }
             partial[start / CHUNK] = s;
         });
+        Reference.reachabilityFence(dense);
         double sum = 0;
         for (double s : partial) {
             sum += s;

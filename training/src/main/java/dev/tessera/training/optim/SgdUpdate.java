@@ -1,5 +1,7 @@
 package dev.tessera.training.optim;
 
+import dev.tessera.host.HostMemory;
+import java.lang.ref.Reference;
 import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -21,9 +23,9 @@ final class SgdUpdate {
 
     /** In place on {@code p} and {@code buf}; all three arrays dense float32 (C order, offset 0) with one length. */
     static void fused(INDArray p, INDArray g, INDArray buf, Scalars s) {
-        FloatBuffer pb = HostChunks.buffer(p);
-        FloatBuffer gb = HostChunks.buffer(g);
-        FloatBuffer bb = HostChunks.buffer(buf);
+        FloatBuffer pb = HostMemory.floats(p);
+        FloatBuffer gb = HostMemory.floats(g);
+        FloatBuffer bb = HostMemory.floats(buf);
         float lr = (float) s.lr();
         float mu = (float) s.momentum();
         float wd = (float) s.weightDecay();
@@ -55,6 +57,9 @@ final class SgdUpdate {
                 bb.put(start, ba, 0, len);
             }
         });
+        Reference.reachabilityFence(p); // the buffers above do not keep their arrays alive
+        Reference.reachabilityFence(g);
+        Reference.reachabilityFence(buf);
     }
 
     /** In place on {@code p} and {@code buf}, with ND4J ops (any dtype, any backend, g may be a view). */

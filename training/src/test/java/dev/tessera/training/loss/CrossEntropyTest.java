@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tessera.core.Rng;
 import dev.tessera.core.Tensor;
 import dev.tessera.host.HostMemory;
+import dev.tessera.host.Simd;
 import dev.tessera.testing.GoldenFile;
 import dev.tessera.testing.GradCheck;
 import org.junit.jupiter.api.Test;
@@ -226,6 +227,17 @@ class CrossEntropyTest {
     /** The float32 kernel against the portable ND4J path (float32 and float64) on odd sizes, every option. */
     @Test
     void fusedKernelMatchesThePortablePath() {
+        for (boolean scalar : new boolean[] {false, true}) { // Vector API row primitives (where present), scalar
+            Simd.setForceScalar(scalar);
+            try {
+                fusedAgainstPortable();
+            } finally {
+                Simd.setForceScalar(false);
+            }
+        }
+    }
+
+    private static void fusedAgainstPortable() {
         Rng rng = new Rng(23);
         CrossEntropyOptions[] variants = {
             CrossEntropyOptions.defaults(),

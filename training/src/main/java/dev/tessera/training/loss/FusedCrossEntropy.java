@@ -50,7 +50,7 @@ final class FusedCrossEntropy {
                 int base = i * v;
                 if (t == ignore) {
                     if (out != null) {
-                        java.util.Arrays.fill(row, 0f);
+                        java.util.Arrays.fill(row, 0, v, 0f);
                         out.put(base, row, 0, v);
                     }
                     continue;
@@ -67,7 +67,7 @@ final class FusedCrossEntropy {
                     rows.loss[i] = Double.POSITIVE_INFINITY;
                     rows.nll[i] = Double.POSITIVE_INFINITY;
                     if (out != null) {
-                        java.util.Arrays.fill(row, 0f);
+                        java.util.Arrays.fill(row, 0, v, 0f);
                         out.put(base, row, 0, v);
                     }
                     continue;

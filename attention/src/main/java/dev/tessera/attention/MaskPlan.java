@@ -1,7 +1,7 @@
 package dev.tessera.attention;
 
+import dev.tessera.host.HostMemory;
 import java.util.Arrays;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -52,7 +52,7 @@ final class MaskPlan {
                 throw new IllegalArgumentException("keyPadding must have shape [" + batch + ", " + tk + "] (B, Tk) but has "
                         + Arrays.toString(pad.shape()));
             }
-            double[] v = pad.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+            double[] v = HostMemory.toDoubleArray(pad);
             padding = new boolean[v.length];
             for (int i = 0; i < v.length; i++) {
                 padding[i] = v[i] != 0;

@@ -1,7 +1,7 @@
 package dev.tessera.attention;
 
+import dev.tessera.host.HostMemory;
 import java.util.Arrays;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -47,7 +47,7 @@ public final class PositionIds {
             throw new IllegalArgumentException("attentionMask must have shape [" + batch + ", " + t + "] (B, T) but has "
                     + Arrays.toString(mask.shape()));
         }
-        double[] v = mask.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] v = HostMemory.toDoubleArray(mask);
         boolean[] r = new boolean[v.length];
         for (int i = 0; i < v.length; i++) {
             r[i] = v[i] != 0;

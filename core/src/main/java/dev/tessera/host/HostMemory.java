@@ -84,18 +84,27 @@ public final class HostMemory {
         return new FloatPointer(p).capacity(n).asByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
-    /** The elements of {@code x} in row-major order as a new array (copies views densely first). */
+    /**
+     * The elements of {@code x} in row-major order as a new array (any numeric dtype, converted; views
+     * copied densely first). A memcpy on the CPU backend, ND4J's own conversion elsewhere.
+     */
     public static float[] toFloatArray(INDArray x) {
         INDArray d = dense(x.dataType() == DataType.FLOAT ? x : x.castTo(DataType.FLOAT));
+        if (!AVAILABLE) {
+            return d.data().asFloat();
+        }
         float[] out = new float[Math.toIntExact(d.length())];
         new FloatPointer(d.data().addressPointer()).get(out); // shares the address, owns nothing
         Reference.reachabilityFence(d);
         return out;
     }
 
-    /** The elements of {@code x} in row-major order as a new array (any numeric dtype, converted). */
+    /** As {@link #toFloatArray}, in float64: the one way Tessera reads small arrays into Java (losses, PPO math). */
     public static double[] toDoubleArray(INDArray x) {
         INDArray d = dense(x.dataType() == DataType.DOUBLE ? x : x.castTo(DataType.DOUBLE));
+        if (!AVAILABLE) {
+            return d.data().asDouble();
+        }
         double[] out = new double[Math.toIntExact(d.length())];
         new DoublePointer(d.data().addressPointer()).get(out);
         Reference.reachabilityFence(d);
@@ -104,6 +113,9 @@ public final class HostMemory {
 
     /** A new float32 array of the given shape holding {@code values}. */
     public static INDArray fromArray(float[] values, long... shape) {
+        if (!AVAILABLE) {
+            return Nd4j.create(values, shape, 'c');
+        }
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, shape);
         new FloatPointer(out.data().addressPointer()).put(values);
         return out;
@@ -111,6 +123,9 @@ public final class HostMemory {
 
     /** A new float64 array of the given shape holding {@code values}. */
     public static INDArray fromArray(double[] values, long... shape) {
+        if (!AVAILABLE) {
+            return Nd4j.create(values, shape, 'c');
+        }
         INDArray out = Nd4j.createUninitialized(DataType.DOUBLE, shape);
         new DoublePointer(out.data().addressPointer()).put(values);
         return out;

@@ -1,5 +1,6 @@
 package dev.tessera.tokenizer;
 
+import dev.tessera.io.AtomicFiles;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -55,15 +56,17 @@ public final class TrainedBpe {
         return TiktokenRanks.build(Arrays.copyOf(tokens, tokens.length), pattern.scanner(), specials);
     }
 
-    /** Writes a tiktoken rank file (special tokens are not part of that format). */
+    /** Writes a tiktoken rank file atomically (special tokens are not part of that format). */
     public void writeTiktoken(Path file) throws IOException {
-        try (OutputStream out = Files.newOutputStream(file)) {
-            TiktokenRanks.write(tokens, out);
-        }
+        AtomicFiles.write(file, tmp -> {
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                TiktokenRanks.write(tokens, out);
+            }
+        });
     }
 
-    /** Writes a Hugging Face tokenizer.json (BPE, ByteLevel, Split with the pattern). */
+    /** Writes atomically a Hugging Face tokenizer.json (BPE, ByteLevel, Split with the pattern). */
     public void writeTokenizerJson(Path file) throws IOException {
-        TokenizerJson.writeByteLevelBpe(tokens, specials, pattern, file);
+        AtomicFiles.write(file, tmp -> TokenizerJson.writeByteLevelBpe(tokens, specials, pattern, tmp));
     }
 }

@@ -10,6 +10,7 @@ import dev.tessera.bench.BenchInputs;
 import dev.tessera.bench.PyTorch;
 import dev.tessera.core.GradMode;
 import dev.tessera.core.Tensor;
+import dev.tessera.host.Simd;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -32,8 +33,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * MLP activations on an (N, H) float32 input, forward without gradient recording and
  * forward + backward of a fixed upstream gradient:
  * <ul>
- *   <li>{@code *_gelu}: exact GELU, 0.5·x·(1 + erf(x/√2)): Tessera's {@code Tensor.gelu} (one node over
- *       ND4J ops) vs PyTorch's {@code gelu} (no naive twin: Tessera has no erf tensor op);</li>
+ *   <li>{@code *_gelu}: exact GELU, 0.5·x·(1 + erf(x/√2)): Tessera's {@code Tensor.gelu} (SIMD kernel,
+ *       erfc to 1.2e-7 relative) vs PyTorch's {@code gelu} (no naive twin: Tessera has no erf tensor op);</li>
  *   <li>{@code *_geluTanh}: GPT-2's tanh approximation: Tessera's fused {@code Tensor.geluTanh} vs the
  *       composition from Tessera ops ({@link NaiveActivations#geluTanh}) vs PyTorch eager composing the same formula
  *       (DJL 0.36 exposes only {@code approximate='none'}, so PyTorch pays ~7 ops here where its
@@ -44,6 +45,8 @@ import org.openjdk.jmh.annotations.TearDown;
  *       PyTorch {@code sigmoid(gate)·gate·up} (DJL has no {@code silu}: one op more than Hugging Face's
  *       {@code F.silu(gate) * up}).</li>
  * </ul>
+ * {@code scalar_*} runs Tessera's kernel on its scalar implementation (a JVM without
+ * {@code --add-modules jdk.incubator.vector}), so the report shows what the Vector API brings.
  * (2048, 1024) is the hidden width 4C of the issue-5 GPT (C = 256) at B·T = 2048 tokens.
  */
 @State(Scope.Benchmark)
@@ -138,6 +141,16 @@ public class ActivationBenchmark {
     }
 
     @Benchmark
+    public INDArray scalar_gelu(Nd4jSide s) {
+        Simd.setForceScalar(true);
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            return s.x.gelu().data();
+        } finally {
+            Simd.setForceScalar(false);
+        }
+    }
+
+    @Benchmark
     public float pytorch_gelu(TorchSide s) {
         try (NDManager ignored = s.scope()) {
             return s.gelu().getFloat(0, 0);
@@ -165,6 +178,17 @@ public class ActivationBenchmark {
     public INDArray tessera_geluTanh(Nd4jSide s) {
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             return s.x.geluTanh().data();
+        }
+    }
+
+    /** Tessera's kernel on its scalar implementation (a JVM without jdk.incubator.vector). */
+    @Benchmark
+    public INDArray scalar_geluTanh(Nd4jSide s) {
+        Simd.setForceScalar(true);
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            return s.x.geluTanh().data();
+        } finally {
+            Simd.setForceScalar(false);
         }
     }
 

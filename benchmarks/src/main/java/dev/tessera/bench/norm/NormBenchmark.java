@@ -10,6 +10,7 @@ import dev.tessera.bench.PyTorch;
 import dev.tessera.core.GradMode;
 import dev.tessera.core.Normalization;
 import dev.tessera.core.Tensor;
+import dev.tessera.host.Simd;
 import java.util.concurrent.TimeUnit;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -34,14 +35,16 @@ import org.openjdk.jmh.annotations.TearDown;
  * {@code *_rmsNorm}) and forward + backward of a fixed upstream gradient into x, weight and bias
  * ({@code *_layerNormFwdBwd}, {@code *_rmsNormFwdBwd}).
  * <ul>
- *   <li>{@code tessera_*}: {@link Normalization#layerNorm} (the fused Java-loop kernel) and
- *       {@link Normalization#rmsNorm} (one autograd node over ND4J ops);</li>
+ *   <li>{@code tessera_*}: {@link Normalization#layerNorm} and {@link Normalization#rmsNorm} (SIMD
+ *       row kernels over the arrays' memory, multi-threaded);</li>
  *   <li>{@code naive_*}: the same formulas composed from Tessera tensor ops ({@link NaiveNorms});</li>
+ *   <li>{@code scalar_*}: Tessera's kernel on its scalar {@code SimdOps} (what runs without
+ *       {@code --add-modules jdk.incubator.vector});</li>
  *   <li>{@code nd4j_*}: ND4J's {@code layer_norm} / {@code layer_norm_bp} custom ops (ND4J has no RMS norm);</li>
  *   <li>{@code pytorch_*}: PyTorch's {@code layer_norm} through DJL; for RMS norm, which DJL 0.36 does not
  *       expose, the eager composition Hugging Face's Llama uses, {@code x · (mean(x²) + eps)^-½ · w}.</li>
  * </ul>
- * The (2048, 768) shape is GPT-2 small's width at 2048 tokens (GUIDE.md's PyTorch reference row).
+ * The (2048, 768) shape is GPT-2 small's width at 2048 tokens.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -155,6 +158,17 @@ public class NormBenchmark {
         }
     }
 
+    /** Tessera's kernel on its scalar implementation (a JVM without jdk.incubator.vector). */
+    @Benchmark
+    public INDArray scalar_layerNorm(Nd4jSide s) {
+        Simd.setForceScalar(true);
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            return Normalization.layerNorm(s.x, s.weight, s.bias, EPS).data();
+        } finally {
+            Simd.setForceScalar(false);
+        }
+    }
+
     @Benchmark
     public INDArray nd4j_layerNorm(Nd4jSide s) {
         return nd4jLayerNorm(s);
@@ -180,6 +194,18 @@ public class NormBenchmark {
         s.zeroGrads();
         NaiveNorms.layerNorm(s.x, s.weight, s.bias, EPS).backward(s.g);
         return s.x.grad();
+    }
+
+    @Benchmark
+    public INDArray scalar_layerNormFwdBwd(Nd4jSide s) {
+        Simd.setForceScalar(true);
+        try {
+            s.zeroGrads();
+            Normalization.layerNorm(s.x, s.weight, s.bias, EPS).backward(s.g);
+            return s.x.grad();
+        } finally {
+            Simd.setForceScalar(false);
+        }
     }
 
     @Benchmark

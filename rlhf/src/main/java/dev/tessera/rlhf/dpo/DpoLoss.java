@@ -1,9 +1,9 @@
 package dev.tessera.rlhf.dpo;
 
+import dev.tessera.host.HostMemory;
 import dev.tessera.core.Tensor;
 import dev.tessera.rlhf.math.LogSigmoid;
 import java.util.Arrays;
-import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * Direct preference optimisation, sigmoid loss (Rafailov et al. 2023, eq. 7), with optional
@@ -55,8 +55,8 @@ public final class DpoLoss {
         if (labelSmoothing > 0) {
             loss = loss.sub(LogSigmoid.of(logits.neg()).mul(labelSmoothing));
         }
-        double[] c = chosenLogRatio.data().castTo(DataType.DOUBLE).dup('c').data().asDouble();
-        double[] r = rejectedLogRatio.data().castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] c = HostMemory.toDoubleArray(chosenLogRatio.data());
+        double[] r = HostMemory.toDoubleArray(rejectedLogRatio.data());
         double cs = 0, rs = 0, acc = 0;
         for (int i = 0; i < c.length; i++) {
             cs += beta * c[i];

@@ -1,5 +1,6 @@
 package dev.tessera.rlhf.dpo;
 
+import dev.tessera.host.HostMemory;
 import dev.tessera.core.GradMode;
 import dev.tessera.core.Tensor;
 import dev.tessera.rlhf.data.SequenceBatch;
@@ -63,7 +64,7 @@ public final class DpoTrainer {
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             for (int from = 0; from < pairs.size(); from += chunk) {
                 int[] idx = range(from, Math.min(pairs.size(), from + chunk));
-                double[] both = sequenceLogProbs(reference, idx).data().castTo(DataType.DOUBLE).dup('c').data().asDouble();
+                double[] both = HostMemory.toDoubleArray(sequenceLogProbs(reference, idx).data());
                 referenceForwards++;
                 for (int i = 0; i < idx.length; i++) {
                     refChosen[idx[i]] = both[i];

@@ -1,10 +1,19 @@
 package dev.tessera.rlhf.pipeline;
 
+import dev.tessera.cli.CliOption;
+import dev.tessera.cli.InputFiles;
+import dev.tessera.cli.OptionParser;
+import dev.tessera.cli.ParsedOptions;
+import dev.tessera.cli.UsageException;
 import dev.tessera.rlhf.model.RewardModel;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Command line of the recipe demo. From the repository root:
@@ -12,152 +21,190 @@ import java.util.Locale;
  *   mvn -B -ntp -q install -DskipTests -pl rlhf -am
  *   mvn -B -ntp -q -pl rlhf exec:java
  *   mvn -B -ntp -q -pl rlhf exec:java -Dexec.args="--seed 7 --size tiny --steps-scale 0.5"
+ *   mvn -B -ntp -q -pl rlhf exec:java -Dexec.args="--help"
  * </pre>
- * Options:
- * <pre>
- *   --seed N               every random choice derives from it (default 1234)
- *   --size tiny|small|medium   model preset (default small)
- *   --preset default|tiny  starting configuration (tiny: a seconds-long smoke run)
- *   --steps-scale F        multiply every stage's steps by F
- *   --steps-pretrain N, --steps-sft N, --steps-rm N, --steps-ppo N (iterations), --steps-dpo N
- *   --rm-prompts N, --rm-k K   prompts the labeller ranks, and samples per prompt
- *   --rm-readout last|sum|sum-lm  where the reward model reads the trunk (default sum-lm)
- *   --ptx COEF             PPO-ptx: weight of the pretraining LM loss in PPO (default 0)
- *   --kl-target NATS       the KL to the SFT model the adaptive controller steers PPO to (default 1.5)
- *   --pretrain-text FILE   pretrain on this UTF-8 text (blank-line separated documents)
- *   --out DIR              where the report and tables go (default target/recipe)
- *   --verbose              library log lines (slf4j, level info) as well
- * </pre>
+ * {@code --help} lists the options; their defaults are read from {@link RecipeConfig#defaults()},
+ * so the help cannot disagree with the code. A bad option, value or input file is one line on
+ * stderr and exit status 2, before anything is printed or written.
  */
 public final class RecipeCli {
+    private static final RecipeConfig DEFAULTS = RecipeConfig.defaults();
+    private static final Path DEFAULT_OUT = Path.of("target", "recipe");
+
+    static final OptionParser OPTIONS = new OptionParser("usage: RecipeCli [options]", List.of(
+            CliOption.value("--seed", "N", String.valueOf(DEFAULTS.seed()), "every random choice derives from it"),
+            CliOption.value("--size", "tiny|small|medium", lower(DEFAULTS.size().name()), "model preset"),
+            CliOption.value("--preset", "default|tiny", "default", "starting configuration (tiny: a seconds-long"
+                    + " smoke run); the options below change it"),
+            CliOption.value("--steps-scale", "F", "1", "multiply every stage's step count by F"),
+            CliOption.value("--steps-pretrain", "N", String.valueOf(DEFAULTS.pretrain().steps()), "pretraining steps"),
+            CliOption.value("--steps-sft", "N", String.valueOf(DEFAULTS.sft().steps()), "SFT steps"),
+            CliOption.value("--steps-rm", "N", String.valueOf(DEFAULTS.reward().steps()), "reward-model steps"),
+            CliOption.value("--steps-ppo", "N", String.valueOf(DEFAULTS.ppo().iterations()), "PPO iterations"),
+            CliOption.value("--steps-dpo", "N", String.valueOf(DEFAULTS.dpo().steps()), "DPO steps"),
+            CliOption.value("--rm-prompts", "N", String.valueOf(DEFAULTS.reward().prompts()),
+                    "prompts whose samples the labeller ranks"),
+            CliOption.value("--rm-k", "K", String.valueOf(DEFAULTS.reward().k()), "samples per ranked prompt, 2-9"),
+            CliOption.value("--rm-readout", String.join("|", readouts().keySet()), readoutName(DEFAULTS.reward().readout()),
+                    "reward head at the last token, summed over the response, or summed plus the trunk's"
+                            + " log-likelihood of the response"),
+            CliOption.value("--ptx", "COEF", String.valueOf(DEFAULTS.ppo().ptxCoef()),
+                    "PPO-ptx: weight of the pretraining LM loss mixed into PPO"),
+            CliOption.value("--kl-target", "NATS", String.valueOf(DEFAULTS.ppo().klTarget()),
+                    "KL to the SFT model that PPO's adaptive beta steers to"),
+            CliOption.value("--pretrain-text", "FILE", null, "pretrain on this UTF-8 text (blank-line separated"
+                    + " documents) instead of the generated corpus"),
+            CliOption.value("--out", "DIR", DEFAULT_OUT.toString(), "output folder for the report and tables"),
+            CliOption.flag("--verbose", "show the library's log lines (slf4j, level info)")),
+            null);
+
     private RecipeCli() {}
 
-    public static void main(String[] args) throws Exception {
-        List<String> a = List.of(args);
-        if (a.contains("--help") || a.contains("-h")) {
-            usage(System.out);
-            return;
+    public static void main(String[] args) {
+        int status = run(args, System.out, System.err);
+        if (status != 0) {
+            System.exit(status);
         }
-        if (!a.contains("--verbose") && System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+    }
+
+    /**
+     * Runs the command line: 0 on success (and for {@code --help}), 2 for a bad option, value or
+     * input file (one line on {@code err}, nothing on {@code out}), 1 when writing fails midway.
+     */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        Parsed p;
+        try {
+            ParsedOptions po = OPTIONS.parse(args);
+            if (po.helpRequested()) {
+                out.print(OPTIONS.usage());
+                return 0;
+            }
+            p = from(po);
+        } catch (IllegalArgumentException e) {
+            err.println("RecipeCli: " + e.getMessage());
+            return 2;
+        } catch (IOException e) {
+            err.println("RecipeCli: " + e.getMessage());
+            return 2;
+        }
+        if (!p.verbose() && System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
             // set before the first logger exists; the progress bars say what the info lines would
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         }
-        RecipeConfig config;
-        Path out;
-        try {
-            Parsed p = parse(args);
-            config = p.config();
-            out = p.out();
-        } catch (IllegalArgumentException e) {
-            System.err.println("error: " + e.getMessage());
-            usage(System.err);
-            System.exit(2);
-            return;
-        }
-        PrintStream o = System.out;
-        o.printf(Locale.ROOT, "Tessera recipe: seed %d, model %s, output %s%n", config.seed(),
-                config.size().name().toLowerCase(Locale.ROOT), out.toAbsolutePath());
+        RecipeConfig config = p.config();
+        out.printf(Locale.ROOT, "Tessera recipe: seed %d, model %s, output %s%n", config.seed(),
+                lower(config.size().name()), p.out().toAbsolutePath());
         long t0 = System.nanoTime();
-        RecipeResult r = new RecipePipeline(config, new ConsoleStageProgress(o, System.console() != null)).run(out);
-        double total = (System.nanoTime() - t0) / 1e9;
-        print(o, r, total);
+        try {
+            RecipeResult r = new RecipePipeline(config, new ConsoleStageProgress(out, System.console() != null)).run(p.out());
+            print(out, r, (System.nanoTime() - t0) / 1e9);
+            return 0;
+        } catch (IOException | UncheckedIOException e) {
+            err.println("RecipeCli: failed: " + e.getMessage());
+            return 1;
+        }
     }
 
-    /** Parsed options: the configuration and the output folder. */
-    record Parsed(RecipeConfig config, Path out) {}
+    /** Parsed options: the configuration, the output folder, and whether to show library logs. */
+    record Parsed(RecipeConfig config, Path out, boolean verbose) {}
 
+    /** Parses a command line without checking the files it names. */
     static Parsed parse(String[] args) {
-        RecipeConfig c = RecipeConfig.defaults();
-        for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--preset")) {
-                String v = value(args, ++i, "--preset");
-                c = switch (v) {
-                    case "default" -> RecipeConfig.defaults();
-                    case "tiny" -> RecipeConfig.tiny();
-                    default -> throw new IllegalArgumentException("--preset must be default or tiny but was " + v);
-                };
-            }
+        return configure(OPTIONS.parse(args));
+    }
+
+    /** Parses and checks the named files: the pretraining text must be UTF-8 text, the output a usable folder. */
+    private static Parsed from(ParsedOptions po) throws IOException {
+        if (po.given("--pretrain-text")) {
+            InputFiles.requireText("--pretrain-text", Path.of(po.string("--pretrain-text")), false, null);
         }
-        Path out = Path.of("target", "recipe");
-        for (int i = 0; i < args.length; i++) {
-            String f = args[i];
-            switch (f) {
-                case "--preset" -> i++;
-                case "--verbose" -> { }
-                case "--seed" -> c = c.withSeed(longValue(args, ++i, f));
-                case "--size" -> {
-                    String v = value(args, ++i, f);
-                    try {
-                        c = c.withSize(ModelSize.valueOf(v.toUpperCase(Locale.ROOT)));
-                    } catch (IllegalArgumentException e) {
-                        throw new IllegalArgumentException("--size must be tiny, small or medium but was " + v);
-                    }
-                }
-                case "--steps-scale" -> c = c.scaleSteps(doubleValue(args, ++i, f));
-                case "--steps-pretrain" -> {
-                    RecipeConfig.Pretrain p = c.pretrain();
-                    c = c.withPretrain(new RecipeConfig.Pretrain(p.documents(), p.vocabSize(), p.contextLength(),
-                            intValue(args, ++i, f), p.batchSize(), p.learningRate()));
-                }
-                case "--steps-sft" -> {
-                    RecipeConfig.Sft s = c.sft();
-                    c = c.withSft(new RecipeConfig.Sft(s.examples(), intValue(args, ++i, f), s.batchSize(), s.learningRate()));
-                }
-                case "--steps-rm" -> {
-                    RecipeConfig.Reward r = c.reward();
-                    c = c.withReward(new RecipeConfig.Reward(r.prompts(), r.k(), r.heldOutFraction(), intValue(args, ++i, f),
-                            r.batchSize(), r.learningRate(), r.readout()));
-                }
-                case "--rm-prompts" -> {
-                    RecipeConfig.Reward r = c.reward();
-                    c = c.withReward(new RecipeConfig.Reward(intValue(args, ++i, f), r.k(), r.heldOutFraction(), r.steps(),
-                            r.batchSize(), r.learningRate(), r.readout()));
-                }
-                case "--rm-k" -> {
-                    RecipeConfig.Reward r = c.reward();
-                    c = c.withReward(new RecipeConfig.Reward(r.prompts(), intValue(args, ++i, f), r.heldOutFraction(), r.steps(),
-                            r.batchSize(), r.learningRate(), r.readout()));
-                }
-                case "--rm-readout" -> {
-                    RecipeConfig.Reward r = c.reward();
-                    String v = value(args, ++i, f);
-                    RewardModel.Readout readout = switch (v) {
-                        case "last" -> RewardModel.Readout.LAST_TOKEN;
-                        case "sum" -> RewardModel.Readout.RESPONSE_SUM;
-                        case "sum-lm" -> RewardModel.Readout.RESPONSE_SUM_LM;
-                        default -> throw new IllegalArgumentException("--rm-readout must be last, sum or sum-lm but was " + v);
-                    };
-                    c = c.withReward(new RecipeConfig.Reward(r.prompts(), r.k(), r.heldOutFraction(), r.steps(), r.batchSize(),
-                            r.learningRate(), readout));
-                }
-                case "--steps-ppo" -> {
-                    RecipeConfig.Ppo p = c.ppo();
-                    c = c.withPpo(new RecipeConfig.Ppo(intValue(args, ++i, f), p.rolloutBatch(), p.minibatchSize(), p.epochs(),
-                            p.learningRate(), p.initialBeta(), p.klTarget(), p.klHorizon(), p.ptxCoef(),
-                            p.valueFromRewardModel()));
-                }
-                case "--ptx" -> {
-                    RecipeConfig.Ppo p = c.ppo();
-                    c = c.withPpo(new RecipeConfig.Ppo(p.iterations(), p.rolloutBatch(), p.minibatchSize(), p.epochs(),
-                            p.learningRate(), p.initialBeta(), p.klTarget(), p.klHorizon(), doubleValue(args, ++i, f),
-                            p.valueFromRewardModel()));
-                }
-                case "--kl-target" -> {
-                    RecipeConfig.Ppo p = c.ppo();
-                    c = c.withPpo(new RecipeConfig.Ppo(p.iterations(), p.rolloutBatch(), p.minibatchSize(), p.epochs(),
-                            p.learningRate(), p.initialBeta(), doubleValue(args, ++i, f), p.klHorizon(), p.ptxCoef(),
-                            p.valueFromRewardModel()));
-                }
-                case "--steps-dpo" -> {
-                    RecipeConfig.Dpo d = c.dpo();
-                    c = c.withDpo(new RecipeConfig.Dpo(intValue(args, ++i, f), d.batchSize(), d.beta(), d.learningRate()));
-                }
-                case "--pretrain-text" -> c = c.withPretrainText(Path.of(value(args, ++i, f)));
-                case "--out" -> out = Path.of(value(args, ++i, f));
-                default -> throw new IllegalArgumentException("unknown option " + f);
-            }
+        Parsed p = configure(po);
+        InputFiles.requireOutputFolder("--out", p.out());
+        return p;
+    }
+
+    /**
+     * The configuration: the preset, then seed, size and step scale, then each explicit setting
+     * (so an explicit step count is not scaled). Only the options given change the preset.
+     */
+    private static Parsed configure(ParsedOptions po) {
+        Map<String, RecipeConfig> presets = new LinkedHashMap<>(); // ordered: the error message lists them
+        presets.put("default", DEFAULTS);
+        presets.put("tiny", RecipeConfig.tiny());
+        RecipeConfig c = po.choice("--preset", presets);
+        if (po.given("--seed")) {
+            c = c.withSeed(po.longValue("--seed", Long.MIN_VALUE, Long.MAX_VALUE));
         }
-        return new Parsed(c, out);
+        if (po.given("--size")) {
+            Map<String, ModelSize> sizes = new LinkedHashMap<>();
+            for (ModelSize m : ModelSize.values()) {
+                sizes.put(lower(m.name()), m);
+            }
+            c = c.withSize(po.choice("--size", sizes));
+        }
+        if (po.given("--steps-scale")) {
+            c = c.scaleSteps(positive(po, "--steps-scale"));
+        }
+        if (po.given("--steps-pretrain")) {
+            RecipeConfig.Pretrain p = c.pretrain();
+            c = c.withPretrain(new RecipeConfig.Pretrain(p.documents(), p.vocabSize(), p.contextLength(),
+                    count(po, "--steps-pretrain"), p.batchSize(), p.learningRate()));
+        }
+        if (po.given("--steps-sft")) {
+            RecipeConfig.Sft s = c.sft();
+            c = c.withSft(new RecipeConfig.Sft(s.examples(), count(po, "--steps-sft"), s.batchSize(), s.learningRate()));
+        }
+        RecipeConfig.Reward r = c.reward();
+        if (po.given("--steps-rm") || po.given("--rm-prompts") || po.given("--rm-k") || po.given("--rm-readout")) {
+            c = c.withReward(new RecipeConfig.Reward(
+                    po.given("--rm-prompts") ? count(po, "--rm-prompts") : r.prompts(),
+                    po.given("--rm-k") ? po.integer("--rm-k", 2, 9) : r.k(), r.heldOutFraction(),
+                    po.given("--steps-rm") ? count(po, "--steps-rm") : r.steps(), r.batchSize(), r.learningRate(),
+                    po.given("--rm-readout") ? po.choice("--rm-readout", readouts()) : r.readout()));
+        }
+        RecipeConfig.Ppo p = c.ppo();
+        if (po.given("--steps-ppo") || po.given("--ptx") || po.given("--kl-target")) {
+            c = c.withPpo(new RecipeConfig.Ppo(po.given("--steps-ppo") ? count(po, "--steps-ppo") : p.iterations(),
+                    p.rolloutBatch(), p.minibatchSize(), p.epochs(), p.learningRate(), p.initialBeta(),
+                    po.given("--kl-target") ? positive(po, "--kl-target") : p.klTarget(), p.klHorizon(),
+                    po.given("--ptx") ? po.number("--ptx", 0, 1e6) : p.ptxCoef(), p.valueFromRewardModel()));
+        }
+        if (po.given("--steps-dpo")) {
+            RecipeConfig.Dpo d = c.dpo();
+            c = c.withDpo(new RecipeConfig.Dpo(count(po, "--steps-dpo"), d.batchSize(), d.beta(), d.learningRate()));
+        }
+        if (po.given("--pretrain-text")) {
+            c = c.withPretrainText(Path.of(po.string("--pretrain-text")));
+        }
+        return new Parsed(c, Path.of(po.string("--out")), po.flag("--verbose"));
+    }
+
+    private static int count(ParsedOptions po, String name) {
+        return po.integer(name, 1, Integer.MAX_VALUE);
+    }
+
+    private static double positive(ParsedOptions po, String name) {
+        double v = po.number(name, 0, 1e6);
+        if (v == 0) {
+            throw new UsageException(name + " must be > 0 but was " + po.string(name));
+        }
+        return v;
+    }
+
+    private static Map<String, RewardModel.Readout> readouts() {
+        Map<String, RewardModel.Readout> m = new LinkedHashMap<>();
+        m.put("last", RewardModel.Readout.LAST_TOKEN);
+        m.put("sum", RewardModel.Readout.RESPONSE_SUM);
+        m.put("sum-lm", RewardModel.Readout.RESPONSE_SUM_LM);
+        return m;
+    }
+
+    private static String readoutName(RewardModel.Readout r) {
+        return readouts().entrySet().stream().filter(e -> e.getValue() == r).findFirst().orElseThrow().getKey();
+    }
+
+    private static String lower(String s) {
+        return s.toLowerCase(Locale.ROOT);
     }
 
     private static void print(PrintStream o, RecipeResult r, double total) {
@@ -184,59 +231,5 @@ public final class RecipeCli {
         o.println();
         o.printf(Locale.ROOT, "report: %s%ntable:  %s, %s%ntotal:  %.1f s%n", r.report().toAbsolutePath(), r.json().toAbsolutePath(),
                 r.csv().toAbsolutePath(), total);
-    }
-
-    private static void usage(PrintStream o) {
-        o.println("""
-                usage: RecipeCli [options]
-                  --seed N                 random seed (default 1234)
-                  --size tiny|small|medium model preset (default small)
-                  --preset default|tiny    starting configuration (tiny: a seconds-long smoke run)
-                  --steps-scale F          multiply every stage's step count by F
-                  --steps-pretrain N       pretraining steps
-                  --steps-sft N            SFT steps
-                  --steps-rm N             reward-model steps
-                  --steps-ppo N            PPO iterations
-                  --steps-dpo N            DPO steps
-                  --rm-prompts N           prompts whose samples the labeller ranks
-                  --rm-k K                 samples per ranked prompt (2-9)
-                  --rm-readout last|sum|sum-lm  reward head at the last token, summed over the response, or
-                                           summed plus the trunk's log-likelihood of the response (default)
-                  --ptx COEF               PPO-ptx: weight of the pretraining LM loss mixed into PPO (default 0)
-                  --kl-target NATS         KL to the SFT model PPO's adaptive beta steers to (default 1.5)
-                  --pretrain-text FILE     pretrain on this UTF-8 text instead of the generated corpus
-                  --out DIR                output folder (default target/recipe)
-                  --verbose                show the library's log lines""");
-    }
-
-    private static String value(String[] args, int i, String flag) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(flag + " needs a value");
-        }
-        return args[i];
-    }
-
-    private static int intValue(String[] args, int i, String flag) {
-        try {
-            return Integer.parseInt(value(args, i, flag));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(flag + " needs an integer but got '" + args[i] + "'");
-        }
-    }
-
-    private static long longValue(String[] args, int i, String flag) {
-        try {
-            return Long.parseLong(value(args, i, flag));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(flag + " needs an integer but got '" + args[i] + "'");
-        }
-    }
-
-    private static double doubleValue(String[] args, int i, String flag) {
-        try {
-            return Double.parseDouble(value(args, i, flag));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(flag + " needs a number but got '" + args[i] + "'");
-        }
     }
 }

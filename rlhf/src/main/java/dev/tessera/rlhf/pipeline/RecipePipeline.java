@@ -3,6 +3,7 @@ package dev.tessera.rlhf.pipeline;
 import dev.tessera.attention.model.GptConfig;
 import dev.tessera.backend.Backend;
 import dev.tessera.core.Rng;
+import dev.tessera.io.AtomicFiles;
 import dev.tessera.rlhf.dpo.DpoLoss;
 import dev.tessera.rlhf.dpo.DpoTrainer;
 import dev.tessera.rlhf.dpo.PreferencePair;
@@ -43,6 +44,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -188,9 +190,12 @@ public final class RecipePipeline {
         Path json = outDir.resolve("table.json");
         Path csv = outDir.resolve("table.csv");
         RecipeResult result = new RecipeResult(table, charts, samples, seconds, report, json, csv);
-        RecipeReport.write(result, config, report);
-        Files.writeString(json, table.toJson(), StandardCharsets.UTF_8);
-        Files.writeString(csv, table.toCsv(), StandardCharsets.UTF_8);
+        // all three complete before any appears: a failure leaves an earlier run's set whole
+        Map<Path, AtomicFiles.Content> files = new LinkedHashMap<>();
+        files.put(report, tmp -> RecipeReport.write(result, config, tmp));
+        files.put(json, tmp -> Files.writeString(tmp, table.toJson(), StandardCharsets.UTF_8));
+        files.put(csv, tmp -> Files.writeString(tmp, table.toCsv(), StandardCharsets.UTF_8));
+        AtomicFiles.writeAll(files);
         LOG.info("recipe done in {} s; report {}", String.format("%.1f", result.totalSeconds()), report);
         return result;
     }

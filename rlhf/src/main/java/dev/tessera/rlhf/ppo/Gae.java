@@ -1,5 +1,6 @@
 package dev.tessera.rlhf.ppo;
 
+import dev.tessera.host.HostMemory;
 import dev.tessera.rlhf.math.Masks;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -45,9 +46,9 @@ public final class Gae {
         }
         int b = (int) rewards.size(0);
         int t = (int) rewards.size(1);
-        double[] r = rewards.castTo(DataType.DOUBLE).dup('c').data().asDouble();
-        double[] v = values.castTo(DataType.DOUBLE).dup('c').data().asDouble();
-        double[] m = mask.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] r = HostMemory.toDoubleArray(rewards);
+        double[] v = HostMemory.toDoubleArray(values);
+        double[] m = HostMemory.toDoubleArray(mask);
         double[] adv = new double[b * t];
         double[] ret = new double[b * t];
         for (int row = 0; row < b; row++) {

@@ -1,5 +1,6 @@
 package dev.tessera.rlhf.ppo;
 
+import dev.tessera.host.HostMemory;
 import dev.tessera.core.Tensor;
 import dev.tessera.rlhf.math.Masked;
 import dev.tessera.rlhf.math.Masks;
@@ -100,6 +101,6 @@ public final class PolicyLoss {
     }
 
     static double[] doubles(INDArray a) {
-        return a.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        return HostMemory.toDoubleArray(a);
     }
 }

@@ -1,8 +1,8 @@
 package dev.tessera.rlhf.ppo;
 
+import dev.tessera.host.HostMemory;
 import dev.tessera.core.GradMode;
 import dev.tessera.rlhf.model.RewardModel;
-import org.nd4j.linalg.api.buffer.DataType;
 
 /** A {@link RewardFunction} that runs a (frozen) reward model over the rollouts, without gradients. */
 public final class RewardModelScorer implements RewardFunction {
@@ -16,8 +16,7 @@ public final class RewardModelScorer implements RewardFunction {
     public double[] score(Rollouts rollouts) {
         model.eval();
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            return model.scores(rollouts.batch()).data()
-                    .castTo(DataType.DOUBLE).dup('c').data().asDouble();
+            return HostMemory.toDoubleArray(model.scores(rollouts.batch()).data());
         }
     }
 }

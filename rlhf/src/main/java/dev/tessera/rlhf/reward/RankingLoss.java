@@ -1,5 +1,6 @@
 package dev.tessera.rlhf.reward;
 
+import dev.tessera.host.HostMemory;
 import dev.tessera.core.Indexing;
 import dev.tessera.core.Tensor;
 import dev.tessera.rlhf.math.LogSigmoid;
@@ -107,7 +108,7 @@ public final class RankingLoss {
     }
 
     private static double fractionPositive(INDArray diff) {
-        double[] d = diff.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] d = HostMemory.toDoubleArray(diff);
         int right = 0;
         for (double v : d) {
             right += v > 0 ? 1 : 0;

@@ -10,6 +10,7 @@ import dev.tessera.core.Rng;
 import dev.tessera.core.Tensor;
 import dev.tessera.nn.Module;
 import dev.tessera.training.Flat;
+import dev.tessera.training.checkpoint.Checkpoint;
 import dev.tessera.training.checkpoint.CheckpointStore;
 import dev.tessera.training.data.Batch;
 import dev.tessera.training.data.BatchSource;
@@ -32,13 +33,26 @@ import dev.tessera.training.loss.MaskingConfig;
 import dev.tessera.training.optim.AdamW;
 import dev.tessera.training.optim.AdamWConfig;
 import dev.tessera.training.optim.LrSchedule;
+import dev.tessera.cli.InputFiles;
+import dev.tessera.cli.ParsedOptions;
+import dev.tessera.cli.UsageException;
+import dev.tessera.tokenizer.Tokenizer;
+import dev.tessera.tokenizer.Tokenizers;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -54,8 +68,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *     -Dexec.args="--objective gpt --text corpus.txt --out runs/gpt --time-limit 270"
  * </pre>
  * See {@link PretrainOptions#usage()} for every option. Re-running with {@code --resume}
- * continues from the newest checkpoint in {@code OUT/checkpoints} (the tokenizer and token file
- * in OUT are reused). A checkpoint holds the weights, the AdamW moments, the step, the training
+ * continues from the newest checkpoint in {@code OUT/checkpoints}; the tokenizer and token file
+ * in OUT are reused only when {@code OUT/corpus.json} shows they were built from the same texts
+ * and tokenizer settings (else they are rebuilt, and {@code --resume} is refused). A fresh run
+ * over an earlier run's checkpoints is refused unless {@code --overwrite} deletes them. A checkpoint holds the weights, the AdamW moments, the step, the training
  * sampler's position, the masking generator's state (inside the BERT source's position) and every
  * dropout generator of the model ({@link Module#namedRngs()}), so a run stopped after step k (by
  * {@code --stop-after k}, {@code --time-limit} or a crash after a checkpoint) and resumed with the
@@ -80,33 +96,71 @@ public final class Pretrain {
     public record Summary(double valLoss, double valAccuracy, double unigramEntropy, double baselineAccuracy,
             double tokensPerSecond, long steps, double[] trainLosses) {}
 
-    public static void main(String[] args) throws IOException {
-        dev.tessera.backend.Backend.init(); // before any ND4J use: picks the native build this CPU can run
-        PretrainOptions o;
-        try {
-            o = PretrainOptions.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.err.println(PretrainOptions.usage());
-            System.exit(2);
-            return;
+    public static void main(String[] args) {
+        int status = run(args, System.out, System.err);
+        if (status != 0) {
+            System.exit(status);
         }
-        run(o, System.out);
     }
 
-    /** Runs the whole recipe, printing progress and results to {@code out}. */
+    /**
+     * Runs the command line. Returns 0 on success (and for {@code --help}); 2 for a bad option,
+     * value or input file (one line on {@code err} naming it, and nothing on {@code out}); 1 when
+     * reading or writing fails midway.
+     */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        PretrainOptions o;
+        try {
+            ParsedOptions p = PretrainOptions.OPTIONS.parse(args);
+            if (p.helpRequested()) {
+                out.print(PretrainOptions.usage());
+                return 0;
+            }
+            o = PretrainOptions.from(p);
+        } catch (IllegalArgumentException e) {
+            err.println("Pretrain: " + e.getMessage());
+            return 2;
+        }
+        dev.tessera.backend.Backend.init(); // before any ND4J use: picks the native build this CPU can run
+        try {
+            run(o, out);
+            return 0;
+        } catch (IllegalArgumentException e) {
+            err.println("Pretrain: " + e.getMessage());
+            return 2;
+        } catch (IOException | UncheckedIOException e) {
+            err.println("Pretrain: failed: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    /**
+     * Runs the whole recipe, printing progress and results to {@code out}. Every input is checked
+     * first (texts, tokenizer, output folder, earlier checkpoints and the corpus cache they were
+     * trained on, then the prompt or fill text against the context): a bad one throws an
+     * {@link IllegalArgumentException} before anything is printed or trained.
+     */
     public static Summary run(PretrainOptions o, PrintStream out) throws IOException {
-        Corpus corpus = Corpus.prepare(o, out);
+        CheckpointStore store = new CheckpointStore(o.out().resolve("checkpoints"), 2);
+        Optional<Checkpoint> resumeFrom = checkInputs(o, store);
+        ByteArrayOutputStream corpusLog = new ByteArrayOutputStream(); // printed once the corpus passes its checks
+        Corpus corpus = Corpus.prepare(o, new PrintStream(corpusLog, true, StandardCharsets.UTF_8));
         long n = corpus.tokens.size();
         long valTokens = Math.max(n / 20, (long) o.evalBatches() * o.batch() * o.context() + 1);
         long valStart = n - valTokens;
         if (valStart < o.context() + 1L) {
-            throw new IllegalArgumentException("the corpus has only " + n + " tokens: too few for --context " + o.context()
-                    + " with a validation split of " + valTokens);
+            throw new UsageException("the corpus has only " + n + " tokens: too few for --context " + o.context()
+                    + " with a validation split of " + valTokens + " (--eval-batches x --batch x --context + 1)");
         }
+        checkPromptAndFill(o, corpus);
+        if (o.overwrite() && Files.exists(store.root())) { // only once every input has passed its checks
+            deleteCheckpoints(store.root());
+        }
+        // printed once the checkpoint to resume from is known to fit, so that a bad input prints nothing
+        PrintStream early = new PrintStream(corpusLog, true, StandardCharsets.UTF_8);
         int vocab = corpus.tokenizer.vocabSize();
         double entropy = corpus.unigramEntropy(0, valStart);
-        out.printf("split: %,d training tokens, %,d validation tokens; unigram entropy %.4f nats/token%n", valStart,
+        early.printf("split: %,d training tokens, %,d validation tokens; unigram entropy %.4f nats/token%n", valStart,
                 valTokens, entropy);
 
         Rng init = new Rng(o.seed());
@@ -137,7 +191,7 @@ public final class Pretrain {
                     masking, ignore, o.seed() + 2);
             validation = MaskedLmBatches.fixed(validation, masking, ignore, o.seed() + 3);
         }
-        out.printf("model: %s, %d layers, %d heads, width %d, context %d, %,d parameters%s%n", o.objective(), o.layers(),
+        early.printf("model: %s, %d layers, %d heads, width %d, context %d, %,d parameters%s%n", o.objective(), o.layers(),
                 o.heads(), o.embd(), o.context(), model.parameterCount(), o.objective() == Objective.BERT
                         ? ", " + (o.positions() == PositionEncoding.ROPE ? "rotary" : "learned") + " positions, "
                                 + (o.preNorm() ? "pre" : "post") + "-LN"
@@ -147,18 +201,25 @@ public final class Pretrain {
         LrSchedule schedule = LrSchedule.cosine(o.lr(), o.lr() / 10, o.warmup(), o.steps());
         TrainerConfig cfg = new TrainerConfig(o.steps(), o.accum(), o.evalEvery(), o.ckptEvery(), 1.0, 0, 0, 0,
                 CrossEntropyOptions.defaults());
-        CheckpointStore store = new CheckpointStore(o.out().resolve("checkpoints"), 2);
         // every generator the forward pass draws from (the dropout masks) goes into the checkpoints; the
         // data order and the masking generator travel in the training source's position
         Trainer trainer = new Trainer(cfg, model, opt, schedule, forward, train, validation, model.namedRngs(), store);
         trainer.addListener(new ConsoleProgress(out));
+        if (resumeFrom.isPresent()) {
+            try {
+                trainer.restore(resumeFrom.get());
+            } catch (RuntimeException e) {
+                throw new UsageException("--resume: checkpoint " + resumeFrom.get().dir() + " does not fit these options: "
+                        + e.getMessage());
+            }
+            early.println("resumed at step " + trainer.step());
+        } else if (o.resume()) {
+            early.println("nothing to resume in " + store.root() + "; starting fresh");
+        }
+        out.print(corpusLog.toString(StandardCharsets.UTF_8));
         Throughput speed = new Throughput((long) o.batch() * o.context() * o.accum(), o.timeLimitSeconds(),
                 o.stopAfter(), trainer);
         trainer.addListener(speed);
-        if (o.resume()) {
-            trainer.resume().ifPresentOrElse(s -> out.println("resumed at step " + s),
-                    () -> out.println("nothing to resume in " + store.root() + "; starting fresh"));
-        }
         TrainingResult result = null;
         if (o.stopAfter() > 0 && trainer.step() >= o.stopAfter()) {
             out.println("--stop-after " + o.stopAfter() + " is already reached at step " + trainer.step()
@@ -193,7 +254,8 @@ public final class Pretrain {
         SamplingConfig c = new SamplingConfig(o.temperature(), o.topK(), 1.0, 1.0, maxNew, new int[] {corpus.eotId},
                 o.seed());
         Generation g = Generator.generate(DecoderLm.of(gpt), new int[][] {prompt}, c, true);
-        out.println("sample (temperature " + o.temperature() + ", top-k " + o.topK() + "):");
+        out.println("sample (temperature " + o.temperature() + ", top-k " + o.topK()
+                + (maxNew < o.maxNew() ? ", " + maxNew + " new tokens: all that fit --context " + o.context() : "") + "):");
         out.println(o.prompt() + corpus.tokenizer.decodeLossy(g.tokens()[0]));
     }
 
@@ -202,8 +264,7 @@ public final class Pretrain {
         int[] ids;
         int[] original = null;
         if (o.fill() != null) {
-            ids = corpus.tokenizer.encode(o.fill(), Set.of(Corpus.MASK));
-            ids = Arrays.copyOf(ids, Math.min(ids.length, o.context()));
+            ids = corpus.tokenizer.encode(o.fill(), Set.of(Corpus.MASK)); // at most --context tokens (checked before)
         } else { // mask every 7th token of a validation window and show the original beside the prediction
             original = Arrays.copyOf(Flat.ints(fallback.inputs()), Math.min(64, o.context()));
             ids = original.clone();
@@ -234,6 +295,105 @@ public final class Pretrain {
         out.println("filled:  " + corpus.tokenizer.decodeLossy(filled).replace("\n", "\\n"));
         if (original != null) {
             out.println("original:" + corpus.tokenizer.decodeLossy(original).replace("\n", "\\n"));
+        }
+    }
+
+    /**
+     * The checks that need no tokenizer: texts, tokenizer file, output folder, earlier checkpoints.
+     * Returns the checkpoint to resume from (loaded and validated), if resuming and there is one.
+     */
+    private static Optional<Checkpoint> checkInputs(PretrainOptions o, CheckpointStore store) throws IOException {
+        for (Path t : o.texts()) {
+            InputFiles.requireText("--text", t, o.allowInvalidText(), "--allow-invalid-text");
+        }
+        if (o.tokenizer() != null) {
+            checkTokenizer(o);
+        }
+        InputFiles.requireOutputFolder("--out", o.out());
+        for (String f : List.of("checkpoints", Corpus.MANIFEST, "tokenizer.json", "tokens.bin")) {
+            Path p = o.out().resolve(f);
+            if (Files.exists(p) && Files.isDirectory(p) != f.equals("checkpoints")) {
+                throw new UsageException("--out '" + o.out() + "' cannot be used: " + p + " is a "
+                        + (Files.isDirectory(p) ? "folder" : "file"));
+            }
+        }
+        List<Path> checkpoints = store.list();
+        if (checkpoints.isEmpty()) {
+            return Optional.empty();
+        }
+        if (!o.resume() && !o.overwrite()) {
+            throw new UsageException("--out '" + o.out() + "' already holds checkpoints of an earlier run (newest "
+                    + checkpoints.get(0).getFileName() + "): add --resume to continue it, or --overwrite to delete"
+                    + " them and start afresh");
+        }
+        if (o.resume()) {
+            Optional<Corpus.CacheProblem> p = Corpus.cacheProblem(o.out(), Corpus.source(o));
+            if (p.isPresent() && p.get().sourceDiffers()) {
+                throw new UsageException("--resume: the checkpoints in " + store.root() + " were trained on another"
+                        + " corpus: " + p.get().reason() + "; give the same --text and tokenizer options, or use"
+                        + " --overwrite or another --out");
+            }
+            Optional<Checkpoint> c = store.latest(); // the newest that validates; damaged ones are skipped with a warning
+            if (c.isEmpty()) {
+                throw new UsageException("--resume: none of the " + checkpoints.size() + " checkpoints in " + store.root()
+                        + " is intact (newest " + checkpoints.get(0).getFileName() + "); use --overwrite to start afresh");
+            }
+            return c;
+        }
+        return Optional.empty();
+    }
+
+    private static void checkTokenizer(PretrainOptions o) throws IOException {
+        Path f = o.tokenizer();
+        if (!Files.isRegularFile(f)) {
+            throw new UsageException("--tokenizer '" + f + "' is not a file");
+        }
+        Tokenizer tok;
+        try {
+            tok = Tokenizers.fromTokenizerJson(f);
+        } catch (IOException | RuntimeException e) {
+            throw new UsageException("--tokenizer '" + f + "' is not a usable tokenizer.json: "
+                    + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+        }
+        List<String> needed = o.objective() == Objective.GPT ? List.of(Corpus.EOT)
+                : List.of(Corpus.EOT, Corpus.MASK, Corpus.PAD);
+        for (String s : needed) {
+            if (!tok.specialTokens().containsKey(s)) {
+                throw new UsageException("--tokenizer '" + f + "' has no special token " + s + " (--objective "
+                        + o.objective().name().toLowerCase() + " needs " + needed + "; it has "
+                        + tok.specialTokens().keySet() + ")");
+            }
+        }
+    }
+
+    /** The prompt (GPT) must leave room to sample; the fill text (BERT) must fit the context and hold a mask. */
+    private static void checkPromptAndFill(PretrainOptions o, Corpus corpus) {
+        if (o.objective() == Objective.GPT) {
+            int len = Math.max(1, corpus.tokenizer.encodeOrdinary(o.prompt()).length); // an empty prompt starts at <|endoftext|>
+            if (len >= o.context()) {
+                throw new UsageException("--prompt is " + len + " tokens; it must be shorter than --context "
+                        + o.context() + " to leave room for sampling");
+            }
+        } else if (o.fill() != null) {
+            int[] ids = corpus.tokenizer.encode(o.fill(), Set.of(Corpus.MASK));
+            int mask = corpus.special(Corpus.MASK);
+            if (Arrays.stream(ids).noneMatch(id -> id == mask)) {
+                throw new UsageException("--fill has no " + Corpus.MASK + " placeholder to fill in: '" + o.fill() + "'");
+            }
+            if (ids.length > o.context()) {
+                throw new UsageException("--fill is " + ids.length + " tokens; it must fit --context " + o.context());
+            }
+        }
+    }
+
+    /** Deletes an earlier run's checkpoints (--overwrite): renamed aside first, so no half-deleted folder keeps the name. */
+    private static void deleteCheckpoints(Path dir) throws IOException {
+        Path aside = dir.resolveSibling("." + dir.getFileName() + ".deleting-" + System.nanoTime());
+        Files.move(dir, aside);
+        try (Stream<Path> s = Files.walk(aside)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
         }
     }
 

@@ -2,13 +2,19 @@ package dev.tessera.training.cli;
 
 import dev.tessera.attention.PositionEncoding;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import dev.tessera.cli.CliOption;
+import dev.tessera.cli.OptionParser;
+import dev.tessera.cli.ParsedOptions;
+import dev.tessera.cli.UsageException;
+import java.nio.file.InvalidPathException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Command-line settings of {@link Pretrain}; {@link #usage()} lists them with defaults. The defaults
+ * Command-line settings of {@link Pretrain}. One table ({@link #OPTIONS}) holds every option's
+ * name, default and help text: {@link #parse} reads the defaults from it and {@link #usage()} is
+ * written from it, so the two cannot disagree. The defaults
  * (vocabulary 1024, 2 layers, width 128, 4 heads, context 64, batch 16, 400 steps at 3e-3 with 20
  * warmup steps) are sized for a few MB of text and about five minutes on two CPU cores.
  *
@@ -34,6 +40,9 @@ import java.util.Map;
  * @param stopAfter stop (with a checkpoint) once this many steps are done, keeping the schedule of
  *     {@code steps}, so that a later {@code --resume} continues exactly as an uninterrupted run; 0 for none
  * @param resume continue from the newest checkpoint in out/checkpoints
+ * @param overwrite start a fresh run even though out/checkpoints holds an earlier run's checkpoints
+ *     (they are deleted)
+ * @param allowInvalidText train on text files that are not UTF-8 text (malformed bytes become U+FFFD)
  * @param prompt GPT: text to continue after training
  * @param maxNew GPT: tokens to sample
  * @param temperature GPT: sampling temperature
@@ -50,19 +59,67 @@ import java.util.Map;
 public record PretrainOptions(Objective objective, List<Path> texts, Path out, Path tokenizer, int vocab, int layers,
         int heads, int embd, int context, int batch, int accum, long steps, double lr, long warmup, double dropout,
         long evalEvery, int evalBatches, long ckptEvery, long timeLimitSeconds, long stopAfter, boolean resume,
-        String prompt, int maxNew, double temperature, int topK, String fill, double maskProb,
-        PositionEncoding positions, boolean preNorm, long seed) {
+        boolean overwrite, boolean allowInvalidText, String prompt, int maxNew, double temperature, int topK, String fill,
+        double maskProb, PositionEncoding positions, boolean preNorm, long seed) {
+    /** 256 byte tokens and the three special tokens. */
+    static final int MIN_VOCAB = 256 + 3;
+    private static final List<String> GPT_ONLY = List.of("--prompt", "--max-new", "--temperature", "--top-k");
+    private static final List<String> BERT_ONLY = List.of("--fill", "--mask-prob", "--positions", "--norm");
+
+    /** Every option, its default and its help: the one source of parsing and of the usage text. */
+    static final OptionParser OPTIONS = new OptionParser(
+            "usage: Pretrain --text FILE [--text FILE ...] --out DIR [options]", List.of(
+                    CliOption.value("--objective", "gpt|bert", "gpt", "next-token GPT or masked-LM BERT-style encoder"),
+                    CliOption.repeated("--text", "FILE", "UTF-8 text to train on, one document per file (required)"),
+                    CliOption.value("--out", "DIR", null, "working folder: tokenizer.json, tokens.bin, corpus.json,"
+                            + " checkpoints/ (required)"),
+                    CliOption.value("--tokenizer", "FILE", null, "a tokenizer.json to use (default: train a byte-level BPE)"),
+                    CliOption.value("--vocab", "N", "1024", "vocabulary size of the trained tokenizer, >= " + MIN_VOCAB),
+                    CliOption.value("--layers", "N", "2", "transformer blocks"),
+                    CliOption.value("--heads", "N", "4", "attention heads"),
+                    CliOption.value("--embd", "N", "128", "model width, a multiple of --heads"),
+                    CliOption.value("--context", "T", "64", "sequence length"),
+                    CliOption.value("--dropout", "P", "0", "dropout probability, [0, 1)"),
+                    CliOption.value("--batch", "B", "16", "sequences per micro-batch"),
+                    CliOption.value("--accum", "N", "1", "micro-batches per step"),
+                    CliOption.value("--steps", "N", "400", "optimizer steps (the schedule's length)"),
+                    CliOption.value("--lr", "X", "3e-3", "peak learning rate"),
+                    CliOption.value("--warmup", "N", "20", "warmup steps, < --steps"),
+                    CliOption.value("--eval-every", "N", "100", "evaluate every N steps"),
+                    CliOption.value("--eval-batches", "N", "16", "validation batches per evaluation"),
+                    CliOption.value("--ckpt-every", "N", "200", "checkpoint every N steps"),
+                    CliOption.value("--time-limit", "SECONDS", "0", "stop with a checkpoint after this long (0: none)"),
+                    CliOption.value("--stop-after", "N", "0", "stop with a checkpoint after step N, keeping the --steps"
+                            + " schedule (0: none)"),
+                    CliOption.flag("--resume", "continue from the newest checkpoint in DIR/checkpoints"),
+                    CliOption.flag("--overwrite", "start afresh over DIR/checkpoints (deletes them)"),
+                    CliOption.flag("--allow-invalid-text", "train on text that is not UTF-8 (NUL bytes, malformed"
+                            + " sequences, each malformed sequence as U+FFFD)"),
+                    CliOption.value("--seed", "N", "1", "seeds initialisation, data order, masking and sampling"),
+                    CliOption.value("--prompt", "TEXT", "The ", "gpt: text to continue after training"),
+                    CliOption.value("--max-new", "N", "100", "gpt: tokens to sample"),
+                    CliOption.value("--temperature", "X", "0.8", "gpt: sampling temperature (0: greedy)"),
+                    CliOption.value("--top-k", "K", "40", "gpt: sample from the K most likely tokens (0: all)"),
+                    CliOption.value("--fill", "TEXT", null, "bert: text with <|mask|> placeholders to fill in"
+                            + " (default: a validation window with every 7th token masked)"),
+                    CliOption.value("--mask-prob", "P", "0.15", "bert: fraction of tokens in the loss, (0, 1]"),
+                    CliOption.value("--positions", "rope|learned", "rope", "bert: rotary or learned positions"),
+                    CliOption.value("--norm", "pre|post", "pre", "bert: pre-LN or BERT's post-LN blocks")),
+            null);
+
     public PretrainOptions {
         if (objective == null) {
-            throw new IllegalArgumentException("--objective must be gpt or bert");
+            throw new UsageException("--objective must be gpt or bert");
         }
         if (texts == null || texts.isEmpty()) {
-            throw new IllegalArgumentException("--text is required (a UTF-8 text file; repeat for several)");
+            throw new UsageException("--text is required (a UTF-8 text file; repeat for several)");
         }
         if (out == null) {
-            throw new IllegalArgumentException("--out is required (a working directory)");
+            throw new UsageException("--out is required (a working folder)");
         }
-        positive("--vocab", vocab);
+        if (vocab < MIN_VOCAB) {
+            throw new UsageException("--vocab must be >= " + MIN_VOCAB + " but was " + vocab);
+        }
         positive("--layers", layers);
         positive("--heads", heads);
         positive("--embd", embd);
@@ -75,126 +132,106 @@ public record PretrainOptions(Objective objective, List<Path> texts, Path out, P
         positive("--ckpt-every", ckptEvery);
         positive("--max-new", maxNew);
         if (embd % heads != 0) {
-            throw new IllegalArgumentException("--embd (" + embd + ") must be divisible by --heads (" + heads + ")");
+            throw new UsageException("--embd (" + embd + ") must be divisible by --heads (" + heads + ")");
         }
-        if (!(lr > 0) || warmup < 0 || warmup >= steps) {
-            throw new IllegalArgumentException("--lr must be > 0 and --warmup in [0, --steps) but were " + lr + ", " + warmup);
+        if (!(lr > 0) || !Double.isFinite(lr)) {
+            throw new UsageException("--lr must be > 0 but was " + lr);
+        }
+        if (warmup < 0 || warmup >= steps) {
+            throw new UsageException("--warmup must be < --steps (" + steps + ") and >= 0 but was " + warmup);
         }
         if (!(dropout >= 0 && dropout < 1)) {
-            throw new IllegalArgumentException("--dropout must be in [0, 1) but was " + dropout);
+            throw new UsageException("--dropout must be in [0, 1) but was " + dropout);
         }
         if (!(maskProb > 0 && maskProb <= 1)) {
-            throw new IllegalArgumentException("--mask-prob must be in (0, 1] but was " + maskProb);
+            throw new UsageException("--mask-prob must be in (0, 1] but was " + maskProb);
+        }
+        if (!(temperature >= 0) || !Double.isFinite(temperature)) {
+            throw new UsageException("--temperature must be >= 0 but was " + temperature);
+        }
+        if (topK < 0) {
+            throw new UsageException("--top-k must be >= 0 but was " + topK);
         }
         if (timeLimitSeconds < 0) {
-            throw new IllegalArgumentException("--time-limit must be >= 0 but was " + timeLimitSeconds);
+            throw new UsageException("--time-limit must be >= 0 but was " + timeLimitSeconds);
         }
         if (stopAfter < 0) {
-            throw new IllegalArgumentException("--stop-after must be >= 0 (0: none) but was " + stopAfter);
+            throw new UsageException("--stop-after must be >= 0 (0: none) but was " + stopAfter);
+        }
+        if (resume && overwrite) {
+            throw new UsageException("--resume and --overwrite exclude each other (continue the run, or start afresh)");
         }
         if (positions != PositionEncoding.ROPE && positions != PositionEncoding.ABSOLUTE) {
-            throw new IllegalArgumentException("--positions must be rope or learned but was " + positions);
+            throw new UsageException("--positions must be rope or learned but was " + positions);
         }
         if (objective == Objective.BERT && positions == PositionEncoding.ROPE && (embd / heads) % 2 != 0) {
-            throw new IllegalArgumentException("--positions rope needs an even head size --embd / --heads but it was "
+            throw new UsageException("--positions rope needs an even head size --embd / --heads but it was "
                     + embd / heads);
+        }
+        if (prompt == null) {
+            throw new UsageException("--prompt must not be null");
         }
         texts = List.copyOf(texts);
     }
 
     private static void positive(String name, long v) {
         if (v <= 0) {
-            throw new IllegalArgumentException(name + " must be > 0 but was " + v);
+            throw new UsageException(name + " must be > 0 but was " + v);
         }
     }
 
-    /** Parses {@code --name value} pairs (and the flag {@code --resume}). */
+    /** Parses a command line; a bad one throws {@link UsageException} naming the option and value. */
     public static PretrainOptions parse(String[] args) {
-        Map<String, String> kv = new LinkedHashMap<>();
-        List<Path> texts = new ArrayList<>();
-        boolean resume = false;
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--resume")) {
-                resume = true;
-                continue;
-            }
-            if (!a.startsWith("--") || i + 1 >= args.length) {
-                throw new IllegalArgumentException("expected --name value pairs but got '" + a + "'\n" + usage());
-            }
-            String v = args[++i];
-            if (a.equals("--text")) {
-                texts.add(Path.of(v));
-            } else {
-                if (!KNOWN.contains(a)) {
-                    throw new IllegalArgumentException("unknown option " + a + "\n" + usage());
-                }
-                kv.put(a, v);
-            }
-        }
-        Objective obj = switch (kv.getOrDefault("--objective", "gpt").toLowerCase()) {
-            case "gpt" -> Objective.GPT;
-            case "bert" -> Objective.BERT;
-            default -> throw new IllegalArgumentException("--objective must be gpt or bert but was " + kv.get("--objective"));
-        };
-        PositionEncoding positions = switch (kv.getOrDefault("--positions", "rope").toLowerCase()) {
-            case "rope" -> PositionEncoding.ROPE;
-            case "learned" -> PositionEncoding.ABSOLUTE;
-            default -> throw new IllegalArgumentException("--positions must be rope or learned but was "
-                    + kv.get("--positions"));
-        };
-        boolean preNorm = switch (kv.getOrDefault("--norm", "pre").toLowerCase()) {
-            case "pre" -> true;
-            case "post" -> false;
-            default -> throw new IllegalArgumentException("--norm must be pre or post but was " + kv.get("--norm"));
-        };
-        return new PretrainOptions(obj, texts, kv.containsKey("--out") ? Path.of(kv.get("--out")) : null,
-                kv.containsKey("--tokenizer") ? Path.of(kv.get("--tokenizer")) : null,
-                integer(kv, "--vocab", 1024), integer(kv, "--layers", 2), integer(kv, "--heads", 4),
-                integer(kv, "--embd", 128), integer(kv, "--context", 64), integer(kv, "--batch", 16),
-                integer(kv, "--accum", 1), integer(kv, "--steps", 400), number(kv, "--lr", 3e-3), integer(kv, "--warmup", 20),
-                number(kv, "--dropout", 0.0), integer(kv, "--eval-every", 100), integer(kv, "--eval-batches", 16),
-                integer(kv, "--ckpt-every", 200), integer(kv, "--time-limit", 0), integer(kv, "--stop-after", 0), resume,
-                kv.getOrDefault("--prompt", "The "), integer(kv, "--max-new", 100), number(kv, "--temperature", 0.8),
-                integer(kv, "--top-k", 40), kv.getOrDefault("--fill", null), number(kv, "--mask-prob", 0.15),
-                positions, preNorm, integer(kv, "--seed", 1));
+        return from(OPTIONS.parse(args));
     }
 
-    private static final List<String> KNOWN = List.of("--objective", "--out", "--tokenizer", "--vocab", "--layers",
-            "--heads", "--embd", "--context", "--batch", "--accum", "--steps", "--lr", "--warmup", "--dropout",
-            "--eval-every", "--eval-batches", "--ckpt-every", "--time-limit", "--stop-after", "--prompt", "--max-new", "--temperature",
-            "--top-k", "--fill", "--mask-prob", "--positions", "--norm", "--seed");
+    /** The options of a parsed command line (defaults from {@link #OPTIONS}). */
+    static PretrainOptions from(ParsedOptions p) {
+        Objective obj = p.choice("--objective", choices("gpt", Objective.GPT, "bert", Objective.BERT));
+        for (String o : obj == Objective.GPT ? BERT_ONLY : GPT_ONLY) {
+            if (p.given(o)) {
+                throw new UsageException(o + " applies only to --objective " + (obj == Objective.GPT ? "bert" : "gpt")
+                        + " but was given ('" + p.string(o) + "') with --objective " + obj.name().toLowerCase());
+            }
+        }
+        if (p.given("--tokenizer") && p.given("--vocab")) {
+            throw new UsageException("--vocab applies only when training a tokenizer, but --tokenizer '"
+                    + p.string("--tokenizer") + "' is given (with --vocab " + p.string("--vocab") + ")");
+        }
+        List<Path> texts = p.all("--text").stream().map(t -> path("--text", t)).toList();
+        return new PretrainOptions(obj, texts, p.string("--out") == null ? null : path("--out", p.string("--out")),
+                p.string("--tokenizer") == null ? null : path("--tokenizer", p.string("--tokenizer")),
+                p.integer("--vocab", MIN_VOCAB, 1 << 20), p.integer("--layers", 1, 256), p.integer("--heads", 1, 1024),
+                p.integer("--embd", 1, 1 << 14), p.integer("--context", 1, 1 << 16), p.integer("--batch", 1, 1 << 16),
+                p.integer("--accum", 1, 1 << 16), p.longValue("--steps", 1, Long.MAX_VALUE),
+                p.number("--lr", 0, 1e6), p.longValue("--warmup", 0, Long.MAX_VALUE), p.number("--dropout", 0, 1),
+                p.longValue("--eval-every", 1, Long.MAX_VALUE), p.integer("--eval-batches", 1, 1 << 16),
+                p.longValue("--ckpt-every", 1, Long.MAX_VALUE), p.longValue("--time-limit", 0, Long.MAX_VALUE),
+                p.longValue("--stop-after", 0, Long.MAX_VALUE), p.flag("--resume"), p.flag("--overwrite"),
+                p.flag("--allow-invalid-text"), p.string("--prompt"), p.integer("--max-new", 1, 1 << 16),
+                p.number("--temperature", 0, 1e6), p.integer("--top-k", 0, Integer.MAX_VALUE), p.string("--fill"),
+                p.number("--mask-prob", 0, 1), p.choice("--positions", choices("rope", PositionEncoding.ROPE, "learned",
+                        PositionEncoding.ABSOLUTE)), p.choice("--norm", choices("pre", true, "post", false)),
+                p.longValue("--seed", Long.MIN_VALUE, Long.MAX_VALUE));
+    }
 
-    private static int integer(Map<String, String> kv, String name, int dflt) {
-        String v = kv.get(name);
+    private static <T> Map<String, T> choices(String a, T x, String b, T y) {
+        Map<String, T> m = new LinkedHashMap<>();
+        m.put(a, x);
+        m.put(b, y);
+        return m;
+    }
+
+    private static Path path(String option, String value) {
         try {
-            return v == null ? dflt : Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be an integer but was '" + v + "'");
+            return Path.of(value);
+        } catch (InvalidPathException e) {
+            throw new UsageException(option + " '" + value + "' is not a valid path: " + e.getReason());
         }
     }
 
-    private static double number(Map<String, String> kv, String name, double dflt) {
-        String v = kv.get(name);
-        try {
-            return v == null ? dflt : Double.parseDouble(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a number but was '" + v + "'");
-        }
-    }
-
+    /** The usage text, written from {@link #OPTIONS}. */
     public static String usage() {
-        return """
-                usage: Pretrain --text FILE [--text FILE ...] --out DIR [options]
-                  --objective gpt|bert   (gpt)        --tokenizer tokenizer.json (train one)   --vocab N (1024)
-                  --layers N (2) --heads N (4) --embd N (128) --context T (64) --dropout P (0)
-                  --batch B (16) --accum N (1) --steps N (400) --lr X (3e-3) --warmup N (20)
-                  --eval-every N (100) --eval-batches N (16) --ckpt-every N (200) --time-limit SECONDS (0: none)
-                  --stop-after N (0: none; stop with a checkpoint after step N, keeping the --steps schedule)
-                  --resume   --seed N (1)
-                  gpt:  --prompt TEXT ("The ") --max-new N (100) --temperature X (0.8) --top-k K (40)
-                  bert: --fill "TEXT with <|mask|> placeholders" --mask-prob P (0.15)
-                        --positions rope|learned (rope) --norm pre|post (pre)
-                """;
+        return OPTIONS.usage();
     }
 }

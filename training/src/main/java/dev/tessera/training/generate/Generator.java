@@ -143,7 +143,7 @@ public final class Generator {
         INDArray last = logits.size(1) == 1 ? logits
                 : logits.get(NDArrayIndex.all(), NDArrayIndex.point(logits.size(1) - 1), NDArrayIndex.all()); // (B, V)
         if (!HostMemory.available()) {
-            return last.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+            return HostMemory.toDoubleArray(last);
         }
         if (last.dataType() == DataType.DOUBLE) {
             return HostMemory.toDoubleArray(last);

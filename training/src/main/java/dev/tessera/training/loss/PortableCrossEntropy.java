@@ -1,5 +1,6 @@
 package dev.tessera.training.loss;
 
+import dev.tessera.host.HostMemory;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -29,13 +30,13 @@ final class PortableCrossEntropy {
         double eps = options.labelSmoothing();
         double zl = options.zLoss();
         INDArray max = z.max(true, 1); // (N, 1)
-        double[] m = max.castTo(DataType.DOUBLE).data().asDouble(); // (N): −∞ for a row of −∞ logits
+        double[] m = HostMemory.toDoubleArray(max); // (N): −∞ for a row of −∞ logits
         BooleanIndexing.replaceWhere(max, 0.0, Conditions.isInfinite()); // such rows shift by 0: exp(−∞) = 0
         INDArray shifted = z.subColumnVector(max); // (N, V): z − m
-        double[] shiftSum = eps > 0 ? shifted.sum(1).castTo(DataType.DOUBLE).data().asDouble() : null; // (N)
+        double[] shiftSum = eps > 0 ? HostMemory.toDoubleArray(shifted.sum(1)) : null; // (N)
         INDArray e = Transforms.exp(shifted, false); // (N, V)
         INDArray s = e.sum(true, 1); // (N, 1)
-        double[] logS = Transforms.log(s, true).castTo(DataType.DOUBLE).data().asDouble(); // (N)
+        double[] logS = HostMemory.toDoubleArray(Transforms.log(s, true)); // (N)
         double[] zy = gatherTargets(z, targets, ignore); // (N)
         long[] argmax = Nd4j.argMax(z, 1).castTo(DataType.LONG).data().asLong(); // (N)
         INDArray probs = null;
@@ -115,7 +116,7 @@ final class PortableCrossEntropy {
             at[i] = Math.toIntExact(i * v + (targets[i] == ignore ? 0 : targets[i]));
         }
         INDArray flat = z.reshape('c', z.length(), 1); // (N·V, 1)
-        double[] out = Nd4j.pullRows(flat, 1, at).castTo(DataType.DOUBLE).data().asDouble();
+        double[] out = HostMemory.toDoubleArray(Nd4j.pullRows(flat, 1, at));
         for (int i = 0; i < targets.length; i++) {
             if (targets[i] == ignore) {
                 out[i] = 0;

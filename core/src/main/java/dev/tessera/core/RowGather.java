@@ -80,8 +80,11 @@ final class RowGather {
             if (idx.length == 0) {
                 return out;
             }
-            // scatter_add writes its result as the op's output (not into `out` in place)
-            return Nd4j.exec(new ScatterAdd(out, Nd4j.createFromArray(idx), gc.reshape('c', idx.length, cols)))[0];
+            // scatter_add writes its result as the op's output (not into `out` in place); without its
+            // lock argument it updates rows in parallel and races on repeated ids
+            ScatterAdd op = new ScatterAdd(out, Nd4j.createFromArray(idx), gc.reshape('c', idx.length, cols));
+            op.addBArgument(true);
+            return Nd4j.exec(op)[0];
         }
         int r = Math.toIntExact(rows);
         Math.toIntExact(rows * cols); // the buffers below are int-indexed

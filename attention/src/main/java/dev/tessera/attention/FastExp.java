@@ -9,12 +9,12 @@ package dev.tessera.attention;
  * (exp(−87) ≈ 1.6e-38, which softmax sums treat as 0).
  *
  * <p>Performance note: {@code Math.exp} cost ~20–30 ns per call in the attention row loop on the
- * loaded project machine (a scalar call that C2 does not vectorise, GUIDE §2) and made the
+ * loaded project machine (a scalar call that C2 does not vectorise) and made the
  * softmax the slowest part of the fused op; this is a dozen multiply-adds kept in registers,
  * about twice as fast end to end in the row loop. The Java Vector API's {@code EXP} would be
  * faster still but is an incubator module that users' JVMs may lack. A first version reduced
  * with truncation (fraction in (−1, 0]) and without the split ln2 was off by up to 3e-5 and 4e-6
- * relative. Float64 paths keep {@code Math.exp} (gradient checks want full precision).
+ * relative. Float64 attention runs the portable ND4J path (gradient checks want full precision).
  */
 final class FastExp {
     private static final float LOG2E = 1.4426950408889634f;

@@ -1,8 +1,8 @@
 package dev.tessera.attention;
 
 import dev.tessera.backend.Gemm;
-import dev.tessera.host.HostMemory;
 import dev.tessera.core.Tensor;
+import dev.tessera.host.HostMemory;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -24,26 +24,28 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class FusedAttention {
     /**
-     * Query-block height for skipping the masked upper triangle in the GEMMs. Performance note:
-     * with a causal mask (or short key lengths) a block of queries [r0, r1) needs keys only up to
-     * the last one its rows may attend, so each of the six GEMMs runs per query block over a key
-     * prefix; with T = 1024 and blocks of 256 that is 62.5% of the full products' FLOPs. Blocks
-     * much smaller than 256 make the GEMMs too thin to run at full speed. Only for MHA (with GQA
-     * the g heads of a group share rows of one matrix, so a query block is not one strided view).
-     * Tests lower it to exercise the blocking on tiny shapes.
+     * Smallest query-block height for skipping the masked upper triangle in the GEMMs.
+     * Performance note: with a causal mask (or short key lengths) a block of queries [r0, r1)
+     * needs keys only up to the last one its rows may attend, so each of the GEMMs runs per query
+     * block over a key prefix; with four blocks that is 62.5% of the full products' FLOPs, and
+     * the softmax rows skip the same keys. Each block's GEMM is still one batched call over all
+     * B·Hkv heads, so blocks of 64 rows (T = 256) stay thick enough for MKL; the height is a
+     * quarter of Tq between this floor and 256. Only for MHA (with GQA the g heads of a group
+     * share rows of one matrix, so a query block is not one strided view). Tests lower it to
+     * exercise the blocking on tiny shapes.
      */
-    static int causalBlock = 256;
+    static int causalBlock = 64;
 
     private FusedAttention() {}
 
     /** Row blocks {r0, r1, kEnd} of the (B·Hkv, g·Tq, Tk) scores: rows [r0, r1) use keys [0, kEnd) only. */
     private static java.util.List<int[]> blocks(MaskPlan m, AttentionShapes s) {
         java.util.List<int[]> out = new java.util.ArrayList<>();
-        if (s.group != 1 || s.tq < 2 * causalBlock) {
+        int step = Math.max(causalBlock, Math.min(256, s.tq / 4));
+        if (s.group != 1 || s.tq < 2 * step) {
             out.add(new int[] {0, s.group * s.tq, s.tk}); // every row of the (B·Hkv, g·Tq, ·) matrices, every key
             return out;
         }
-        int step = causalBlock;
         for (int r0 = 0; r0 < s.tq; r0 += step) {
             int r1 = Math.min(s.tq, r0 + step);
             int kEnd = 0;
@@ -64,8 +66,15 @@ final class FusedAttention {
                 org.nd4j.linalg.indexing.NDArrayIndex.interval(c0, c1));
     }
 
+    /**
+     * The fused op for float32; float64 (what gradient checks use) and backends without host
+     * buffers run {@link PortableAttention}, against which the float32 loops are tested.
+     */
     static AttentionResult forward(Tensor q, Tensor k, Tensor v, AttentionOptions o, boolean wantProbs) {
         AttentionShapes s = new AttentionShapes(q, k, v);
+        if (s.dtype != DataType.FLOAT || !HostMemory.available()) {
+            return PortableAttention.forward(q, k, v, o, wantProbs);
+        }
         s.checkBias(o.bias());
         MaskPlan m = new MaskPlan(o, s.batch, s.heads, s.tq, s.tk);
         double scale = o.scaleFor(s.d);
@@ -83,12 +92,12 @@ final class FusedAttention {
         if (o.bias() != null) {
             addBias(p, o.bias().data(), s);
         }
-        softmax(p, m, s.dtype);
+        AttentionRows.softmax(p, m, null);
         long seed = o.dropout() > 0 ? o.rng().nextLong() : 0;
         INDArray pd = p; // probabilities after dropout
         if (o.dropout() > 0) {
             pd = Nd4j.createUninitialized(s.dtype, p.shape());
-            dropout(p, pd, m, seed, o.dropout(), s.dtype);
+            AttentionRows.dropout(p, pd, m, seed, o.dropout());
         }
         INDArray out3 = Nd4j.createUninitialized(s.dtype, bk, (long) s.group * s.tq, s.dv); // (B·Hkv, g·Tq, Dv)
         for (int[] r : blocks) {
@@ -104,7 +113,7 @@ final class FusedAttention {
             if (v.requiresGrad()) {
                 INDArray pdb = drop > 0 ? Nd4j.createUninitialized(s.dtype, p.shape()) : p;
                 if (drop > 0) {
-                    dropout(p, pdb, m, seed, drop, s.dtype);
+                    AttentionRows.dropout(p, pdb, m, seed, drop);
                 }
                 INDArray dv = Nd4j.zeros(s.dtype, bk, s.tk, s.dv); // (B·Hkv, Tk, Dv)
                 for (int[] r : blocks) {
@@ -121,7 +130,7 @@ final class FusedAttention {
                 Gemm.matmulInto(view(g3, r[0], r[1], 0, s.dv), view(v3, 0, r[2], 0, s.dv), false, true,
                         view(ds, r[0], r[1], 0, r[2]), 1.0, 0.0);
             }
-            softmaxBackward(p, ds, m, seed, drop, s.dtype); // now dL/d(scaled scores)
+            AttentionRows.softmaxBackward(p, ds, m, seed, drop); // now dL/d(scaled scores)
             if (bias != null && bias.requiresGrad()) {
                 INDArray ds4 = ds.reshape('c', s.batch, s.heads, s.tq, s.tk);
                 bias.accumulateGradOwned(bias.size(0) == 1 && s.batch != 1 ? ds4.sum(true, 0) : ds4.dup('c'));
@@ -155,30 +164,6 @@ final class FusedAttention {
             flat.addiRowVector(b);
         } else {
             flat.addi(b);
-        }
-    }
-
-    static void softmax(INDArray p, MaskPlan m, DataType t) {
-        if (t == DataType.FLOAT) {
-            AttentionRowsFloat.softmax(p, m, null);
-        } else {
-            AttentionRowsDouble.softmax(p, m, null);
-        }
-    }
-
-    static void dropout(INDArray p, INDArray dst, MaskPlan m, long seed, double prob, DataType t) {
-        if (t == DataType.FLOAT) {
-            AttentionRowsFloat.dropout(p, dst, m, seed, prob);
-        } else {
-            AttentionRowsDouble.dropout(p, dst, m, seed, prob);
-        }
-    }
-
-    static void softmaxBackward(INDArray p, INDArray g, MaskPlan m, long seed, double prob, DataType t) {
-        if (t == DataType.FLOAT) {
-            AttentionRowsFloat.softmaxBackward(p, g, m, seed, prob);
-        } else {
-            AttentionRowsDouble.softmaxBackward(p, g, m, seed, prob);
         }
     }
 }

@@ -1,8 +1,8 @@
 package dev.tessera.attention;
 
 import dev.tessera.backend.Gemm;
-import dev.tessera.host.HostMemory;
 import dev.tessera.core.Tensor;
+import dev.tessera.host.HostMemory;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -24,6 +24,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * T = 4096 (B=1, H=8) in the memory benchmark, close to the materialising op's 1.85 GB.
  * MQA/GQA key and value heads are repeated to H heads (O(T·D) per head, within the budget) and
  * their gradients summed back.
+ *
+ * <p>The tile loops are float32 only; float64 inputs (gradient checks) and backends without host
+ * buffers run {@link PortableAttention}, the reference the float32 tiles are tested against.
  */
 final class TiledAttention {
     /** Tile size; 128 keeps a (BH, 128, 128) float tile in L2 per head while amortising GEMM calls. */
@@ -41,6 +44,9 @@ final class TiledAttention {
             throw new IllegalArgumentException("options.bias: the TILED attention takes no tensor bias (it would be "
                     + "a materialised (Tq, Tk) array); use ALiBi slopes or the FUSED implementation");
         }
+        if (s.dtype != DataType.FLOAT || !HostMemory.available()) {
+            return PortableAttention.forward(q, k, v, o, false).output(); // float64: the portable reference
+        }
         MaskPlan m = new MaskPlan(o, s.batch, s.heads, s.tq, s.tk);
         double scale = o.scaleFor(s.d);
         int bh = s.batch * s.heads;
@@ -48,19 +54,15 @@ final class TiledAttention {
         INDArray k3 = expand(AttentionShapes.sanitize(HostMemory.dense(k.data()), m), s).reshape('c', bh, s.tk, s.d); // (BH, Tk, D)
         INDArray v3 = expand(AttentionShapes.sanitize(HostMemory.dense(v.data()), m), s).reshape('c', bh, s.tk, s.dv); // (BH, Tk, Dv)
         INDArray out = Nd4j.zeros(s.dtype, bh, s.tq, s.dv); // (BH, Tq, Dv) accumulator, then output
-        boolean f = s.dtype == DataType.FLOAT;
-        float[] lseF = f ? new float[bh * s.tq] : null; // (BH·Tq) saved for the backward
-        double[] lseD = f ? null : new double[bh * s.tq];
+        float[] lse = new float[bh * s.tq]; // (BH·Tq) saved for the backward
         long seed = o.dropout() > 0 ? o.rng().nextLong() : 0;
         double p = o.dropout();
         for (int qb = 0; qb < s.tq; qb += block) {
             int nq = Math.min(block, s.tq - qb);
             INDArray qv = rows(q3, qb, nq); // (BH, nq, D)
             INDArray ov = rows(out, qb, nq); // (BH, nq, Dv)
-            float[] maxF = f ? filled(bh * nq) : null;
-            float[] sumF = f ? new float[bh * nq] : null;
-            double[] maxD = f ? null : filledD(bh * nq);
-            double[] sumD = f ? null : new double[bh * nq];
+            float[] runMax = filled(bh * nq); // (BH·nq) running row maxima
+            float[] runSum = new float[bh * nq]; // (BH·nq) running sums of exp(s − runMax)
             for (int kb = 0; kb < s.tk; kb += block) {
                 int nk = Math.min(block, s.tk - kb);
                 if (skip(m, qb, nq, kb, nk)) {
@@ -68,26 +70,17 @@ final class TiledAttention {
                 }
                 INDArray sc = Nd4j.createUninitialized(s.dtype, bh, nq, nk); // (BH, nq, nk)
                 Gemm.matmulInto(qv, rows(k3, kb, nk), false, true, sc, scale, 0.0);
-                if (f) {
-                    TiledRowsFloat.forwardTile(sc, s.heads, s.tq, nq, nk, qb, kb, m, maxF, sumF, out, s.dv, seed, p);
-                } else {
-                    TiledRowsDouble.forwardTile(sc, s.heads, s.tq, nq, nk, qb, kb, m, maxD, sumD, out, s.dv, seed, p);
-                }
+                TiledRows.forwardTile(sc, s.heads, s.tq, nq, nk, qb, kb, m, runMax, runSum, out, s.dv, seed, p);
                 Gemm.matmulInto(sc, rows(v3, kb, nk), false, false, ov, 1.0, 1.0);
                 sc.close(); // freed now, not when the GC gets to it: (T/B)² tiles would pile up O(T²) garbage
             }
-            if (f) {
-                TiledRowsFloat.finish(out, s.tq, nq, qb, s.dv, maxF, sumF, lseF);
-            } else {
-                TiledRowsDouble.finish(out, s.tq, nq, qb, s.dv, maxD, sumD, lseD);
-            }
+            TiledRows.finish(out, s.tq, nq, qb, s.dv, runMax, runSum, lse);
         }
         INDArray y = out.reshape('c', s.batch, s.heads, s.tq, s.dv); // (B, H, Tq, Dv)
         return Tensor.fromOp("attentionTiled", y, g -> {
             INDArray g3 = HostMemory.dense(g).reshape('c', bh, s.tq, s.dv); // (BH, Tq, Dv)
             INDArray dsum = g3.mul(out).sum(2); // (BH, Tq): D_i = rowsum(dO ⊙ O)
-            float[] dF = f ? dsum.dup('c').data().asFloat() : null;
-            double[] dD = f ? null : dsum.dup('c').data().asDouble();
+            float[] rowDot = HostMemory.toFloatArray(dsum); // (BH·Tq)
             INDArray dq = Nd4j.zeros(s.dtype, bh, s.tq, s.d);
             INDArray dk = Nd4j.zeros(s.dtype, bh, s.tk, s.d);
             INDArray dvv = Nd4j.zeros(s.dtype, bh, s.tk, s.dv);
@@ -107,11 +100,7 @@ final class TiledAttention {
                     Gemm.matmulInto(qv, kv, false, true, sc, scale, 0.0);
                     INDArray dp = Nd4j.createUninitialized(s.dtype, bh, nq, nk); // dO·Vᵀ, then dS
                     Gemm.matmulInto(gv, vv, false, true, dp, 1.0, 0.0);
-                    if (f) {
-                        TiledRowsFloat.backwardTile(sc, dp, s.heads, s.tq, nq, nk, qb, kb, m, lseF, dF, seed, p);
-                    } else {
-                        TiledRowsDouble.backwardTile(sc, dp, s.heads, s.tq, nq, nk, qb, kb, m, lseD, dD, seed, p);
-                    }
+                    TiledRows.backwardTile(sc, dp, s.heads, s.tq, nq, nk, qb, kb, m, lse, rowDot, seed, p);
                     Gemm.matmulInto(sc, gv, true, false, rows(dvv, kb, nk), 1.0, 1.0);
                     Gemm.matmulInto(dp, kv, false, false, dqv, scale, 1.0);
                     Gemm.matmulInto(dp, qv, true, false, rows(dk, kb, nk), scale, 1.0);
@@ -164,12 +153,6 @@ final class TiledAttention {
     private static float[] filled(int n) {
         float[] a = new float[n];
         java.util.Arrays.fill(a, Float.NEGATIVE_INFINITY);
-        return a;
-    }
-
-    private static double[] filledD(int n) {
-        double[] a = new double[n];
-        java.util.Arrays.fill(a, Double.NEGATIVE_INFINITY);
         return a;
     }
 }

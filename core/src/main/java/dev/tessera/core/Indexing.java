@@ -13,6 +13,8 @@ public final class Indexing {
     /**
      * Rows of {@code weight} (V, C) picked by integer {@code ids} of any shape S: result S + (C).
      * Ids are checked against [0, V). The backward scatter-adds rows, so repeated ids accumulate.
+     * Float32 on the CPU backend runs a row-parallel fused gather and scatter-add; other cases
+     * use ND4J ops (see {@code RowGather}).
      */
     public static Tensor embedding(Tensor weight, INDArray ids) {
         Checks.rank("embedding", "weight", weight, 2);
@@ -21,9 +23,9 @@ public final class Indexing {
         int[] idx = checkedIds("embedding", "ids", ids, vocab);
         long[] outShape = Arrays.copyOf(ids.shape(), ids.rank() + 1);
         outShape[ids.rank()] = c;
-        INDArray w = weight.data();
-        INDArray out = Nd4j.pullRows(HostMemory.dense(w), 1, idx).reshape('c', outShape);
-        return Tensor.fromOp("embedding", out, g -> weight.accumulateGradOwned(scatterAddRows(g, idx, vocab, c)), weight);
+        INDArray out = RowGather.gather(weight.data(), vocab, c, idx).reshape('c', outShape); // S + (C)
+        return Tensor.fromOp("embedding", out, g -> weight.accumulateGradOwned(RowGather.scatterAdd(g, idx, vocab, c)),
+                weight);
     }
 
     /** Rows of {@code x} (N, ...) at {@code indices} along dim 0 (any other dim via permute); repeated indices allowed. */
@@ -50,11 +52,10 @@ public final class Indexing {
         int[] idx = checkedIds("indexSelect", "indices", ids, n);
         long[] outShape = x.shape();
         outShape[0] = indices.length;
-        INDArray flat = HostMemory.dense(x.data()).reshape('c', n, rest);
-        INDArray out = Nd4j.pullRows(flat, 1, idx).reshape('c', outShape);
+        INDArray out = RowGather.gather(x.data(), n, Math.toIntExact(rest), idx).reshape('c', outShape);
         long[] inShape = x.shape();
         return Tensor.fromOp("indexSelect", out,
-                g -> x.accumulateGradOwned(scatterAddRows(g, idx, n, (int) rest).reshape('c', inShape)), x);
+                g -> x.accumulateGradOwned(RowGather.scatterAdd(g, idx, n, Math.toIntExact(rest)).reshape('c', inShape)), x);
     }
 
     /**
@@ -179,38 +180,5 @@ public final class Indexing {
             }
         }
         return out;
-    }
-
-    /** Σ rows: result (rows, cols) with result[idx[i]] += g[i]; g is (idx.length, cols) in any shape of that size. */
-    static INDArray scatterAddRows(INDArray g, int[] idx, long rows, int cols) {
-        INDArray gc = HostMemory.dense(g);
-        if (g.dataType() == DataType.DOUBLE) {
-            // HostMemory: memcpy in and out instead of ND4J's element-wise conversions (GUIDE §2)
-            double[] src = HostMemory.available() ? HostMemory.toDoubleArray(gc) : gc.data().asDouble();
-            double[] dst = new double[Math.toIntExact(rows * cols)];
-            for (int i = 0; i < idx.length; i++) {
-                int so = i * cols;
-                int dof = idx[i] * cols;
-                for (int j = 0; j < cols; j++) {
-                    dst[dof + j] += src[so + j];
-                }
-            }
-            return HostMemory.available() ? HostMemory.fromArray(dst, rows, cols)
-                    : Nd4j.create(dst, new long[] {rows, cols}, DataType.DOUBLE);
-        }
-        boolean host = HostMemory.available() && g.dataType() == DataType.FLOAT; // raw copies need float32 memory
-        float[] src = host ? HostMemory.toFloatArray(gc) : gc.data().asFloat();
-        float[] dst = new float[Math.toIntExact(rows * cols)];
-        for (int i = 0; i < idx.length; i++) {
-            int so = i * cols;
-            int dof = idx[i] * cols;
-            for (int j = 0; j < cols; j++) {
-                dst[dof + j] += src[so + j];
-            }
-        }
-        if (host) {
-            return HostMemory.fromArray(dst, rows, cols);
-        }
-        return Nd4j.create(dst, new long[] {rows, cols}, 'c').castTo(g.dataType());
     }
 }

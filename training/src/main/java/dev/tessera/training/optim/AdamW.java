@@ -17,8 +17,10 @@ import org.nd4j.linalg.factory.Nd4j;
  *   v ← β2·v + (1 − β2)·g²
  *   p ← p − (lr / (1 − β1^t)) · m / (√v / √(1 − β2^t) + ε)
  * </pre>
- * Moments have the parameter's dtype. Each parameter is updated by one fused loop over its
- * buffer, evaluated in float64 and rounded once when stored.
+ * Moments have the parameter's dtype. Float32 parameters on ND4J's CPU backend are updated by one
+ * fused, multi-threaded float32 pass over their own memory ({@link AdamWUpdate#fused}); float64
+ * parameters, other backends and {@code tessera.kernels=portable} use ND4J ops
+ * ({@link AdamWUpdate#portable}).
  */
 public final class AdamW extends BaseOptimizer {
     private final Map<String, Boolean> decays = new LinkedHashMap<>();
@@ -76,18 +78,13 @@ public final class AdamW extends BaseOptimizer {
                 continue;
             }
             double shrink = decays.get(e.getKey()) ? 1 - lr * config.weightDecay() : 1;
-            FlatView pv = new FlatView(p.data());
-            FlatView gv = new FlatView(HostMemory.dense(p.grad()));
-            FlatView mv = new FlatView(m.get(e.getKey()));
-            FlatView vv = new FlatView(v.get(e.getKey()));
-            for (int i = 0; i < pv.length; i++) {
-                double g = gv.get(i);
-                double mi = b1 * mv.get(i) + (1 - b1) * g;
-                double vi = b2 * vv.get(i) + (1 - b2) * g * g;
-                mv.set(i, mi);
-                vv.set(i, vi);
-                double denom = Math.sqrt(vi) / bc2Sqrt + eps;
-                pv.set(i, pv.get(i) * shrink - stepSize * mi / denom);
+            AdamWUpdate.Scalars s = new AdamWUpdate.Scalars(b1, b2, shrink, stepSize, bc2Sqrt, eps);
+            INDArray mi = m.get(e.getKey());
+            INDArray vi = v.get(e.getKey());
+            if (HostChunks.fusable(p.data(), p.grad())) {
+                AdamWUpdate.fused(p.data(), HostMemory.dense(p.grad()), mi, vi, s);
+            } else {
+                AdamWUpdate.portable(p.data(), p.grad(), mi, vi, s);
             }
         }
     }

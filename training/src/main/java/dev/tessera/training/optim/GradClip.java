@@ -1,6 +1,5 @@
 package dev.tessera.training.optim;
 
-import dev.tessera.host.HostMemory;
 import dev.tessera.nn.Parameter;
 import dev.tessera.training.Flat;
 import java.util.Collection;
@@ -17,11 +16,7 @@ public final class GradClip {
             if (p.grad() == null) {
                 continue;
             }
-            FlatView g = new FlatView(HostMemory.dense(p.grad()));
-            for (int i = 0; i < g.length; i++) {
-                double x = g.get(i);
-                sum += x * x;
-            }
+            sum += HostChunks.sumOfSquares(p.grad());
         }
         return Math.sqrt(sum);
     }

@@ -7,7 +7,11 @@ import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** SGD with momentum; the formula is on {@link SgdConfig}. */
+/**
+ * SGD with momentum; the formula is on {@link SgdConfig}. Float32 parameters on ND4J's CPU backend
+ * are updated by one fused, multi-threaded pass over their own memory ({@link SgdUpdate#fused});
+ * float64 parameters, other backends and {@code tessera.kernels=portable} use ND4J ops.
+ */
 public final class Sgd extends BaseOptimizer {
     private final Map<String, INDArray> buffers = new LinkedHashMap<>();
     private final SgdConfig config;
@@ -33,24 +37,17 @@ public final class Sgd extends BaseOptimizer {
         step++;
         double mu = config.momentum();
         double wd = config.weightDecay();
+        SgdUpdate.Scalars s = new SgdUpdate.Scalars(lr, mu, wd, config.nesterov(), first);
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
             Parameter p = e.getValue();
             if (p.grad() == null) {
                 continue;
             }
-            FlatView pv = new FlatView(p.data());
-            FlatView gv = new FlatView(HostMemory.dense(p.grad()));
-            FlatView bv = new FlatView(buffers.get(e.getKey()));
-            for (int i = 0; i < pv.length; i++) {
-                double x = pv.get(i);
-                double d = gv.get(i) + wd * x;
-                double update = d;
-                if (mu > 0) {
-                    double b = first ? d : mu * bv.get(i) + d;
-                    bv.set(i, b);
-                    update = config.nesterov() ? d + mu * b : b;
-                }
-                pv.set(i, x - lr * update);
+            INDArray buf = buffers.get(e.getKey());
+            if (HostChunks.fusable(p.data(), p.grad())) {
+                SgdUpdate.fused(p.data(), HostMemory.dense(p.grad()), buf, s);
+            } else {
+                SgdUpdate.portable(p.data(), p.grad(), buf, s);
             }
         }
     }

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tessera.core.Rng;
 import dev.tessera.core.Tensor;
+import dev.tessera.host.HostMemory;
+import dev.tessera.host.Simd;
 import dev.tessera.testing.GoldenFile;
 import dev.tessera.testing.GradCheck;
 import org.junit.jupiter.api.Test;
@@ -169,5 +171,103 @@ class CrossEntropyTest {
         assertThrows(IllegalArgumentException.class,
                 () -> CrossEntropy.loss(logits, Nd4j.createFromArray(new int[] {0, 1}), CrossEntropyOptions.defaults(), 0));
         assertThrows(IllegalArgumentException.class, () -> new CrossEntropyOptions(-100, 1.0, 0));
+    }
+
+    /** Runs {@code f} with the fused kernels switched off (the portable ND4J path), then restores them. */
+    private static <T> T portable(java.util.function.Supplier<T> f) {
+        HostMemory.setForcePortable(true);
+        try {
+            return f.get();
+        } finally {
+            HostMemory.setForcePortable(false);
+        }
+    }
+
+    /** Loss and gradient of one call, as doubles. */
+    private static double[] lossAndGrad(INDArray logits, INDArray targets, CrossEntropyOptions o) {
+        Tensor x = Tensor.variable(logits.dup());
+        LossResult r = CrossEntropy.loss(x, targets, o);
+        r.loss().backward();
+        double[] g = dev.tessera.training.Flat.doubles(x.grad());
+        double[] out = new double[g.length + 3];
+        out[0] = r.loss().item();
+        out[1] = r.nllSum();
+        out[2] = r.correct();
+        System.arraycopy(g, 0, out, 3, g.length);
+        return out;
+    }
+
+    /**
+     * PyTorch: a tie at 1e16 has loss log 2 and [3e38, 3e38, 3e38, 3e38] log 4; computing
+     * lse − z_y as (m + log s) − z_y rounds both to 0.
+     */
+    @Test
+    void largeLogitsKeepTheirLossOnEveryPath() {
+        double[][] rows = {{1e16, 1e16, 0, -1e16}, {3e38, 3e38, 3e38, 3e38}};
+        INDArray targets = Nd4j.createFromArray(new int[] {0, 1});
+        double mean = (Math.log(2) + Math.log(4)) / 2;
+        for (DataType dt : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+            for (boolean forcePortable : new boolean[] {false, true}) {
+                INDArray z = Nd4j.createFromArray(rows).castTo(dt);
+                double[] got = forcePortable ? portable(() -> lossAndGrad(z, targets, CrossEntropyOptions.defaults()))
+                        : lossAndGrad(z, targets, CrossEntropyOptions.defaults());
+                String what = dt + (forcePortable ? " portable" : " default path");
+                assertEquals(mean, got[0], 1e-6 * mean, what + " loss");
+                assertEquals(Math.log(2) + Math.log(4), got[1], 1e-6 * mean, what + " nll sum");
+                // gradients (p − onehot) / 2: row 0 p = (0.5, 0.5, 0, 0), row 1 p = 0.25 everywhere
+                assertEquals(-0.25, got[3], 1e-7, what + " grad[0][0]");
+                assertEquals(0.25, got[4], 1e-7, what + " grad[0][1]");
+                assertEquals(0.0, got[5], 0.0, what + " grad[0][2]");
+                assertEquals(-0.375, got[3 + 4 + 1], 1e-7, what + " grad[1][1]");
+                assertEquals(0.125, got[3 + 4 + 2], 1e-7, what + " grad[1][2]");
+            }
+        }
+    }
+
+    /** The float32 kernel against the portable ND4J path (float32 and float64) on odd sizes, every option. */
+    @Test
+    void fusedKernelMatchesThePortablePath() {
+        for (boolean scalar : new boolean[] {false, true}) { // Vector API row primitives (where present), scalar
+            Simd.setForceScalar(scalar);
+            try {
+                fusedAgainstPortable();
+            } finally {
+                Simd.setForceScalar(false);
+            }
+        }
+    }
+
+    private static void fusedAgainstPortable() {
+        Rng rng = new Rng(23);
+        CrossEntropyOptions[] variants = {
+            CrossEntropyOptions.defaults(),
+            CrossEntropyOptions.defaults().withLabelSmoothing(0.1),
+            CrossEntropyOptions.defaults().withLabelSmoothing(0.1).withZLoss(1e-3),
+        };
+        for (int[] nv : new int[][] {{1, 7}, {37, 1001}, {130, 257}}) {
+            int n = nv[0];
+            int v = nv[1];
+            INDArray z64 = rng.normal(DataType.DOUBLE, 0, 3, n, v);
+            int[] t = new int[n];
+            for (int i = 0; i < n; i++) {
+                t[i] = i % 5 == 3 ? -100 : (int) ((i * 7919L) % v);
+            }
+            INDArray targets = Nd4j.createFromArray(t);
+            for (CrossEntropyOptions o : variants) {
+                double[] ref = lossAndGrad(z64, targets, o); // float64: the portable path
+                double[] portable32 = portable(() -> lossAndGrad(z64.castTo(DataType.FLOAT), targets, o));
+                double[] fused32 = lossAndGrad(z64.castTo(DataType.FLOAT), targets, o);
+                String what = n + "x" + v + " " + o;
+                assertEquals(ref[0], fused32[0], 1e-5 * Math.abs(ref[0]), what + " fused loss");
+                assertEquals(ref[0], portable32[0], 1e-5 * Math.abs(ref[0]), what + " portable loss");
+                assertEquals(ref[1], fused32[1], 1e-5 * Math.abs(ref[1]), what + " fused nll");
+                assertEquals(ref[2], fused32[2], 0, what + " fused correct");
+                assertEquals(ref[2], portable32[2], 0, what + " portable correct");
+                for (int i = 3; i < ref.length; i++) {
+                    assertEquals(ref[i], fused32[i], 1e-7, what + " fused grad " + (i - 3));
+                    assertEquals(ref[i], portable32[i], 1e-7, what + " portable grad " + (i - 3));
+                }
+            }
+        }
     }
 }

@@ -5,11 +5,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Row loops of {@link TiledAttention} for float32, over one (query block × key block) tile of all
- * B·H heads at once: scores laid out (BH, nq, nk). {@code TiledRowsDouble}, with {@code Math.exp} for {@link FastExp}, is generated from this
- * file by replacing the element type; keep the two in step.
+ * B·H heads at once: scores laid out (BH, nq, nk). There is no float64 twin (float64 attention runs
+ * {@link PortableAttention}).
  */
-final class TiledRowsFloat {
-    private TiledRowsFloat() {}
+final class TiledRows {
+    private TiledRows() {}
 
     /**
      * Online-softmax update for one tile (FlashAttention-2, forward): per row, the new running max
@@ -19,11 +19,11 @@ final class TiledRowsFloat {
      */
     static void forwardTile(INDArray scores, int heads, int tq, int nq, int nk, int qb, int kb, MaskPlan m,
             float[] runMax, float[] runSum, INDArray out, int dv, long seed, double p) {
-        FloatBuffer s = AttentionRowsFloat.buffer(scores);
-        FloatBuffer o = AttentionRowsFloat.buffer(out);
+        FloatBuffer s = AttentionRows.buffer(scores);
+        FloatBuffer o = AttentionRows.buffer(out);
         float dropScale = p > 0 ? (float) (1.0 / (1.0 - p)) : 1;
         int rows = runMax.length;
-        AttentionRowsFloat.parallelRows(rows, Math.max(nk, dv), (r0, r1, row, acc) -> {
+        AttentionRows.parallelRows(rows, Math.max(nk, dv), (r0, r1, row, acc) -> {
             for (int r = r0; r < r1; r++) {
                 int bh = r / nq;
                 int i = qb + r - bh * nq;
@@ -78,8 +78,8 @@ final class TiledRowsFloat {
 
     /** Divides the accumulated rows by the running sums (empty rows stay 0) and records the log-sum-exp. */
     static void finish(INDArray out, int tq, int nq, int qb, int dv, float[] runMax, float[] runSum, float[] lse) {
-        FloatBuffer o = AttentionRowsFloat.buffer(out);
-        AttentionRowsFloat.parallelRows(runMax.length, dv, (r0, r1, acc, unused) -> {
+        FloatBuffer o = AttentionRows.buffer(out);
+        AttentionRows.parallelRows(runMax.length, dv, (r0, r1, acc, unused) -> {
             for (int r = r0; r < r1; r++) {
                 int bh = r / nq;
                 int i = qb + r - bh * nq;
@@ -106,10 +106,10 @@ final class TiledRowsFloat {
      */
     static void backwardTile(INDArray scores, INDArray grad, int heads, int tq, int nq, int nk, int qb, int kb,
             MaskPlan m, float[] lse, float[] dsum, long seed, double p) {
-        FloatBuffer s = AttentionRowsFloat.buffer(scores);
-        FloatBuffer gb = AttentionRowsFloat.buffer(grad);
+        FloatBuffer s = AttentionRows.buffer(scores);
+        FloatBuffer gb = AttentionRows.buffer(grad);
         float dropScale = p > 0 ? (float) (1.0 / (1.0 - p)) : 1;
-        AttentionRowsFloat.parallelRows(heads * m.batch * nq, nk, (r0, r1, row, grow) -> {
+        AttentionRows.parallelRows(heads * m.batch * nq, nk, (r0, r1, row, grow) -> {
             for (int r = r0; r < r1; r++) {
                 int bh = r / nq;
                 int i = qb + r - bh * nq;

@@ -23,12 +23,15 @@ final class BpeTokenizer implements Tokenizer {
     private final PieceScanner scanner;
     private final Map<String, Integer> specials;
     private final boolean addPrefixSpace;
+    /** Whether the scanner drops text between pieces (only a Removed/invert Split regex does). */
+    private final boolean skipsGaps;
 
     BpeTokenizer(BpeVocab vocab, PieceScanner scanner, Map<String, Integer> specials, boolean addPrefixSpace) {
         this.vocab = vocab;
         this.scanner = scanner;
         this.specials = Collections.unmodifiableMap(new LinkedHashMap<>(specials));
         this.addPrefixSpace = addPrefixSpace;
+        this.skipsGaps = scanner instanceof RegexScanner r && r.removesGaps();
         for (Map.Entry<String, Integer> e : specials.entrySet()) {
             if (!vocab.isValid(e.getValue())) {
                 throw new IllegalArgumentException("special token " + e.getKey() + " has id " + e.getValue()
@@ -195,12 +198,12 @@ final class BpeTokenizer implements Tokenizer {
     }
 
     void encodeSegment(String text, int from, int to, IntArray out, Work w, IntArray spans) {
+        if (skipsGaps) {
+            encodeSegmentSkippingGaps(text, from, to, out, w, spans);
+            return;
+        }
         int i = from;
         while (i < to) {
-            i = scanner.skip(text, i, to);
-            if (i >= to) {
-                break;
-            }
             int e = scanner.next(text, i, to);
             int n = utf8(text, i, e, w);
             int before = out.size;
@@ -209,6 +212,21 @@ final class BpeTokenizer implements Tokenizer {
                 addSpans(text, i, e, out, before, spans);
             }
             i = e;
+        }
+    }
+
+    /** {@link #encodeSegment} for a scanner that drops the text between pieces. */
+    private void encodeSegmentSkippingGaps(String text, int from, int to, IntArray out, Work w, IntArray spans) {
+        int i = scanner.skip(text, from, to);
+        while (i < to) {
+            int e = scanner.next(text, i, to);
+            int n = utf8(text, i, e, w);
+            int before = out.size;
+            vocab.encodePiece(w.scratch.buf, n, out, w.scratch);
+            if (spans != null) {
+                addSpans(text, i, e, out, before, spans);
+            }
+            i = scanner.skip(text, e, to);
         }
     }
 
@@ -243,11 +261,10 @@ final class BpeTokenizer implements Tokenizer {
 
     /** UTF-8 of text[from, to) into w.scratch.buf; returns the byte count. */
     private static int utf8(String s, int from, int to, Work w) {
-        int chars = to - from;
-        // 3 bytes per char always suffice; a huge piece gets its exact size instead
-        int need = chars <= (1 << 16) ? 3 * chars : Utf8.length(s, from, to);
+        int need = 3 * (to - from);
         if (w.scratch.buf.length < need) {
-            w.scratch.buf = new byte[chars <= (1 << 16) ? Math.max(need, 2 * w.scratch.buf.length) : need];
+            // 3 bytes per char always suffice; a huge piece gets its exact size instead
+            w.scratch.buf = new byte[to - from > (1 << 16) ? Utf8.length(s, from, to) : Math.max(need, 2 * w.scratch.buf.length)];
         }
         return Utf8.encode(s, from, to, w.scratch.buf);
     }

@@ -41,6 +41,11 @@ final class RegexScanner implements PieceScanner {
         this(regex, false);
     }
 
+    /** Whether text between matches is dropped rather than made a piece. */
+    boolean removesGaps() {
+        return removeGaps;
+    }
+
     @Override
     public int skip(String text, int start, int limit) {
         if (!removeGaps) {

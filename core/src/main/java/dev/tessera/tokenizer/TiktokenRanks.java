@@ -76,6 +76,15 @@ final class TiktokenRanks {
 
     /** Builds a tokenizer whose ids are the ranks, plus special tokens at the given ids. */
     static BpeTokenizer build(byte[][] byRank, PieceScanner scanner, java.util.Map<String, Integer> specials) {
+        if (specials == null) {
+            throw new IllegalArgumentException("specialTokens must not be null (use an empty map)");
+        }
+        for (java.util.Map.Entry<String, Integer> e : specials.entrySet()) {
+            if (e.getKey() == null || e.getKey().isEmpty() || e.getValue() == null) {
+                throw new IllegalArgumentException("special tokens must be a non-empty string and an id, got "
+                        + e.getKey() + " -> " + e.getValue());
+            }
+        }
         int size = byRank.length;
         for (int id : specials.values()) {
             if (id < 0 || id > TokenizerJson.MAX_TOKEN_ID) {

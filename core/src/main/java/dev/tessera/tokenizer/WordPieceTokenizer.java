@@ -45,9 +45,15 @@ final class WordPieceTokenizer implements Tokenizer {
         this.vocab = new HashMap<>(vocab);
         this.config = config;
         int max = -1;
-        for (int id : vocab.values()) {
-            if (id < 0) {
-                throw new IllegalArgumentException("vocab ids must be >= 0, got " + id);
+        for (Map.Entry<String, Integer> e : vocab.entrySet()) {
+            if (e.getKey() == null || e.getKey().isEmpty() || e.getValue() == null) {
+                throw new IllegalArgumentException("vocab entries must be a non-empty token and an id, got "
+                        + e.getKey() + " -> " + e.getValue());
+            }
+            int id = e.getValue();
+            if (id < 0 || id > TokenizerJson.MAX_TOKEN_ID) {
+                throw new IllegalArgumentException("vocab id of " + e.getKey() + " must be in [0, "
+                        + TokenizerJson.MAX_TOKEN_ID + "], got " + id);
             }
             max = Math.max(max, id);
         }

@@ -318,4 +318,22 @@ class FilesAndTokenizersHardeningTest {
         e = assertThrows(IOException.class, () -> TiktokenRanks.read(new ByteArrayInputStream(empty), "r.tiktoken"));
         assertTrue(e.getMessage().contains("line 2"), e.getMessage());
     }
+
+    @Test
+    void inMemoryVocabulariesAreChecked() {
+        Map<String, Integer> huge = new HashMap<>(Map.of("[UNK]", 0, "a", 2_000_000_000));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Tokenizers.wordPiece(huge, WordPieceConfig.bertCased()));
+        assertTrue(e.getMessage().contains("vocab id of a") && e.getMessage().contains("2000000000"), e.getMessage());
+        Map<String, Integer> nullId = new HashMap<>(Map.of("[UNK]", 0));
+        nullId.put("a", null);
+        assertThrows(IllegalArgumentException.class, () -> Tokenizers.wordPiece(nullId, WordPieceConfig.bertCased()));
+        byte[] ranks = "YQ== 0\n".getBytes(StandardCharsets.US_ASCII);
+        e = assertThrows(IllegalArgumentException.class, () -> Tokenizers.fromTiktoken(new ByteArrayInputStream(ranks),
+                "r.tiktoken", SplitPattern.CL100K, null));
+        assertTrue(e.getMessage().contains("specialTokens"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Tokenizers.fromTiktoken(new ByteArrayInputStream(ranks),
+                "r.tiktoken", SplitPattern.CL100K, Map.of("<s>", 2_000_000_000)));
+        assertTrue(e.getMessage().contains("2000000000"), e.getMessage());
+    }
 }

@@ -37,11 +37,11 @@
  * into their Rust libraries, which are newer than Unicode 13. So on Java 17, text with code
  * points first assigned after Unicode 13 is pre-tokenised differently: for example
  * U+1E290 (Toto letter pa, Unicode 14) is an unassigned "other" character on Java 17, so
- * {@code "a\uD838\uDE90"} is two cl100k pieces, and a letter on Java 19 and later, so it
+ * {@code "a"} followed by U+1E290 is two cl100k pieces, and a letter on Java 19 and later, so it
  * is one piece as in tiktoken. The same holds for WordPiece's punctuation and control
- * tests. Everything assigned by Unicode 13.0 gives the same tokens on every supported JDK;
- * for text in newer scripts, run on the newest JDK available (the whole test suite passes
- * on Java 25). jtokkit shares this behaviour.
+ * tests. The tiktoken parity tests (text assigned by Unicode 13.0) pass on Java 17 and on
+ * Java 25; for text in newer scripts, run on the newest JDK available (the core module's
+ * tests pass on Java 25). jtokkit shares this behaviour.
  *
  * <h2>Limits on files and inputs</h2>
  * <ul>

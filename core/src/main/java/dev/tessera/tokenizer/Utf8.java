@@ -5,10 +5,21 @@ final class Utf8 {
     private Utf8() {
     }
 
-    /** Encodes s[from, to) into b (capacity at least {@link #length}); returns the byte count. */
+    /** Encodes s[from, to) into b (capacity at least 3 * (to - from)); returns the byte count. */
     static int encode(String s, int from, int to, byte[] b) {
+        return encode(s, from, to, b, null);
+    }
+
+    /**
+     * Encodes s[from, to) into b and, when {@code byteToChar} is not null (capacity at least
+     * 3 * (to - from)), records for every byte the index in s of the char it came from (for
+     * token spans). Returns the byte count.
+     */
+    static int encode(String s, int from, int to, byte[] b, int[] byteToChar) {
         int n = 0;
         for (int i = from; i < to; i++) {
+            int start = n;
+            int at = i;
             char c = s.charAt(i);
             if (c < 0x80) {
                 b[n++] = (byte) c;
@@ -33,6 +44,11 @@ final class Utf8 {
                 b[n++] = (byte) (0xE0 | (c >> 12));
                 b[n++] = (byte) (0x80 | ((c >> 6) & 0x3F));
                 b[n++] = (byte) (0x80 | (c & 0x3F));
+            }
+            if (byteToChar != null) {
+                for (int k = start; k < n; k++) {
+                    byteToChar[k] = at;
+                }
             }
         }
         return n;

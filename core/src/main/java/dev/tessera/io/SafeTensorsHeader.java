@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
@@ -21,7 +22,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Parses and validates a safetensors header (GUIDE.md §6): the JSON that maps names to
+ * Parses and validates a safetensors header: the JSON that maps names to
  * {@code {dtype, shape, data_offsets}} plus an optional {@code __metadata__} string map. Every way
  * the header can disagree with itself or with the file is rejected here, before any data is read,
  * so a loader never trusts an offset it has not checked.
@@ -49,8 +50,11 @@ final class SafeTensorsHeader {
     static Parsed parse(byte[] header, long dataSize, String source) throws SafeTensorsFormatException {
         String text = decodeUtf8(header, source);
         JsonNode root;
-        try {
-            root = JSON.readTree(text);
+        try (JsonParser parser = JSON.getFactory().createParser(text)) {
+            root = JSON.readTree(parser);
+            rejectTrailingContent(parser, text, source);
+        } catch (SafeTensorsFormatException e) {
+            throw e;
         } catch (JsonProcessingException e) {
             String msg = e.getOriginalMessage();
             if (msg != null && msg.startsWith("Duplicate field")) {
@@ -58,6 +62,8 @@ final class SafeTensorsHeader {
                         + " (at " + e.getLocation() + ")", e);
             }
             throw new SafeTensorsFormatException(source + ": header is not valid JSON: " + msg, e);
+        } catch (IOException e) {
+            throw new SafeTensorsFormatException(source + ": header cannot be parsed: " + e.getMessage(), e);
         }
         if (root == null || !root.isObject()) {
             throw new SafeTensorsFormatException(source + ": header must be a JSON object, got "
@@ -80,6 +86,28 @@ final class SafeTensorsHeader {
             ordered.put(t.name(), t);
         }
         return new Parsed(Collections.unmodifiableMap(ordered), Collections.unmodifiableMap(metadata));
+    }
+
+    /**
+     * Only JSON whitespace (the format's padding) may follow the header object: a second
+     * object would describe tensors that this reader would otherwise silently ignore.
+     */
+    private static void rejectTrailingContent(JsonParser parser, String text, String source)
+            throws SafeTensorsFormatException {
+        long at = parser.getCurrentLocation().getCharOffset();
+        boolean extra;
+        try {
+            extra = parser.nextToken() != null;
+        } catch (IOException e) {
+            extra = true;
+        }
+        if (extra) {
+            int from = (int) Math.min(Math.max(at, 0), text.length());
+            String rest = text.substring(from).strip();
+            throw new SafeTensorsFormatException(source + ": unexpected content after the header's JSON object (at char "
+                    + from + " of " + text.length() + "): '" + (rest.length() > 40 ? rest.substring(0, 40) + "..." : rest)
+                    + "'; only spaces may follow it");
+        }
     }
 
     private static String decodeUtf8(byte[] header, String source) throws SafeTensorsFormatException {

@@ -10,6 +10,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
  * Byte-level BPE tokenizer: special-token segmentation, then a {@link PieceScanner}, then
@@ -22,12 +23,15 @@ final class BpeTokenizer implements Tokenizer {
     private final PieceScanner scanner;
     private final Map<String, Integer> specials;
     private final boolean addPrefixSpace;
+    /** Whether the scanner drops text between pieces (only a Removed/invert Split regex does). */
+    private final boolean skipsGaps;
 
     BpeTokenizer(BpeVocab vocab, PieceScanner scanner, Map<String, Integer> specials, boolean addPrefixSpace) {
         this.vocab = vocab;
         this.scanner = scanner;
         this.specials = Collections.unmodifiableMap(new LinkedHashMap<>(specials));
         this.addPrefixSpace = addPrefixSpace;
+        this.skipsGaps = scanner instanceof RegexScanner r && r.removesGaps();
         for (Map.Entry<String, Integer> e : specials.entrySet()) {
             if (!vocab.isValid(e.getValue())) {
                 throw new IllegalArgumentException("special token " + e.getKey() + " has id " + e.getValue()
@@ -61,18 +65,37 @@ final class BpeTokenizer implements Tokenizer {
         if (allowedSpecial == null || allowedSpecial.isEmpty()) {
             return encodeOrdinary(text);
         }
+        return encodeNormalized(text, allowedSpecial, null);
+    }
+
+    /**
+     * Like {@link #encode(String, Set)}, with {@code normalize} applied to each run of text
+     * between allowed special tokens (never across one, so a normaliser cannot change the
+     * spelling of a special token); {@code null} means no normalisation.
+     */
+    int[] encodeNormalized(String text, Set<String> allowedSpecial, UnaryOperator<String> normalize) {
+        requireText(text);
         IntArray out = new IntArray(text.length() / 3 + 4);
-        run(prefixed(text), allowedSpecial, out, null);
+        run(prefixed(text), allowedSpecial == null ? Set.of() : allowedSpecial, out, null, normalize);
         return out.toArray();
     }
 
     @Override
     public Encoded encodeWithSpans(String text, Set<String> allowedSpecial) {
+        return encodeWithSpans(text, allowedSpecial, null);
+    }
+
+    /**
+     * {@link #encodeWithSpans(String, Set)} with {@code normalize} applied as in
+     * {@link #encodeNormalized}. Spans refer to the original text: tokens of a run that the
+     * normaliser changed all span that whole run.
+     */
+    Encoded encodeWithSpans(String text, Set<String> allowedSpecial, UnaryOperator<String> normalize) {
         requireText(text);
         IntArray out = new IntArray(text.length() / 3 + 4);
         IntArray spans = new IntArray(2 * (text.length() / 3 + 4));
         String t = prefixed(text);
-        run(t, allowedSpecial == null ? Set.of() : allowedSpecial, out, spans);
+        run(t, allowedSpecial == null ? Set.of() : allowedSpecial, out, spans, normalize);
         int shift = t.length() - text.length(); // the added prefix space maps onto char 0
         int[] starts = new int[out.size];
         int[] ends = new int[out.size];
@@ -94,7 +117,7 @@ final class BpeTokenizer implements Tokenizer {
     }
 
     /** Splits text at allowed special tokens (leftmost; longest on ties) and encodes the rest. */
-    private void run(String text, Set<String> allowed, IntArray out, IntArray spans) {
+    private void run(String text, Set<String> allowed, IntArray out, IntArray spans, UnaryOperator<String> normalize) {
         String[] toks = allowed.toArray(new String[0]);
         int[] ids = new int[toks.length];
         int[] next = new int[toks.length];
@@ -121,7 +144,7 @@ final class BpeTokenizer implements Tokenizer {
                 }
             }
             int end = best < 0 ? text.length() : next[best];
-            encodeSegment(text, pos, end, out, w, spans);
+            encodeSegment(text, pos, end, out, w, spans, normalize);
             if (best < 0) {
                 w.trimmed();
                 return;
@@ -142,15 +165,11 @@ final class BpeTokenizer implements Tokenizer {
     /** Per-call scratch state. */
     static final class Work {
         final BpeVocab.Scratch scratch = new BpeVocab.Scratch();
-        int[] byteToChar = new int[256];
 
         /** Drops buffers grown by a huge piece, so a thread does not keep megabytes alive. */
         Work trimmed() {
             if (scratch.buf.length > (1 << 16)) {
                 scratch.buf = new byte[256];
-            }
-            if (byteToChar.length > (1 << 16)) {
-                byteToChar = new int[256];
             }
             return this;
         }
@@ -159,41 +178,95 @@ final class BpeTokenizer implements Tokenizer {
     /** Per-thread scratch state and piece cache, so a tokenizer can be shared by threads. */
     private final ThreadLocal<Work> work = ThreadLocal.withInitial(Work::new);
 
+    /** Encodes text[from, to) after {@code normalize} (if not null); spans of a changed run cover all of it. */
+    private void encodeSegment(String text, int from, int to, IntArray out, Work w, IntArray spans,
+                               UnaryOperator<String> normalize) {
+        if (normalize != null && from < to) {
+            String run = text.substring(from, to);
+            String normalized = normalize.apply(run);
+            if (!normalized.equals(run)) {
+                int before = out.size;
+                encodeSegment(normalized, 0, normalized.length(), out, w, null);
+                for (int t = before; spans != null && t < out.size; t++) {
+                    spans.add(from);
+                    spans.add(to);
+                }
+                return;
+            }
+        }
+        encodeSegment(text, from, to, out, w, spans);
+    }
+
     void encodeSegment(String text, int from, int to, IntArray out, Work w, IntArray spans) {
+        if (skipsGaps) {
+            encodeSegmentSkippingGaps(text, from, to, out, w, spans);
+            return;
+        }
         int i = from;
         while (i < to) {
             int e = scanner.next(text, i, to);
-            int n = utf8(text, i, e, w, spans != null);
+            int n = utf8(text, i, e, w);
             int before = out.size;
             vocab.encodePiece(w.scratch.buf, n, out, w.scratch);
             if (spans != null) {
-                int b = 0;
-                for (int t = before; t < out.size; t++) {
-                    int len = vocab.tokenLength(out.a[t]);
-                    int cs = w.byteToChar[b];
-                    int last = w.byteToChar[b + len - 1];
-                    spans.add(cs);
-                    spans.add(last + PieceScanner.widthAt(text, last, to));
-                    b += len;
-                }
+                addSpans(text, i, e, out, before, spans);
             }
             i = e;
         }
     }
 
+    /** {@link #encodeSegment} for a scanner that drops the text between pieces. */
+    private void encodeSegmentSkippingGaps(String text, int from, int to, IntArray out, Work w, IntArray spans) {
+        int i = scanner.skip(text, from, to);
+        while (i < to) {
+            int e = scanner.next(text, i, to);
+            int n = utf8(text, i, e, w);
+            int before = out.size;
+            vocab.encodePiece(w.scratch.buf, n, out, w.scratch);
+            if (spans != null) {
+                addSpans(text, i, e, out, before, spans);
+            }
+            i = scanner.skip(text, e, to);
+        }
+    }
+
+    /**
+     * Char spans of the tokens out[before..] of the piece text[from, to): each token spans the
+     * chars that its first and last byte came from. Walks the piece once, char by char, in
+     * step with the token bytes, so it needs no per-byte table (a huge piece would need four
+     * bytes of table per byte).
+     */
+    private void addSpans(String text, int from, int to, IntArray out, int before, IntArray spans) {
+        int c = from;                 // char whose UTF-8 bytes start at byte cb of the piece
+        int cb = 0;
+        int b = 0;                    // first byte of the current token
+        for (int t = before; t < out.size; t++) {
+            int len = vocab.tokenLength(out.a[t]);
+            while (cb + Utf8.width(text, c, to) <= b) {
+                cb += Utf8.width(text, c, to);
+                c += PieceScanner.widthAt(text, c, to);
+            }
+            spans.add(c);
+            int last = b + len - 1;
+            int lc = c;
+            int lcb = cb;
+            while (lcb + Utf8.width(text, lc, to) <= last) {
+                lcb += Utf8.width(text, lc, to);
+                lc += PieceScanner.widthAt(text, lc, to);
+            }
+            spans.add(lc + PieceScanner.widthAt(text, lc, to));
+            b += len;
+        }
+    }
+
     /** UTF-8 of text[from, to) into w.scratch.buf; returns the byte count. */
-    private static int utf8(String s, int from, int to, Work w, boolean track) {
+    private static int utf8(String s, int from, int to, Work w) {
         int need = 3 * (to - from);
         if (w.scratch.buf.length < need) {
-            w.scratch.buf = new byte[Math.max(need, 2 * w.scratch.buf.length)];
+            // 3 bytes per char always suffice; a huge piece gets its exact size instead
+            w.scratch.buf = new byte[to - from > (1 << 16) ? Utf8.length(s, from, to) : Math.max(need, 2 * w.scratch.buf.length)];
         }
-        if (!track) {
-            return Utf8.encode(s, from, to, w.scratch.buf);
-        }
-        if (w.byteToChar.length < need) {
-            w.byteToChar = new int[Math.max(need, 2 * w.byteToChar.length)];
-        }
-        return Utf8.encode(s, from, to, w.scratch.buf, w.byteToChar);
+        return Utf8.encode(s, from, to, w.scratch.buf);
     }
 
     /**

@@ -17,8 +17,9 @@ import java.util.Arrays;
  * looked up whole (most words of natural text are single tokens). Short pieces (&lt;= 64
  * bytes) merge with tiktoken's array loop, which is O(n^2) but allocation-free and faster
  * than anything clever for the n &lt;= 10 of real text; long pieces (runs of spaces, base64
- * blobs, minified code) use a linked list and a tournament tree,
- * O(n log n), so a 1 MB piece takes milliseconds instead of minutes. A HashMap&lt;ByteArrayWrapper,
+ * blobs, minified code) use a bit set of part starts and a tournament tree over blocks of
+ * pair ranks, O(n log n) in time and about 5 bytes per input byte in memory, so a 1 MB piece
+ * takes milliseconds instead of minutes and a 50 MB piece about 250 MB. A HashMap&lt;ByteArrayWrapper,
  * Integer&gt; (jtokkit's layout) was the obvious alternative and is several times slower
  * per lookup because of boxing, pointer chasing and hash recomputation.
  */
@@ -334,35 +335,37 @@ final class BpeVocab {
         }
     }
 
+    /** Pair ranks per tournament-tree leaf in {@link #mergeLarge}. */
+    private static final int BLOCK = 32;
+
     /**
-     * O(n log n) merge for long pieces: parts as a linked list over start offsets, and a
-     * tournament tree (segment tree of arg-min) over the pair rank of each part, ordered by
-     * (rank, start) so ties go to the leftmost pair as in tiktoken. Each node holds the packed
-     * {@code rank << 32 | start} of its subtree's minimum, so an update compares two adjacent
-     * longs per level (one cache line) instead of chasing winners' ranks across the array.
+     * O(n log n) merge for long pieces, in about 5 bytes of memory per input byte. Parts are
+     * a bit set of their start offsets (bit n marks the end); {@code rank[i]} is the rank of
+     * merging the part at i with the next one; a tournament tree over blocks of
+     * {@value #BLOCK} ranks holds each block's minimum of {@code rank << 32 | start}, so the
+     * root is the lowest-rank pair, the leftmost one on ties, as in tiktoken. A merge clears
+     * one bit and updates at most three ranks, each followed by a scan of its block and a walk
+     * up the tree.
      *
-     * <p>Performance notes. A binary heap of (rank, start) with lazy deletion has the same
-     * complexity but each push/pop touches ~20 random cache lines of a 16 MB array for a
-     * 1 MB piece; it was 3-4x slower on 1 MB runs of one character. A first tree version stored only the winner's index and read its
-     * rank from a separate array: 60% of the time went to those cache misses.
-     * The list is kept as part lengths in {@code short[]} (every part is a token, at most
-     * {@code maxLength <= 32767} bytes) rather than int next/prev arrays: for 1 MB pieces the
-     * working set drops from 21 MB to 12 MB, which is what keeps time(1M)/time(100k) near 10
-     * once the 100k case fits in cache and the 1M case does not.
+     * <p>Performance notes. The first version had one tree leaf per byte, a
+     * {@code long[2 * 2^ceil(log2 n)]} tree and two {@code short[]} part lists: 20 to 36
+     * bytes per input byte, so one 50 MB pre-token (a minified file, a run of one character)
+     * needed more than a gigabyte. Blocks cut the tree to under one byte per input byte for
+     * a scan of 32 adjacent ints (two cache lines) per update; the bit set replaces the part
+     * lists, and finding a neighbouring part scans words of 64 bits (parts are short).
      */
     private void mergeLarge(byte[] b, int n, IntArray out) {
-        int size = Integer.highestOneBit(n - 1) << 1;
-        short[] len = new short[n];  // length of the part starting here, 0 if not a part start
-        short[] plen = new short[n]; // length of the previous part, 0 for the first part
-        long[] tree = new long[2 * size]; // node = min over its leaves of (rank << 32 | start)
-        for (int i = 0; i < size; i++) {
-            int r = NO_RANK;
-            if (i < n) {
-                len[i] = 1;
-                plen[i] = (short) (i == 0 ? 0 : 1);
-                r = i + 1 < n ? rankOf(b, i, i + 2) : NO_RANK;
-            }
-            tree[size + i] = ((long) r << 32) | i;
+        long[] starts = new long[(n >>> 6) + 1];
+        int[] rank = new int[n];
+        int blocks = (n + BLOCK - 1) / BLOCK;
+        int size = Integer.highestOneBit(Math.max(1, blocks - 1)) << 1;
+        long[] tree = new long[2 * size];
+        Arrays.fill(starts, -1L);
+        for (int i = 0; i < n; i++) {
+            rank[i] = i + 1 < n ? rankOf(b, i, i + 2) : NO_RANK;
+        }
+        for (int k = 0; k < size; k++) {
+            tree[size + k] = k < blocks ? blockMin(rank, k, n) : (long) NO_RANK << 32;
         }
         for (int k = size - 1; k >= 1; k--) {
             tree[k] = Math.min(tree[2 * k], tree[2 * k + 1]);
@@ -373,38 +376,76 @@ final class BpeVocab {
                 break;
             }
             int s = (int) top;
-            int mid = s + len[s];
-            int end = mid + len[mid];
-            len[s] = (short) (end - s);
-            len[mid] = 0;
-            set(tree, size, mid, NO_RANK);
-            if (end < n) {
-                plen[end] = len[s];
-                set(tree, size, s, rankOf(b, s, end + len[end]));
-            } else {
-                set(tree, size, s, NO_RANK);
+            int mid = nextStart(starts, s + 1);
+            int end = nextStart(starts, mid + 1);
+            starts[mid >>> 6] &= ~(1L << mid);
+            rank[mid] = NO_RANK;
+            rank[s] = end < n ? rankOf(b, s, nextStart(starts, end + 1)) : NO_RANK;
+            update(tree, size, rank, s / BLOCK, n);
+            if (mid / BLOCK != s / BLOCK) {
+                update(tree, size, rank, mid / BLOCK, n);
             }
             if (s > 0) {
-                int p = s - plen[s];
-                set(tree, size, p, rankOf(b, p, end));
+                int p = prevStart(starts, s - 1);
+                rank[p] = rankOf(b, p, end);
+                if (p / BLOCK != s / BLOCK) {
+                    update(tree, size, rank, p / BLOCK, n);
+                } else {
+                    update(tree, size, rank, s / BLOCK, n);
+                }
             }
         }
-        for (int s = 0; s < n; s += len[s]) {
-            int id = idOf(b, s, s + len[s]);
+        for (int s = 0; s < n; ) {
+            int e = nextStart(starts, s + 1);
+            int id = idOf(b, s, e);
             out.add(id >= 0 ? id : requireByte(b[s]));
+            s = e;
         }
     }
 
-    /** Sets leaf i's rank and fixes the minima above it, stopping once a node is unchanged. */
-    private static void set(long[] tree, int size, int i, int rank) {
-        int k = size + i;
-        tree[k] = ((long) rank << 32) | i;
-        for (k >>>= 1; k >= 1; k >>>= 1) {
-            long m = Math.min(tree[2 * k], tree[2 * k + 1]);
-            if (tree[k] == m) {
+    /** Minimum of {@code rank << 32 | i} over block k. */
+    private static long blockMin(int[] rank, int k, int n) {
+        long m = Long.MAX_VALUE;
+        for (int i = k * BLOCK, e = Math.min(n, i + BLOCK); i < e; i++) {
+            m = Math.min(m, ((long) rank[i] << 32) | i);
+        }
+        return m;
+    }
+
+    /** Recomputes block k's minimum and the minima above it, stopping once a node is unchanged. */
+    private static void update(long[] tree, int size, int[] rank, int k, int n) {
+        int node = size + k;
+        long v = blockMin(rank, k, n);
+        if (tree[node] == v) {
+            return;
+        }
+        tree[node] = v;
+        for (node >>>= 1; node >= 1; node >>>= 1) {
+            long m = Math.min(tree[2 * node], tree[2 * node + 1]);
+            if (tree[node] == m) {
                 break;
             }
-            tree[k] = m;
+            tree[node] = m;
         }
+    }
+
+    /** Lowest set bit at or after {@code from}; bit n is always set. */
+    private static int nextStart(long[] bits, int from) {
+        int w = from >>> 6;
+        long word = bits[w] & (-1L << from);
+        while (word == 0) {
+            word = bits[++w];
+        }
+        return (w << 6) + Long.numberOfTrailingZeros(word);
+    }
+
+    /** Highest set bit at or before {@code from}; bit 0 is always set. */
+    private static int prevStart(long[] bits, int from) {
+        int w = from >>> 6;
+        long word = bits[w] & (-1L >>> (63 - (from & 63)));
+        while (word == 0) {
+            word = bits[--w];
+        }
+        return (w << 6) + 63 - Long.numberOfLeadingZeros(word);
     }
 }

@@ -5,8 +5,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A tokenizer.json {@code NFC} normalizer in front of a BPE tokenizer (Qwen 2 files). Spans
- * refer to the normalised text, which equals the input for text already in NFC.
+ * A tokenizer.json {@code NFC} normalizer in front of a BPE tokenizer (Qwen 2 files). As in
+ * Hugging Face, allowed special tokens are split out first and only the text between them is
+ * normalised, so a special token followed by a combining mark (which NFC could compose with
+ * its last character) is still found. Spans refer to the original text; the tokens of a run
+ * that NFC changed all span that run.
  */
 final class NfcTokenizer implements Tokenizer {
     private final BpeTokenizer inner;
@@ -24,7 +27,10 @@ final class NfcTokenizer implements Tokenizer {
 
     @Override
     public int[] encode(String text, Set<String> allowedSpecial) {
-        return inner.encode(nfc(text), allowedSpecial);
+        if (allowedSpecial == null || allowedSpecial.isEmpty()) {
+            return encodeOrdinary(text);
+        }
+        return inner.encodeNormalized(text, allowedSpecial, NfcTokenizer::nfc);
     }
 
     @Override
@@ -34,7 +40,7 @@ final class NfcTokenizer implements Tokenizer {
 
     @Override
     public Encoded encodeWithSpans(String text, Set<String> allowedSpecial) {
-        return inner.encodeWithSpans(nfc(text), allowedSpecial);
+        return inner.encodeWithSpans(text, allowedSpecial, NfcTokenizer::nfc);
     }
 
     @Override

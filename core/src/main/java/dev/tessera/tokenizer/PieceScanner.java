@@ -18,6 +18,17 @@ interface PieceScanner {
      */
     int next(String text, int start, int limit);
 
+    /**
+     * Start of the next piece at or after {@code start}: text before it is dropped (a Hugging
+     * Face Split with behaviour {@code Removed} and {@code invert: true} whose regex leaves
+     * gaps). The tiktoken scanners match every character and return {@code start}.
+     *
+     * @return a position in {@code [start, limit]}; {@code limit} when no piece is left
+     */
+    default int skip(String text, int start, int limit) {
+        return start;
+    }
+
     /** Code point at {@code i}; a lone surrogate is returned as itself (class OTHER). */
     static int codePointAt(String s, int i, int limit) {
         char c = s.charAt(i);

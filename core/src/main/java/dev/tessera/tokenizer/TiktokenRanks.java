@@ -42,8 +42,12 @@ final class TiktokenRanks {
             } catch (IllegalArgumentException e) {
                 throw new IOException(source + " line " + lineNo + ": " + e.getMessage() + " in '" + abbreviate(line) + "'", e);
             }
-            if (rank < 0) {
-                throw new IOException(source + " line " + lineNo + ": rank must be >= 0, got " + rank);
+            if (rank < 0 || rank > TokenizerJson.MAX_TOKEN_ID) {
+                throw new IOException(source + " line " + lineNo + ": rank must be in [0, " + TokenizerJson.MAX_TOKEN_ID
+                        + "], got " + rank);
+            }
+            if (tok.length == 0) {
+                throw new IOException(source + " line " + lineNo + ": token of rank " + rank + " has no bytes");
             }
             while (byRank.size() <= rank) {
                 byRank.add(null);
@@ -72,10 +76,20 @@ final class TiktokenRanks {
 
     /** Builds a tokenizer whose ids are the ranks, plus special tokens at the given ids. */
     static BpeTokenizer build(byte[][] byRank, PieceScanner scanner, java.util.Map<String, Integer> specials) {
+        if (specials == null) {
+            throw new IllegalArgumentException("specialTokens must not be null (use an empty map)");
+        }
+        for (java.util.Map.Entry<String, Integer> e : specials.entrySet()) {
+            if (e.getKey() == null || e.getKey().isEmpty() || e.getValue() == null) {
+                throw new IllegalArgumentException("special tokens must be a non-empty string and an id, got "
+                        + e.getKey() + " -> " + e.getValue());
+            }
+        }
         int size = byRank.length;
         for (int id : specials.values()) {
-            if (id < 0) {
-                throw new IllegalArgumentException("special token ids must be >= 0, got " + id);
+            if (id < 0 || id > TokenizerJson.MAX_TOKEN_ID) {
+                throw new IllegalArgumentException("special token ids must be in [0, " + TokenizerJson.MAX_TOKEN_ID
+                        + "], got " + id);
             }
             size = Math.max(size, id + 1);
         }

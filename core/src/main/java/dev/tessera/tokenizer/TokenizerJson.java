@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  * <li>BPE models with byte-level vocabularies (GPT-2, Llama 3, Qwen 2): pre-tokenizer
  *     {@code ByteLevel} (with {@code use_regex}: the GPT-2 pattern) or a {@code Sequence} of
- *     {@code Split} (regex, behaviour {@code Isolated}) and {@code ByteLevel}; normalizer
+ *     {@code Split} (regex, behaviour {@code Isolated}, or {@code Removed} with
+ *     {@code invert: true} as GPT-4 / GPT-4o files write it) and {@code ByteLevel}; normalizer
  *     {@code null} or {@code NFC}; {@code added_tokens}. Known Split regexes run on the
  *     linear-time scanners of {@link SplitPattern}; any other regex falls back to
  *     {@code java.util.regex} with a logged warning (not guaranteed linear).
@@ -39,7 +40,9 @@ import org.slf4j.LoggerFactory;
  *     do) or the vocabulary was trained by BPE (GPT-2). {@code ignore_merges: true} (Llama 3)
  *     maps a piece that is itself a token directly to it, as tiktoken does.
  *     Added tokens are special tokens under this library's policy: recognised in text only
- *     when allowed per call.</li>
+ *     when allowed per call. An added token keeps its written id unless its content is in
+ *     the model's vocabulary, which then gives the id (Hugging Face's rule); see
+ *     {@link #addedTokens}.</li>
  * <li>WordPiece models (BERT): {@code BertNormalizer}, {@code BertPreTokenizer}, the
  *     {@code ##} prefix, {@code max_input_chars_per_word}, and the {@code [CLS] A [SEP]}
  *     post-processor (TemplateProcessing or BertProcessing).</li>
@@ -47,11 +50,26 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Writing produces byte-level BPE files (ByteLevel decoder, {@code ignore_merges: true},
  * merges for every split of every token whose two halves are tokens, in rank order, as
- * Hugging Face's tiktoken converter does), from the trainer or from tiktoken ranks.
+ * Hugging Face's tiktoken converter does), from the trainer or from tiktoken ranks. Special
+ * tokens are written both in {@code added_tokens} and in the model's vocabulary, so that
+ * Hugging Face, which renumbers added tokens that the model does not know, reads the same ids.
+ *
+ * <p>Malformed files fail with an {@link IOException} that names the file and the field:
+ * invalid JSON, duplicate keys, content after the root object, ids that are not integers
+ * in {@code [0, 2^24)}, duplicated added tokens, unsupported components.
  */
 public final class TokenizerJson {
     private static final Logger LOG = LoggerFactory.getLogger(TokenizerJson.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Duplicate keys (two ids for one token) and content after the root object are errors. */
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    /**
+     * Largest token id a file may use. Ids index arrays, so a hostile id of two billion would
+     * otherwise allocate gigabytes; real vocabularies are below a million.
+     */
+    static final int MAX_TOKEN_ID = (1 << 24) - 1;
 
     private TokenizerJson() {
     }
@@ -65,7 +83,19 @@ public final class TokenizerJson {
 
     /** Reads a tokenizer.json from a stream; {@code source} names it in error messages. */
     public static Tokenizer read(InputStream in, String source) throws IOException {
-        JsonNode root = JSON.readTree(in);
+        JsonNode root;
+        try {
+            root = JSON.readTree(in);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IOException(source + ": not a valid tokenizer.json: " + e.getOriginalMessage()
+                    + " (at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")", e);
+        }
+        if (root == null || root.isMissingNode()) {
+            throw new IOException(source + ": a tokenizer.json must be a JSON object, got an empty file");
+        }
+        if (!root.isObject()) {
+            throw new IOException(source + ": a tokenizer.json must be a JSON object, got " + root.getNodeType());
+        }
         JsonNode model = root.path("model");
         String type = model.path("type").asText("");
         if (type.isEmpty() && model.has("merges")) {
@@ -102,26 +132,16 @@ public final class TokenizerJson {
         int maxId = -1;
         for (Iterator<Map.Entry<String, JsonNode>> it = vocabNode.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            int id = e.getValue().asInt(-1);
-            if (id < 0) {
-                throw new IOException(source + ": vocab id of " + e.getKey() + " must be >= 0, got " + e.getValue());
-            }
+            int id = tokenId(e.getValue(), source, "model.vocab entry " + e.getKey());
             vocab.put(e.getKey(), id);
             maxId = Math.max(maxId, id);
         }
         Map<String, Integer> specials = new LinkedHashMap<>();
-        for (JsonNode t : root.path("added_tokens")) {
-            String content = t.path("content").asText();
-            int id = t.path("id").asInt(-1);
-            if (id < 0) {
-                throw new IOException(source + ": added token " + content + " must have an id >= 0");
+        for (AddedToken t : addedTokens(root, vocab, source)) {
+            if (!vocab.containsKey(t.content()) || t.special()) {
+                specials.put(t.content(), t.id());
             }
-            if (!vocab.containsKey(content) || vocab.get(content) != id) {
-                specials.put(content, id);
-            } else if (t.path("special").asBoolean(false)) {
-                specials.put(content, id);
-            }
-            maxId = Math.max(maxId, id);
+            maxId = Math.max(maxId, t.id());
         }
         byte[][] tokens = new byte[maxId + 1][];
         boolean[] special = new boolean[maxId + 1];
@@ -183,6 +203,74 @@ public final class TokenizerJson {
     private record PreTok(PieceScanner scanner, boolean addPrefixSpace) {
     }
 
+    /** One entry of {@code added_tokens}, with the id this reader gives it. */
+    record AddedToken(String content, int id, boolean special) {
+    }
+
+    /**
+     * The {@code added_tokens} of a file. A token whose content is in the model's vocabulary
+     * takes the vocabulary's id, as in Hugging Face (which ignores the written id and warns);
+     * any other token keeps its written id. Hugging Face numbers those from the end of the
+     * model's vocabulary instead, so a written id that differs from that number is logged:
+     * the file means different ids to the two readers. Entries with empty content are
+     * skipped, as Hugging Face does.
+     */
+    static List<AddedToken> addedTokens(JsonNode root, Map<String, Integer> vocab, String source) throws IOException {
+        JsonNode list = root.path("added_tokens");
+        if (!list.isMissingNode() && !list.isNull() && !list.isArray()) {
+            throw new IOException(source + ": added_tokens must be an array, got " + list.getNodeType());
+        }
+        List<AddedToken> out = new ArrayList<>();
+        Map<String, Integer> seen = new HashMap<>();
+        int hfNext = vocab.size();
+        for (JsonNode t : list) {
+            JsonNode c = t.path("content");
+            if (!c.isTextual()) {
+                throw new IOException(source + ": added_tokens entry " + t + " must have a string content");
+            }
+            String content = c.textValue();
+            int written = tokenId(t.path("id"), source, "added token " + content + " id");
+            if (content.isEmpty()) {
+                LOG.warn("{}: added token with id {} has empty content; skipped", source, written);
+                continue;
+            }
+            Integer previous = seen.put(content, written);
+            if (previous != null) {
+                throw new IOException(source + ": added token " + content + " appears twice (ids " + previous + " and "
+                        + written + ")");
+            }
+            int id = written;
+            Integer inVocab = vocab.get(content);
+            if (inVocab != null && inVocab != written) {
+                LOG.warn("{}: added token {} is written with id {} but model.vocab gives it {}; using {} as Hugging Face does",
+                        source, content, written, inVocab, inVocab);
+                id = inVocab;
+            } else if (inVocab == null) {
+                if (written != hfNext) {
+                    LOG.warn("{}: added token {} has id {}, but Hugging Face would number it {} (after the model's {} ids);"
+                            + " put it in model.vocab to fix its id for both", source, content, written, hfNext,
+                            vocab.size());
+                }
+                hfNext = Math.max(hfNext, written) + 1;
+            }
+            out.add(new AddedToken(content, id, t.path("special").asBoolean(false)));
+        }
+        return out;
+    }
+
+    /** A token id: a JSON integer in [0, {@link #MAX_TOKEN_ID}]. */
+    static int tokenId(JsonNode node, String source, String what) throws IOException {
+        if (node == null || !node.isIntegralNumber() || !node.canConvertToInt()) {
+            throw new IOException(source + ": " + what + " must be an integer token id, got "
+                    + (node == null || node.isMissingNode() ? "nothing" : node.toString()));
+        }
+        int id = node.intValue();
+        if (id < 0 || id > MAX_TOKEN_ID) {
+            throw new IOException(source + ": " + what + " must be in [0, " + MAX_TOKEN_ID + "], got " + id);
+        }
+        return id;
+    }
+
     private static PreTok preTokenizer(JsonNode node, String source) throws IOException {
         String type = node.path("type").asText("");
         if ("ByteLevel".equals(type)) {
@@ -226,11 +314,24 @@ public final class TokenizerJson {
         throw new IOException(source + ": unsupported pre_tokenizer type '" + type + "' for a BPE model");
     }
 
+    /**
+     * A Split pre-tokenizer. Two forms give the regex's matches as the pieces: behaviour
+     * {@code Isolated} with {@code invert: false} (matches and the text between them are
+     * pieces) and {@code Removed} with {@code invert: true} (matches are pieces, the text
+     * between them is dropped), the form of GPT-4 / GPT-4o tokenizer.json files. For the
+     * tiktoken patterns, which match every character, the two are the same.
+     */
     private static PieceScanner split(JsonNode p, String source) throws IOException {
         String behavior = p.path("behavior").asText("Isolated");
-        if (!"Isolated".equals(behavior) || p.path("invert").asBoolean(false)) {
-            throw new IOException(source + ": only Split with behavior Isolated and invert=false is supported, got "
-                    + behavior);
+        boolean invert = p.path("invert").asBoolean(false);
+        boolean removeGaps;
+        if ("Isolated".equals(behavior) && !invert) {
+            removeGaps = false;
+        } else if ("Removed".equals(behavior) && invert) {
+            removeGaps = true;
+        } else {
+            throw new IOException(source + ": Split with behavior " + behavior + " and invert=" + invert
+                    + " is not supported; supported: Isolated with invert=false, Removed with invert=true");
         }
         JsonNode pat = p.path("pattern");
         String regex;
@@ -247,7 +348,11 @@ public final class TokenizerJson {
         }
         LOG.warn("{}: Split regex {} has no linear-time scanner; using java.util.regex, which may backtrack",
                 source, regex);
-        return new RegexScanner(regex);
+        try {
+            return new RegexScanner(regex, removeGaps);
+        } catch (java.util.regex.PatternSyntaxException e) {
+            throw new IOException(source + ": Split regex " + regex + " does not compile: " + e.getDescription(), e);
+        }
     }
 
     /** Writes a GPT-2-style tokenizer.json for a built-in tiktoken encoding (e.g. r50k_base). */
@@ -326,6 +431,17 @@ public final class TokenizerJson {
                 vocab.put(s, r);
                 rankOf.put(new String(ranks[r], StandardCharsets.ISO_8859_1), r);
             }
+        }
+        // Special tokens go into the model's vocabulary too: Hugging Face ignores the ids
+        // written in added_tokens and gives each added token its id in the model's
+        // vocabulary, or else the next id after it (cl100k's <|endoftext|> would become
+        // 100256 instead of 100257).
+        for (Map.Entry<String, Integer> e : specials.entrySet()) {
+            if (vocab.has(e.getKey())) {
+                throw new IllegalArgumentException("special token " + e.getKey() + " (id " + e.getValue()
+                        + ") is spelled like the ordinary token with id " + vocab.get(e.getKey()).asInt());
+            }
+            vocab.put(e.getKey(), e.getValue());
         }
         ArrayNode merges = model.putArray("merges");
         for (int[] m : mergesFromRanks(ranks, rankOf)) {

@@ -53,4 +53,35 @@ final class Utf8 {
         }
         return n;
     }
+
+    /** UTF-8 byte count of s[from, to), as {@link #encode} writes it. */
+    static int length(String s, int from, int to) {
+        long n = 0;
+        for (int i = from; i < to; ) {
+            n += width(s, i, to);
+            i += PieceScanner.widthAt(s, i, to);
+        }
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("a piece of " + n + " UTF-8 bytes exceeds the maximum array size");
+        }
+        return (int) n;
+    }
+
+    /**
+     * UTF-8 byte count of the code point at s[i] (a surrogate pair within {@code to} is one
+     * code point of 4 bytes; a lone surrogate is U+FFFD, 3 bytes).
+     */
+    static int width(String s, int i, int to) {
+        char c = s.charAt(i);
+        if (c < 0x80) {
+            return 1;
+        }
+        if (c < 0x800) {
+            return 2;
+        }
+        if (Character.isHighSurrogate(c) && i + 1 < to && Character.isLowSurrogate(s.charAt(i + 1))) {
+            return 4;
+        }
+        return 3;
+    }
 }

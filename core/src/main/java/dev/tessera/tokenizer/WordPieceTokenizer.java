@@ -17,7 +17,12 @@ import java.util.Set;
 /**
  * BERT WordPiece: BertNormalizer, BertPreTokenizer (split on whitespace, isolate each
  * punctuation character), greedy longest-match-first WordPiece with the {@code ##} prefix,
- * and the {@code [CLS] A [SEP]} post-processor.
+ * and the {@code [CLS] A [SEP]} post-processor, with Hugging Face's character rules:
+ * whitespace is Unicode White_Space (U+2028 and U+2029 included); clean-up drops categories
+ * Cc, Cf and Co but keeps unassigned code points (they become {@code [UNK]}); punctuation is
+ * tested on the normalised characters, after accent stripping; the CJK ranges skip
+ * U+2B820..U+2B91F. Categories come from the running JDK (see the package documentation on
+ * Unicode versions).
  *
  * <p>{@link #encode(String)} and {@link #encode(String, Set)} add {@code [CLS]}/{@code [SEP]}
  * (Hugging Face's {@code add_special_tokens=True}); {@link #encodeOrdinary(String)} does not.
@@ -40,9 +45,15 @@ final class WordPieceTokenizer implements Tokenizer {
         this.vocab = new HashMap<>(vocab);
         this.config = config;
         int max = -1;
-        for (int id : vocab.values()) {
-            if (id < 0) {
-                throw new IllegalArgumentException("vocab ids must be >= 0, got " + id);
+        for (Map.Entry<String, Integer> e : vocab.entrySet()) {
+            if (e.getKey() == null || e.getKey().isEmpty() || e.getValue() == null) {
+                throw new IllegalArgumentException("vocab entries must be a non-empty token and an id, got "
+                        + e.getKey() + " -> " + e.getValue());
+            }
+            int id = e.getValue();
+            if (id < 0 || id > TokenizerJson.MAX_TOKEN_ID) {
+                throw new IllegalArgumentException("vocab id of " + e.getKey() + " must be in [0, "
+                        + TokenizerJson.MAX_TOKEN_ID + "], got " + id);
             }
             max = Math.max(max, id);
         }
@@ -77,9 +88,13 @@ final class WordPieceTokenizer implements Tokenizer {
 
     static WordPieceTokenizer fromJson(JsonNode root, JsonNode model, String source) throws IOException {
         Map<String, Integer> vocab = new HashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = model.path("vocab").fields(); it.hasNext(); ) {
+        JsonNode vocabNode = model.path("vocab");
+        if (!vocabNode.isObject()) {
+            throw new IOException(source + ": model.vocab must be an object of token -> id, got " + vocabNode.getNodeType());
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = vocabNode.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            vocab.put(e.getKey(), e.getValue().asInt());
+            vocab.put(e.getKey(), TokenizerJson.tokenId(e.getValue(), source, "model.vocab entry " + e.getKey()));
         }
         JsonNode norm = root.path("normalizer");
         boolean lower = false;
@@ -105,8 +120,12 @@ final class WordPieceTokenizer implements Tokenizer {
         JsonNode post = root.path("post_processor");
         String pt = post.path("type").asText("");
         if ("BertProcessing".equals(pt)) {
-            cls = post.path("cls").get(0).asText();
-            sep = post.path("sep").get(0).asText();
+            cls = post.path("cls").path(0).textValue();
+            sep = post.path("sep").path(0).textValue();
+            if (cls == null || sep == null) {
+                throw new IOException(source + ": BertProcessing needs cls and sep as [token, id], got cls "
+                        + post.path("cls") + ", sep " + post.path("sep"));
+            }
         } else if ("TemplateProcessing".equals(pt)) {
             List<String> seq = new ArrayList<>();
             for (JsonNode item : post.path("single")) {
@@ -124,33 +143,61 @@ final class WordPieceTokenizer implements Tokenizer {
         } else if (!pt.isEmpty()) {
             throw new IOException(source + ": unsupported post_processor for WordPiece: " + pt);
         }
-        WordPieceConfig cfg = new WordPieceConfig(lower, strip, clean, chinese,
-                model.path("unk_token").asText("[UNK]"), model.path("continuing_subword_prefix").asText("##"),
-                model.path("max_input_chars_per_word").asInt(100), cls, sep);
+        JsonNode maxChars = model.path("max_input_chars_per_word");
+        if (!maxChars.isMissingNode() && !maxChars.canConvertToInt()) {
+            throw new IOException(source + ": model.max_input_chars_per_word must be an integer, got " + maxChars);
+        }
         List<String> sp = new ArrayList<>();
-        for (JsonNode t : root.path("added_tokens")) {
-            if (t.path("special").asBoolean(false)) {
-                sp.add(t.path("content").asText());
+        for (TokenizerJson.AddedToken t : TokenizerJson.addedTokens(root, vocab, source)) {
+            if (!vocab.containsKey(t.content())) {
+                throw new IOException(source + ": added token " + t.content() + " (id " + t.id()
+                        + ") is not in model.vocab; WordPiece files keep every token in the vocabulary");
+            }
+            if (t.special()) {
+                sp.add(t.content());
             }
         }
-        return new WordPieceTokenizer(vocab, cfg, Set.copyOf(sp));
+        try {
+            WordPieceConfig cfg = new WordPieceConfig(lower, strip, clean, chinese,
+                    model.path("unk_token").asText("[UNK]"), model.path("continuing_subword_prefix").asText("##"),
+                    maxChars.isMissingNode() ? 100 : maxChars.intValue(), cls, sep);
+            return new WordPieceTokenizer(vocab, cfg, Set.copyOf(sp));
+        } catch (IllegalArgumentException e) {
+            throw new IOException(source + ": " + e.getMessage(), e);
+        }
     }
 
     // ---- normalisation and pre-tokenisation, with char offsets into the original text ----
 
-    private static boolean isControl(int cp) {
+    /**
+     * Hugging Face's BertNormalizer control test: general categories Cc, Cf and Co (its
+     * {@code is_other}), except tab, newline and carriage return, which are whitespace.
+     * Unassigned code points (Cn) are not controls: they are kept and become {@code [UNK]}.
+     * Lone surrogates (Cs), which Rust strings cannot hold, are dropped with the controls.
+     */
+    static boolean isControl(int cp) {
         if (cp == '\t' || cp == '\n' || cp == '\r') {
             return false;
         }
         int t = Character.getType(cp);
         return t == Character.CONTROL || t == Character.FORMAT || t == Character.PRIVATE_USE
-                || t == Character.UNASSIGNED || t == Character.SURROGATE;
+                || t == Character.SURROGATE;
     }
 
-    private static boolean isBertWhitespace(int cp) {
-        return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || Character.getType(cp) == Character.SPACE_SEPARATOR;
+    /**
+     * The Unicode White_Space property (Rust's {@code char::is_whitespace}, which Hugging Face's
+     * BertNormalizer and BertPreTokenizer use). Unlike Java's SPACE_SEPARATOR it contains the
+     * line and paragraph separators U+2028 and U+2029, U+0085 and the ASCII controls 0x09..0x0D.
+     * The set has not changed since Unicode 6.3, so it is spelled out rather than taken from
+     * the JVM's tables.
+     */
+    static boolean isWhitespace(int cp) {
+        return cp == ' ' || (cp >= 0x09 && cp <= 0x0D) || cp == 0x85 || cp == 0xA0 || cp == 0x1680
+                || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F
+                || cp == 0x205F || cp == 0x3000;
     }
 
+    /** BertPreTokenizer's punctuation: ASCII punctuation or a Unicode P* category. */
     static boolean isPunctuation(int cp) {
         if ((cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) || (cp >= 123 && cp <= 126)) {
             return true;
@@ -169,13 +216,38 @@ final class WordPieceTokenizer implements Tokenizer {
         }
     }
 
+    /**
+     * The CJK ideograph ranges that BertNormalizer surrounds with spaces (Google BERT's and
+     * Hugging Face's list; note that it skips U+2B820..U+2B91F).
+     */
     static boolean isChineseChar(int cp) {
         return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x20000 && cp <= 0x2A6DF)
-                || (cp >= 0x2A700 && cp <= 0x2B73F) || (cp >= 0x2B740 && cp <= 0x2B81F) || (cp >= 0x2B820 && cp <= 0x2CEAF)
+                || (cp >= 0x2A700 && cp <= 0x2B73F) || (cp >= 0x2B740 && cp <= 0x2B81F) || (cp >= 0x2B920 && cp <= 0x2CEAF)
                 || (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x2F800 && cp <= 0x2FA1F);
     }
 
-    /** Words of text[from, to) after normalisation: word strings and their original spans. */
+    /** One code point after clean-up, accent stripping and lowercasing (possibly several, or none). */
+    private String normalize(int cp) {
+        String norm = new String(Character.toChars(cp));
+        if (config.stripAccents()) {
+            String d = Normalizer.normalize(norm, Normalizer.Form.NFD);
+            StringBuilder kept = new StringBuilder(d.length());
+            d.codePoints().filter(c -> Character.getType(c) != Character.NON_SPACING_MARK).forEach(kept::appendCodePoint);
+            norm = kept.toString();
+        }
+        if (config.lowercase()) {
+            norm = norm.toLowerCase(Locale.ROOT);
+        }
+        return norm;
+    }
+
+    /**
+     * Words of text[from, to) after normalisation: word strings and their original spans.
+     * The steps follow Hugging Face's order: clean-up (drop controls, whitespace to ' '),
+     * CJK isolation, accent stripping and lowercasing, then the pre-tokenizer splits the
+     * normalised characters on whitespace and isolates punctuation. Punctuation is therefore
+     * tested after accent stripping: U+2260 (not equal to) normalises to '=' and is isolated.
+     */
     private void words(String text, int from, int to, List<String> words, IntArray spans) {
         StringBuilder word = new StringBuilder();
         int wordStart = -1;
@@ -187,37 +259,39 @@ final class WordPieceTokenizer implements Tokenizer {
                 i = next;
                 continue;
             }
-            if (isBertWhitespace(cp)) {
+            if (isWhitespace(cp)) {
                 wordStart = flush(word, wordStart, wordEnd, words, spans);
                 i = next;
                 continue;
             }
-            String norm = new String(Character.toChars(cp));
-            if (config.stripAccents()) {
-                String d = Normalizer.normalize(norm, Normalizer.Form.NFD);
-                StringBuilder kept = new StringBuilder(d.length());
-                d.codePoints().filter(c -> Character.getType(c) != Character.NON_SPACING_MARK).forEach(kept::appendCodePoint);
-                norm = kept.toString();
-            }
-            if (config.lowercase()) {
-                norm = norm.toLowerCase(Locale.ROOT);
-            }
-            if (norm.isEmpty()) {
-                i = next;
-                continue;
-            }
-            boolean isolate = isPunctuation(cp) || (config.handleChineseChars() && isChineseChar(cp));
-            if (isolate) {
+            String norm = normalize(cp);
+            if (config.handleChineseChars() && isChineseChar(cp)) {
                 wordStart = flush(word, wordStart, wordEnd, words, spans);
-                words.add(norm);
-                spans.add(i);
-                spans.add(next);
-            } else {
-                if (wordStart < 0) {
-                    wordStart = i;
+                if (!norm.isEmpty()) {
+                    words.add(norm);
+                    spans.add(i);
+                    spans.add(next);
                 }
-                word.append(norm);
-                wordEnd = next;
+                i = next;
+                continue;
+            }
+            for (int k = 0; k < norm.length(); ) {
+                int c = norm.codePointAt(k);
+                k += Character.charCount(c);
+                if (isWhitespace(c)) {
+                    wordStart = flush(word, wordStart, wordEnd, words, spans);
+                } else if (isPunctuation(c)) {
+                    wordStart = flush(word, wordStart, wordEnd, words, spans);
+                    words.add(new String(Character.toChars(c)));
+                    spans.add(i);
+                    spans.add(next);
+                } else {
+                    if (wordStart < 0) {
+                        wordStart = i;
+                    }
+                    word.appendCodePoint(c);
+                    wordEnd = next;
+                }
             }
             i = next;
         }
@@ -354,6 +428,9 @@ final class WordPieceTokenizer implements Tokenizer {
 
     /** Token strings of ids. */
     String[] tokens(int[] ids) {
+        if (ids == null) {
+            throw new IllegalArgumentException("ids must not be null");
+        }
         String[] out = new String[ids.length];
         for (int i = 0; i < ids.length; i++) {
             int id = ids[i];

@@ -29,10 +29,27 @@
  * <li>Errors name the argument and the expected and actual values.</li>
  * </ul>
  *
- * <h2>Known deviation from tiktoken</h2>
- * Unicode categories come from the running JVM (Java 17: Unicode 13.0). tiktoken's Rust regex
- * uses a later Unicode version, so code points first assigned after Unicode 13 (for example
- * the Toto script, U+1E290..U+1E2AE, Unicode 14) are "other" characters here and letters in
- * tiktoken. jtokkit shares this behaviour. Everything assigned by Unicode 13 matches.
+ * <h2>Unicode version: the running JDK decides</h2>
+ * Character categories (letter, number, punctuation, whitespace, mark) come from the running
+ * JVM's {@link java.lang.Character} tables: Java 17 and 18 implement Unicode 13.0, Java 19
+ * Unicode 14.0, Java 20 and 21 Unicode 15.0, Java 22 and 23 Unicode 15.1, Java 24 and 25
+ * Unicode 16.0. tiktoken and Hugging Face tokenizers take categories from the tables built
+ * into their Rust libraries, which are newer than Unicode 13. So on Java 17, text with code
+ * points first assigned after Unicode 13 is pre-tokenised differently: for example
+ * U+1E290 (Toto letter pa, Unicode 14) is an unassigned "other" character on Java 17, so
+ * {@code "a"} followed by U+1E290 is two cl100k pieces, and a letter on Java 19 and later, so it
+ * is one piece as in tiktoken. The same holds for WordPiece's punctuation and control
+ * tests. The tiktoken parity tests (text assigned by Unicode 13.0) pass on Java 17 and on
+ * Java 25; for text in newer scripts, run on the newest JDK available (the core module's
+ * tests pass on Java 25). jtokkit shares this behaviour.
+ *
+ * <h2>Limits on files and inputs</h2>
+ * <ul>
+ * <li>Token ids in tokenizer.json and tiktoken rank files are at most
+ *     {@code 2^24 - 1}: ids index arrays, so a corrupt id of two billion would otherwise
+ *     allocate gigabytes.</li>
+ * <li>A single pre-token of any length is encoded exactly; merging a long piece takes about
+ *     5 bytes of memory per UTF-8 byte of it, on top of the text and its UTF-8 copy.</li>
+ * </ul>
  */
 package dev.tessera.tokenizer;

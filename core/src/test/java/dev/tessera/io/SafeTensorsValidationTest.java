@@ -191,4 +191,17 @@ class SafeTensorsValidationTest {
             assertTrue(f.names().isEmpty());
         }
     }
+
+    @Test
+    void contentAfterTheHeaderObjectIsRejected() throws IOException {
+        // A second JSON object in the header would describe tensors that no loader sees.
+        String first = "{" + t("x", "F32", "[2]", 0, 8) + "}";
+        rejects(file(first + "{" + t("y", "F32", "[2]", 8, 16) + "}", 8), "after the header", "{");
+        rejects(file(first + " x", 8), "after the header");
+        rejects(file(first + "\u0000\u0000", 8), "header");
+        // JSON whitespace after the object is the format's padding and stays accepted
+        try (SafeTensorsFile f = SafeTensorsFile.open(file(first + "  \n\t ", 8))) {
+            assertEquals(1, f.names().size());
+        }
+    }
 }

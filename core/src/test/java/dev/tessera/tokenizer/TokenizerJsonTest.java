@@ -27,7 +27,10 @@ class TokenizerJsonTest {
         Path json = dir.resolve("gpt2.json");
         TokenizerJson.writeFromTiktoken(TiktokenEncoding.R50K_BASE, json);
         JsonNode root = new ObjectMapper().readTree(json.toFile());
-        assertEquals(50256, root.path("model").path("vocab").size());
+        // 50256 byte-level tokens plus <|endoftext|>, which is in the model's vocabulary (as in
+        // GPT-2's own file) so that Hugging Face keeps its id
+        assertEquals(50257, root.path("model").path("vocab").size());
+        assertEquals(50256, root.path("model").path("vocab").path("<|endoftext|>").asInt());
         assertEquals(31373, root.path("model").path("vocab").path("hello").asInt());
         assertEquals(995, root.path("model").path("vocab").path("Ġworld").asInt());
         // GPT-2's first merge is "Ġ t" and every token of 2+ bytes has at least one merge.

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class WordPieceTest {
     private static final List<String> TOKENS = List.of(
             "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "hello", "world", "un", "##aff", "##able", "!",
-            "cafe", "naive", ",", "中", "文", "play", "##ing", "##s", "a", "##b", "##c", "'", "s", ".");
+            "cafe", "naive", ",", "中", "文", "play", "##ing", "##s", "a", "##b", "##c", "'", "s", ".", "=");
 
     private static Map<String, Integer> vocab() {
         Map<String, Integer> v = new LinkedHashMap<>();
@@ -109,5 +109,54 @@ class WordPieceTest {
         Tokenizer t = TokenizerJson.read(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), "bert.json");
         assertArrayEquals(bert.encode("Hello, UNAFFABLE wörld! Café 中文"), t.encode("Hello, UNAFFABLE wörld! Café 中文"));
         assertEquals(Set.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"), t.specialTokens().keySet());
+    }
+
+    // ---- Hugging Face BertNormalizer / BertPreTokenizer rules (issue 15, item 19) ----
+
+    @Test
+    void lineAndParagraphSeparatorsAreWhitespace() {
+        // Unicode White_Space, as Hugging Face's char::is_whitespace: U+2028 (Zl) and U+2029 (Zp)
+        // split words although Java's SPACE_SEPARATOR does not contain them.
+        assertArrayEquals(new int[] {id("hello"), id("world")}, bert.encodeOrdinary("hello\u2028world"));
+        assertArrayEquals(new int[] {id("hello"), id("world")}, bert.encodeOrdinary("hello\u2029world"));
+        Tokenizer raw = Tokenizers.wordPiece(vocab(),
+                new WordPieceConfig(false, false, false, false, "[UNK]", "##", 100, "[CLS]", "[SEP]"));
+        // without clean_text the pre-tokenizer still splits on every White_Space code point
+        assertArrayEquals(new int[] {id("hello"), id("world"), id("a")},
+                raw.encodeOrdinary("hello\u000bworld\u0085a"));
+    }
+
+    @Test
+    void punctuationIsTestedAfterAccentStripping() {
+        // U+2260 NOT EQUAL TO is a math symbol; NFD turns it into '=' + U+0338, stripping the
+        // mark leaves '=', which BertPreTokenizer isolates.
+        assertArrayEquals(new int[] {id("a"), id("="), id("a")}, bert.encodeOrdinary("a\u2260a"));
+        // the cased model keeps the accent, so the symbol stays inside the word
+        Tokenizer cased = Tokenizers.wordPiece(vocab(), WordPieceConfig.bertCased());
+        assertArrayEquals(new int[] {id("[UNK]")}, cased.encodeOrdinary("a\u2260a"));
+    }
+
+    @Test
+    void unassignedCodePointsAreKeptAndPrivateUseIsDropped() {
+        // clean_text drops Cc, Cf and Co only; U+0378 is unassigned (Cn) and stays, as [UNK]
+        assertArrayEquals(new int[] {id("hello"), id("[UNK]"), id("world")}, bert.encodeOrdinary("hello \u0378 world"));
+        assertArrayEquals(new int[] {id("hello"), id("world")}, bert.encodeOrdinary("hello \ue000world"));
+    }
+
+    @Test
+    void cjkRangeSkipsTheGapBefore2B920() {
+        String gap = new String(Character.toChars(0x2B820));    // not isolated: part of the word
+        String ideograph = new String(Character.toChars(0x2B920));
+        assertArrayEquals(new int[] {id("[UNK]")}, bert.encodeOrdinary("a" + gap + "a"));
+        assertArrayEquals(new int[] {id("a"), id("[UNK]"), id("a")}, bert.encodeOrdinary("a" + ideograph + "a"));
+        assertTrue(WordPieceTokenizer.isChineseChar(0x2B920) && !WordPieceTokenizer.isChineseChar(0x2B91F));
+    }
+
+    @Test
+    void decodeOfNullIdsIsAClearError() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> bert.decode(null));
+        assertTrue(e.getMessage().contains("ids"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> bert.decodeBytes(null));
+        assertThrows(IllegalArgumentException.class, () -> bert.decodeLossy(null));
     }
 }

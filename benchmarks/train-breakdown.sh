@@ -6,7 +6,7 @@
 # Writes benchmarks/results/train-breakdown-<UTC stamp>.txt and prints it.
 #
 # usage: benchmarks/train-breakdown.sh [--no-build] [MEASURED_STEPS (default 20)] [WARMUP_STEPS (default 5)]
-# env:   JAVA_OPTS   JVM options (default -Xmx2g); MAVEN_ARGS as in run.sh
+# env:   JAVA_OPTS   JVM options (default -Xmx2g --add-modules jdk.incubator.vector); MAVEN_ARGS as in run.sh
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,7 +15,7 @@ build=1
 if [[ "${1:-}" == "--no-build" ]]; then build=0; shift; fi
 steps="${1:-20}"
 warmup="${2:-5}"
-java_opts="${JAVA_OPTS:--Xmx2g}"
+java_opts="${JAVA_OPTS:--Xmx2g --add-modules jdk.incubator.vector}"
 
 if [[ $build -eq 1 ]]; then
   echo "== building benchmarks (mvn package, tests skipped)"

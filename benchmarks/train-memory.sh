@@ -13,7 +13,7 @@ cd "$root"
 build=1
 if [[ "${1:-}" == "--no-build" ]]; then build=0; shift; fi
 steps="${1:-5}"
-java_opts="${JAVA_OPTS:--Xmx2g}"
+java_opts="${JAVA_OPTS:--Xmx2g --add-modules jdk.incubator.vector}"
 
 if [[ $build -eq 1 ]]; then
   echo "== building benchmarks (mvn package, tests skipped)"

@@ -10,7 +10,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * where MKL is loaded ({@link Backend#hasDirectMkl()}), ND4J's matmul everywhere else (OpenBLAS,
  * ARM, the CUDA backend).
  *
- * <p>Why direct (GUIDE.md §2, 2-core AVX-512 machine, float32): ND4J's {@code mmuli} with MKL
+ * <p>Why direct (measured on a 2-core AVX-512 machine, float32): ND4J's {@code mmuli} with MKL
  * underneath reached 37 / 75 / 140 / 188 GFLOP/s at n = 256 / 512 / 1024 / 2048 while
  * {@code cblas_sgemm} on the same buffers reached 201 / 305 / 306 / 284, with bit-identical
  * results; ND4J's op dispatch, not MKL, was the gap. The direct path therefore hands CBLAS the

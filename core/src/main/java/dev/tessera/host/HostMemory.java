@@ -39,8 +39,9 @@ public final class HostMemory {
 
     /** Whether {@code x}'s buffer holds exactly its elements in row-major order from offset 0. */
     public static boolean isDense(INDArray x) {
-        // ND4J's isView() alone does not say this (a permuted array is not flagged as a view).
-        return x.offset() == 0 && !x.isView() && rowMajorStrides(x) && x.data().length() == x.length();
+        // The strides decide, not ND4J's isView(): a permuted array is not flagged as a view, and a
+        // reshaped dense array is flagged as one although its buffer holds it in row-major order.
+        return x.offset() == 0 && rowMajorStrides(x) && x.data().length() == x.length();
     }
 
     /**

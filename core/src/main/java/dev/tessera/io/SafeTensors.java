@@ -26,7 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads and writes the safetensors format (GUIDE.md §6): an 8-byte little-endian header length,
+ * Reads and writes the safetensors format: an 8-byte little-endian header length,
  * a UTF-8 JSON header mapping each name to {@code {"dtype", "shape", "data_offsets"}} plus an
  * optional {@code "__metadata__"} string map, then the raw little-endian data, with offsets
  * relative to the end of the header tiling the data without gaps. Never Java serialization.

@@ -8,8 +8,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * place, so graphs and state dicts keep pointing at the current values.
  */
 public final class Parameter extends Tensor {
-    /** Wraps {@code data} (C order, not a view) as a parameter that accumulates gradients. */
+    /**
+     * Wraps {@code data} as a parameter that accumulates gradients. A view (of another array's
+     * buffer) is copied first, so that in-place updates never write into memory someone else owns.
+     */
     public Parameter(INDArray data) {
-        super(dev.tessera.host.HostMemory.dense(data), true);
+        super(data.isView() ? data.dup('c') : dev.tessera.host.HostMemory.dense(data), true);
     }
 }

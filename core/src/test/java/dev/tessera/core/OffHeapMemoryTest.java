@@ -12,7 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Off-heap memory stays flat over 1,000 forward/backward steps of a small MLP (GUIDE §4): the
+ * Off-heap memory stays flat over 1,000 forward/backward steps of a small MLP: the
  * graph and its saved activations are released with the step, so the process's resident size
  * after GC at the end is within a small margin of that after warm-up.
  */

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** Softmax, log-softmax and log-sum-exp with huge and infinite logits (GUIDE §4). */
+/** Softmax, log-softmax and log-sum-exp with huge and infinite logits. */
 class StabilityTest {
     private static double referenceLogSumExp(double[] row) {
         double m = Double.NEGATIVE_INFINITY;

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** Every malformed file of GUIDE.md §4 is rejected on open, with a message naming the problem and the tensor. */
+/** Every kind of malformed file (truncated, oversized header, overlapping or out-of-range offsets, size not shape × dtype, duplicate names, bad UTF-8, trailing bytes) is rejected on open, with a message naming the problem and the tensor. */
 class SafeTensorsValidationTest {
 
     @TempDir

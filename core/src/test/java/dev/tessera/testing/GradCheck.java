@@ -11,7 +11,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Finite-difference gradient checker (GUIDE §3): central differences in float64, eps 1e-6,
+ * Finite-difference gradient checker: central differences in float64, eps 1e-6,
  * relative error |a - n| / (|a| + |n|) against a bound, differences below 1e-8 always pass.
  *
  * <p>The function's output is reduced to a scalar as Σ output ⊙ R with a fixed random R, so

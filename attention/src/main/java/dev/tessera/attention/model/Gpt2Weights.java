@@ -14,7 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * GPT-2 checkpoints in the Hugging Face safetensors layout (GUIDE §6): {@code wte.weight} (V, C),
+ * GPT-2 checkpoints in the Hugging Face safetensors layout: {@code wte.weight} (V, C),
  * {@code wpe.weight} (P, C), {@code h.{i}.ln_1.{weight,bias}}, {@code h.{i}.attn.c_attn.{weight,bias}}
  * (C, 3C) input-major ({@code Conv1D}), {@code h.{i}.attn.c_proj} (C, C), {@code h.{i}.ln_2},
  * {@code h.{i}.mlp.c_fc} (C, 4C), {@code h.{i}.mlp.c_proj} (4C, C), {@code ln_f}. Tessera's

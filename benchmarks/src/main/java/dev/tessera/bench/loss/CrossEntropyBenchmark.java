@@ -44,7 +44,7 @@ import org.openjdk.jmh.annotations.TearDown;
  * The naive composition from Tessera ops, {@code -mean(gatherLast(logSoftmax(logits), targets))}, is
  * kept as {@link #naive} for the unit test only (see there why it is not measured).
  * (2048, 32768) is 2048 tokens over a 32 K vocabulary (Llama's); pass {@code -p shape=2048x50257}
- * for GPT-2's vocabulary, GUIDE.md's PyTorch reference row.
+ * for GPT-2's vocabulary, the size of an earlier PyTorch reference measurement.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

@@ -83,7 +83,12 @@ public final class ScalarOps implements SimdOps {
 
     @Override
     public void normalize(float[] x, int xo, int n, float mean, float rstd, float[] w, float[] b, float[] y, int yo) {
-        for (int j = 0; j < n; j++) {
+        normalizeTail(x, xo, n, 0, mean, rstd, w, b, y, yo);
+    }
+
+    /** {@link #normalize} for columns {@code from..n-1} of the row (the vector version's tail). */
+    void normalizeTail(float[] x, int xo, int n, int from, float mean, float rstd, float[] w, float[] b, float[] y, int yo) {
+        for (int j = from; j < n; j++) {
             float h = (x[xo + j] - mean) * rstd;
             float v = w == null ? h : h * w[j];
             y[yo + j] = b == null ? v : v + b[j];

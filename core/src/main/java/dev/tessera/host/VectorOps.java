@@ -186,11 +186,7 @@ final class VectorOps implements SimdOps {
             }
             h.intoArray(y, yo + j);
         }
-        for (; j < n; j++) {
-            float h = (x[xo + j] - mean) * rstd;
-            float v = w == null ? h : h * w[j];
-            y[yo + j] = b == null ? v : v + b[j];
-        }
+        TAIL.normalizeTail(x, xo, n, j, mean, rstd, w, b, y, yo);
     }
 
     @Override

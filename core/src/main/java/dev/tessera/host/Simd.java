@@ -8,7 +8,8 @@ import org.slf4j.LoggerFactory;
  * the JVM has the {@code jdk.incubator.vector} module (started with
  * {@code --add-modules jdk.incubator.vector}) and {@code -Dtessera.simd=off} is not set, else the
  * scalar one. Without the module everything still runs and gives the same results to float
- * rounding; the element-wise and row kernels are then 2–5× slower.
+ * rounding; the kernels' loops are then up to 16× slower (GELU over 2 M floats: 40 ms against
+ * 2.5 ms on one Zen 5 thread).
  */
 public final class Simd {
     /** System property: {@code off} forces the scalar implementation. */
@@ -61,7 +62,7 @@ public final class Simd {
         }
         if (!vectorModulePresent()) {
             LOG.info("SIMD kernels: scalar; start the JVM with --add-modules jdk.incubator.vector for the"
-                    + " Vector API kernels (2-5x faster element-wise and row kernels)");
+                    + " Vector API kernels (their loops run up to 16x faster)");
             return SCALAR;
         }
         try {

@@ -97,9 +97,13 @@ public final class ScalarOps implements SimdOps {
 
     @Override
     public void normBackwardSums(float[] g, int go, float[] x, int xo, int n, float mean, float rstd, float[] w, float[] out) {
-        float sumD = 0;
-        float sumDX = 0;
-        for (int j = 0; j < n; j++) {
+        normBackwardSumsTail(g, go, x, xo, n, 0, mean, rstd, w, 0f, 0f, out);
+    }
+
+    /** {@link #normBackwardSums} for columns {@code from..n-1}, added to the sums so far (the vector version's tail). */
+    void normBackwardSumsTail(float[] g, int go, float[] x, int xo, int n, int from, float mean, float rstd, float[] w,
+            float sumD, float sumDX, float[] out) {
+        for (int j = from; j < n; j++) {
             float d = w == null ? g[go + j] : g[go + j] * w[j];
             sumD += d;
             sumDX += d * ((x[xo + j] - mean) * rstd);

@@ -204,15 +204,8 @@ final class VectorOps implements SimdOps {
             accD = accD.add(d);
             accDX = d.fma(h, accDX);
         }
-        float sumD = accD.reduceLanes(VectorOperators.ADD);
-        float sumDX = accDX.reduceLanes(VectorOperators.ADD);
-        for (; j < n; j++) {
-            float d = w == null ? g[go + j] : g[go + j] * w[j];
-            sumD += d;
-            sumDX += d * ((x[xo + j] - mean) * rstd);
-        }
-        out[0] = sumD;
-        out[1] = sumDX;
+        TAIL.normBackwardSumsTail(g, go, x, xo, n, j, mean, rstd, w,
+                accD.reduceLanes(VectorOperators.ADD), accDX.reduceLanes(VectorOperators.ADD), out);
     }
 
     @Override

@@ -205,13 +205,18 @@ final class BpeTokenizer implements Tokenizer {
         int i = from;
         while (i < to) {
             int e = scanner.next(text, i, to);
-            int n = utf8(text, i, e, w);
-            int before = out.size;
-            vocab.encodePiece(w.scratch.buf, n, out, w.scratch);
-            if (spans != null) {
-                addSpans(text, i, e, out, before, spans);
-            }
+            encodePiece(text, i, e, out, w, spans);
             i = e;
+        }
+    }
+
+    /** Encodes the pre-token text[i, e) and, when wanted, its spans. */
+    private void encodePiece(String text, int i, int e, IntArray out, Work w, IntArray spans) {
+        int n = utf8(text, i, e, w);
+        int before = out.size;
+        vocab.encodePiece(w.scratch.buf, n, out, w.scratch);
+        if (spans != null) {
+            addSpans(text, i, e, out, before, spans);
         }
     }
 
@@ -220,12 +225,7 @@ final class BpeTokenizer implements Tokenizer {
         int i = scanner.skip(text, from, to);
         while (i < to) {
             int e = scanner.next(text, i, to);
-            int n = utf8(text, i, e, w);
-            int before = out.size;
-            vocab.encodePiece(w.scratch.buf, n, out, w.scratch);
-            if (spans != null) {
-                addSpans(text, i, e, out, before, spans);
-            }
+            encodePiece(text, i, e, out, w, spans);
             i = scanner.skip(text, e, to);
         }
     }

@@ -2,11 +2,11 @@ package dev.tessera.attention;
 
 /**
  * One transformer block. Typical: GPT-2, pre-norm LayerNorm eps 1e-5, GELU-tanh MLP 4C wide with
- * bias, dropout 0.1; BERT, post-norm LayerNorm eps 1e-12, exact GELU; Llama 2 7B, pre-norm RMSNorm
+ * bias, dropout 0.1; BERT, post-norm LayerNorm eps 1e-12, exact GELU; Llama 2 7B, pre-norm RmsNorm
  * eps 1e-5, SwiGLU 11008 wide without bias, no dropout.
  *
  * @param attention the attention layer
- * @param norm LayerNorm or RMSNorm
+ * @param norm LayerNorm or RmsNorm
  * @param normEps the norm's epsilon, > 0
  * @param preNorm pre-LN ({@code x + f(norm(x))}) or post-LN ({@code norm(x + f(x))})
  * @param mlp the feed-forward kind

@@ -5,13 +5,13 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Incremental-decoding attention straight against a {@link KVCache}, as plain Java loops over the
+ * Incremental-decoding attention straight against a {@link KvCache}, as plain Java loops over the
  * cache's own memory: writes the new tokens' keys and values into their slots in place, then for
  * every query computes {@code softmax(scale · q kᵀ) v} over the slots it may see (causal, real
- * tokens only, optionally a sliding window measured in slots, as {@link KVCache} documents).
+ * tokens only, optionally a sliding window measured in slots, as {@link KvCache} documents).
  * Inference only: no autograd node (the caller checks that nothing needs a gradient).
  *
- * <p>Performance note (issue 5): the general path ({@link KVCache#update} then
+ * <p>Performance note (issue 5): the general path ({@link KvCache#update} then
  * {@link ScaledDotProductAttention}) spends, per layer and token, two ND4J assigns into strided
  * views, two {@code dup}s of the whole cached prefix (growing with the sequence), the head
  * split/reshape/transpose views and two batched GEMMs on (1, 64)·(64, T) matrices. Each ND4J op
@@ -33,7 +33,7 @@ final class CachedAttention {
     record Rows(double[] data, int stride, int offset) {}
 
     /**
-     * @param cache between {@link KVCache#begin} and {@link KVCache#commit}, with {@code directAccess()}
+     * @param cache between {@link KvCache#begin} and {@link KvCache#commit}, with {@code directAccess()}
      * @param q (B, t, H·hs) query rows
      * @param k (B, t, Hkv·hs) the new tokens' keys
      * @param v (B, t, Hkv·hs) the new tokens' values
@@ -41,11 +41,11 @@ final class CachedAttention {
      * @param window sliding window in slots, 0 for none
      * @return (B, t, H·hs) in the cache's dtype
      */
-    static INDArray forward(KVCache cache, int layer, Rows q, Rows k, Rows v, int nHead, double scale, int window) {
+    static INDArray forward(KvCache cache, int layer, Rows q, Rows k, Rows v, int nHead, double scale, int window) {
         cache.checkLayer("CachedAttention.forward", layer);
         if (!cache.directAccess()) {
             throw new IllegalStateException("CachedAttention needs a float32/float64 cache in host memory; "
-                    + "use KVCache.update and ScaledDotProductAttention instead");
+                    + "use KvCache.update and ScaledDotProductAttention instead");
         }
         int b = cache.batch();
         int t = cache.pending();
@@ -77,7 +77,7 @@ final class CachedAttention {
      * @param p scratch for one query's scores, at least {@code used + t} long
      * @param acc scratch, at least hs long
      */
-    static void attendInto(KVCache cache, int layer, Rows q, Rows k, Rows v, int nHead, double scale, int window,
+    static void attendInto(KvCache cache, int layer, Rows q, Rows k, Rows v, int nHead, double scale, int window,
             double[] out, double[] p, double[] acc) {
         int b = cache.batch();
         int t = cache.pending();

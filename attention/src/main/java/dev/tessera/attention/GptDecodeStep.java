@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The decode fast path of a GPT-2 model: one new token per sequence (ids (B, 1)) against a
- * {@link KVCache}, under {@code GradMode.noGrad()}, as Java loops and direct GEMMs over buffers
+ * {@link KvCache}, under {@code GradMode.noGrad()}, as Java loops and direct GEMMs over buffers
  * that live as long as the cache, so that a decode step allocates one ND4J array (the logits it
  * returns) instead of a dozen per layer.
  *
@@ -56,7 +56,7 @@ public final class GptDecodeStep {
     private final int c; // nEmbd
     private final int hidden; // MLP width
     private final int vocab;
-    private final int nPositions;
+    private final int contextLength;
     private final double eps;
     private final DataType dtype;
     private final Parameter wte; // (V, C)
@@ -75,7 +75,7 @@ public final class GptDecodeStep {
      *     biased q/k/v, causal, no RoPE/ALiBi/window/GQA, GELU-tanh MLP with bias)
      * @throws IllegalArgumentException when the block is not GPT-2's or a parameter is missing
      */
-    public GptDecodeStep(Map<String, Parameter> params, BlockConfig block, int nLayer, int vocab, int nPositions,
+    public GptDecodeStep(Map<String, Parameter> params, BlockConfig block, int nLayer, int vocab, int contextLength,
             DataType dtype) {
         AttentionConfig a = block.attention();
         if (block.norm() != NormKind.LAYER_NORM || !block.preNorm() || block.mlp() != MlpKind.GELU_TANH
@@ -89,7 +89,7 @@ public final class GptDecodeStep {
         this.c = a.nEmbd();
         this.hidden = block.mlpHidden();
         this.vocab = vocab;
-        this.nPositions = nPositions;
+        this.contextLength = contextLength;
         this.eps = block.normEps();
         this.dtype = dtype;
         wte = param(params, "wte.weight");
@@ -134,7 +134,7 @@ public final class GptDecodeStep {
      *
      * @param dropoutActive whether the model is training with a dropout probability > 0
      */
-    public boolean applies(INDArray ids, INDArray attentionMask, KVCache cache, boolean dropoutActive) {
+    public boolean applies(INDArray ids, INDArray attentionMask, KvCache cache, boolean dropoutActive) {
         if (!enabled || attentionMask != null || cache == null || dropoutActive || GradMode.isEnabled()
                 || !HostMemory.available()) {
             return false;
@@ -160,9 +160,9 @@ public final class GptDecodeStep {
      * One decode step: appends ids (B, 1) to {@code cache} and returns their logits (B, 1, V), a
      * new array with no autograd node. Call only when {@link #applies} is true.
      *
-     * @throws IllegalArgumentException for an id outside [0, V), a position past nPositions or a full cache
+     * @throws IllegalArgumentException for an id outside [0, V), a position past contextLength or a full cache
      */
-    public Tensor forward(INDArray ids, KVCache cache) {
+    public Tensor forward(INDArray ids, KvCache cache) {
         int b = cache.batch();
         Scratch s = scratch(cache);
         for (int bb = 0; bb < b; bb++) {
@@ -172,9 +172,9 @@ public final class GptDecodeStep {
                         + vocab + ")");
             }
             long pos = cache.length(bb);
-            if (pos >= nPositions) {
-                throw new IllegalArgumentException("positions up to " + pos + " exceed the model's nPositions "
-                        + nPositions + " (sequence or cache too long)");
+            if (pos >= contextLength) {
+                throw new IllegalArgumentException("positions up to " + pos + " exceed the model's contextLength "
+                        + contextLength + " (sequence or cache too long)");
             }
             s.tokens[bb] = id;
         }
@@ -189,7 +189,7 @@ public final class GptDecodeStep {
         }
     }
 
-    private INDArray step(Scratch s, KVCache cache, int b) {
+    private INDArray step(Scratch s, KvCache cache, int b) {
         boolean f32 = dtype == DataType.FLOAT;
         int c3 = 3 * c;
         // embeddings: x = wte[id] + wpe[pos], (B, C)
@@ -398,7 +398,7 @@ public final class GptDecodeStep {
         }
     }
 
-    private Scratch scratch(KVCache cache) {
+    private Scratch scratch(KvCache cache) {
         if (cache.decodeScratch() instanceof Scratch s && s.owner == this) {
             return s;
         }

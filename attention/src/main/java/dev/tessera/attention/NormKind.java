@@ -4,6 +4,6 @@ package dev.tessera.attention;
 public enum NormKind {
     /** LayerNorm with weight and bias (GPT-2, BERT). */
     LAYER_NORM,
-    /** RMSNorm with weight only (Llama). */
+    /** RmsNorm with weight only (Llama). */
     RMS_NORM
 }

@@ -5,7 +5,7 @@ import dev.tessera.core.Tensor;
 import dev.tessera.nn.DropoutLayer;
 import dev.tessera.nn.LayerNorm;
 import dev.tessera.nn.Module;
-import dev.tessera.nn.RMSNorm;
+import dev.tessera.nn.RmsNorm;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
@@ -34,11 +34,11 @@ public final class TransformerBlock extends Module {
 
     private static Module norm(BlockConfig config, int c, DataType dtype) {
         return config.norm() == NormKind.LAYER_NORM ? new LayerNorm(c, config.normEps(), dtype)
-                : new RMSNorm(c, config.normEps(), dtype);
+                : new RmsNorm(c, config.normEps(), dtype);
     }
 
     static Tensor applyNorm(Module norm, Tensor x) {
-        return norm instanceof LayerNorm ln ? ln.forward(x) : ((RMSNorm) norm).forward(x);
+        return norm instanceof LayerNorm ln ? ln.forward(x) : ((RmsNorm) norm).forward(x);
     }
 
     /** x (B, T, C) → (B, T, C). */

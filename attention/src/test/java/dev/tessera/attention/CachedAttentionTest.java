@@ -35,7 +35,7 @@ class CachedAttentionTest {
         int h = 4;
         int hkv = 2;
         int hs = 8;
-        KVCache cache = new KVCache(1, b, hkv, hs, 8, dtype);
+        KvCache cache = new KvCache(1, b, hkv, hs, 8, dtype);
         Random rnd = new Random(11 + window);
         int[] chunks = {4, 1, 2};
         INDArray kAll = Nd4j.zeros(DataType.DOUBLE, b, hkv, 0, hs); // (B, Hkv, used, hs)
@@ -48,7 +48,7 @@ class CachedAttentionTest {
                 double[] q = random(rnd, b * t * h * hs); // (B, t, H·hs)
                 double[] k = random(rnd, b * t * hkv * hs); // (B, t, Hkv·hs)
                 double[] v = random(rnd, b * t * hkv * hs);
-                KVCache.Step step = cache.begin(mask, t);
+                KvCache.Step step = cache.begin(mask, t);
                 INDArray got = CachedAttention.forward(cache, 0, new CachedAttention.Rows(q, h * hs, 0),
                         new CachedAttention.Rows(k, hkv * hs, 0), new CachedAttention.Rows(v, hkv * hs, 0), h,
                         1 / Math.sqrt(hs), window); // (B, t, H·hs)
@@ -85,7 +85,7 @@ class CachedAttentionTest {
 
     @Test
     void rejectsCallsOutsideTheProtocolAndBadHeadCounts() {
-        KVCache cache = new KVCache(2, 1, 2, 4, 4, DataType.FLOAT);
+        KvCache cache = new KvCache(2, 1, 2, 4, 4, DataType.FLOAT);
         CachedAttention.Rows r = new CachedAttention.Rows(new double[16], 8, 0);
         IllegalStateException outside = assertThrows(IllegalStateException.class,
                 () -> CachedAttention.forward(cache, 0, r, r, r, 2, 0.5, 0));

@@ -48,11 +48,11 @@ class ModuleTest {
 
     static final class Block extends Module {
         final Linear fc;
-        final RMSNorm norm;
+        final RmsNorm norm;
         final DropoutLayer drop;
 
         Block(Rng rng, DataType dtype) {
-            norm = registerModule("norm", new RMSNorm(4, 1e-6, dtype));
+            norm = registerModule("norm", new RmsNorm(4, 1e-6, dtype));
             fc = registerModule("fc", new Linear(4, 4, true, rng, dtype));
             drop = registerModule("drop", new DropoutLayer(0.5, rng));
         }
@@ -197,8 +197,8 @@ class ModuleTest {
         ln.weight().data().assign(rng.normal(DataType.DOUBLE, 1, 0.3, 4));
         ln.bias().data().assign(rng.normal(DataType.DOUBLE, 0, 0.3, 4));
         check("LayerNorm", t -> ln.forward(t[0]), x, ln.weight(), ln.bias());
-        RMSNorm rms = new RMSNorm(4, 1e-6, DataType.DOUBLE);
-        check("RMSNorm", t -> rms.forward(t[0]), x, rms.weight());
+        RmsNorm rms = new RmsNorm(4, 1e-6, DataType.DOUBLE);
+        check("RmsNorm", t -> rms.forward(t[0]), x, rms.weight());
         TinyModel m = new TinyModel(rng, DataType.DOUBLE);
         m.eval();
         check("TinyModel", t -> m.forward(Nd4j.createFromArray(new int[][] {{1, 2, 3}, {6, 0, 2}})),

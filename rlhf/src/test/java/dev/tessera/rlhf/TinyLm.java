@@ -77,7 +77,7 @@ public final class TinyLm implements CausalLm {
     }
 
     @Override
-    public int maxSequenceLength() {
+    public int contextLength() {
         return maxLen;
     }
 

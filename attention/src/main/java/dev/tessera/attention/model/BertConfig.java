@@ -11,7 +11,7 @@ import dev.tessera.attention.PositionEncoding;
  * ModernBERT), which trains from scratch in far fewer steps.
  *
  * @param vocabSize V (BERT base uncased: 30522)
- * @param maxPositions P (512)
+ * @param contextLength P (512)
  * @param typeVocabSize token types (2), or 0 for none (RoBERTa-like single segment)
  * @param nEmbd width C (base: 768)
  * @param nLayer blocks (base: 12)
@@ -24,19 +24,19 @@ import dev.tessera.attention.PositionEncoding;
  * @param preNorm pre-LN blocks ({@code x + f(LN(x))}) followed by a final LayerNorm, or BERT's
  *     post-LN ({@code LN(x + f(x))})
  */
-public record BertConfig(int vocabSize, int maxPositions, int typeVocabSize, int nEmbd, int nLayer, int nHead,
+public record BertConfig(int vocabSize, int contextLength, int typeVocabSize, int nEmbd, int nLayer, int nHead,
         int intermediateSize, double dropout, double layerNormEps, PositionEncoding positions, boolean preNorm) {
 
     /** BERT's own layout: learned absolute positions, post-LN blocks. */
-    public BertConfig(int vocabSize, int maxPositions, int typeVocabSize, int nEmbd, int nLayer, int nHead,
+    public BertConfig(int vocabSize, int contextLength, int typeVocabSize, int nEmbd, int nLayer, int nHead,
             int intermediateSize, double dropout, double layerNormEps) {
-        this(vocabSize, maxPositions, typeVocabSize, nEmbd, nLayer, nHead, intermediateSize, dropout, layerNormEps,
+        this(vocabSize, contextLength, typeVocabSize, nEmbd, nLayer, nHead, intermediateSize, dropout, layerNormEps,
                 PositionEncoding.ABSOLUTE, false);
     }
 
     public BertConfig {
         GptConfig.positive("vocabSize", vocabSize);
-        GptConfig.positive("maxPositions", maxPositions);
+        GptConfig.positive("contextLength", contextLength);
         GptConfig.positive("nEmbd", nEmbd);
         GptConfig.positive("nLayer", nLayer);
         GptConfig.positive("nHead", nHead);
@@ -67,9 +67,9 @@ public record BertConfig(int vocabSize, int maxPositions, int typeVocabSize, int
      * 1e-5), the layout a small model trained from scratch learns context fastest with. Typical for
      * a CPU run: {@code preLnRotary(1024, 64, 128, 2, 4, 0.0)}.
      */
-    public static BertConfig preLnRotary(int vocabSize, int maxPositions, int nEmbd, int nLayer, int nHead,
+    public static BertConfig preLnRotary(int vocabSize, int contextLength, int nEmbd, int nLayer, int nHead,
             double dropout) {
-        return new BertConfig(vocabSize, maxPositions, 0, nEmbd, nLayer, nHead, 4 * nEmbd, dropout, 1e-5,
+        return new BertConfig(vocabSize, contextLength, 0, nEmbd, nLayer, nHead, 4 * nEmbd, dropout, 1e-5,
                 PositionEncoding.ROPE, true);
     }
 

@@ -58,7 +58,7 @@ public final class BertModel extends Module {
         int c = config.nEmbd();
         words = registerModule("word_embeddings", new Embedding(config.vocabSize(), c, 0.02, rng, dtype));
         positions = config.positions() == PositionEncoding.ABSOLUTE
-                ? registerModule("position_embeddings", new Embedding(config.maxPositions(), c, 0.02, rng, dtype))
+                ? registerModule("position_embeddings", new Embedding(config.contextLength(), c, 0.02, rng, dtype))
                 : null;
         types = config.typeVocabSize() > 0
                 ? registerModule("token_type_embeddings", new Embedding(config.typeVocabSize(), c, 0.02, rng, dtype))
@@ -104,8 +104,8 @@ public final class BertModel extends Module {
         }
         int b = (int) ids.size(0);
         int t = (int) ids.size(1);
-        if (t > config.maxPositions()) {
-            throw new IllegalArgumentException("sequence length " + t + " exceeds maxPositions " + config.maxPositions());
+        if (t > config.contextLength()) {
+            throw new IllegalArgumentException("sequence length " + t + " exceeds contextLength " + config.contextLength());
         }
         INDArray pos = PositionIds.fromMask(attentionMask, b, t, null); // (B, T)
         Tensor x = words.forward(ids); // (B, T, C)

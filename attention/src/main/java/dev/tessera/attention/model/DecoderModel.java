@@ -2,7 +2,7 @@ package dev.tessera.attention.model;
 
 import dev.tessera.attention.AttentionContext;
 import dev.tessera.attention.Blocks;
-import dev.tessera.attention.KVCache;
+import dev.tessera.attention.KvCache;
 import dev.tessera.attention.PositionIds;
 import dev.tessera.core.Rng;
 import dev.tessera.core.Tensor;
@@ -25,7 +25,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <pre>{@code
  * Tensor logits = model.forward(ids);                     // (B, T, V)
  * Tensor h = model.hidden(ids, mask);                     // (B, T, C), e.g. for a value head
- * KVCache cache = model.newCache(B, 256);
+ * KvCache cache = model.newCache(B, 256);
  * Tensor first = model.forward(promptIds, promptMask, cache); // (B, Tp, V)
  * Tensor next = model.forward(nextIds, null, cache);          // (B, 1, V)
  * }</pre>
@@ -34,18 +34,18 @@ public abstract class DecoderModel extends Module {
     protected final DataType dtype;
     private final int vocabSize;
     private final int hiddenSize;
-    private final int maxPositions;
+    private final int contextLength;
 
     /**
      * @param vocabSize V
      * @param hiddenSize C
-     * @param maxPositions the longest sequence the model accepts (its position table or RoPE range)
+     * @param contextLength the longest sequence the model accepts (its position table or RoPE range)
      */
-    protected DecoderModel(DataType dtype, int vocabSize, int hiddenSize, int maxPositions) {
+    protected DecoderModel(DataType dtype, int vocabSize, int hiddenSize, int contextLength) {
         this.dtype = dtype;
         this.vocabSize = vocabSize;
         this.hiddenSize = hiddenSize;
-        this.maxPositions = maxPositions;
+        this.contextLength = contextLength;
     }
 
     /** Token (and, for GPT-2, position) embeddings: ids (B, T), positions (B, T) → (B, T, C). */
@@ -74,8 +74,8 @@ public abstract class DecoderModel extends Module {
     }
 
     /** The longest sequence (prompt plus generated tokens) the model accepts. */
-    public final int maxPositions() {
-        return maxPositions;
+    public final int contextLength() {
+        return contextLength;
     }
 
     /**
@@ -106,12 +106,12 @@ public abstract class DecoderModel extends Module {
      * Incremental forward: appends ids (B, T) to {@code cache} and returns their logits (B, T, V).
      * {@code attentionMask} (B, T) marks real tokens among the new ones (null: all real).
      */
-    public Tensor forward(INDArray ids, INDArray attentionMask, KVCache cache) {
+    public Tensor forward(INDArray ids, INDArray attentionMask, KvCache cache) {
         return logits(hidden(ids, attentionMask, cache));
     }
 
-    /** Incremental hidden states (B, T, C); see {@link #forward(INDArray, INDArray, KVCache)}. */
-    public Tensor hidden(INDArray ids, INDArray attentionMask, KVCache cache) {
+    /** Incremental hidden states (B, T, C); see {@link #forward(INDArray, INDArray, KvCache)}. */
+    public Tensor hidden(INDArray ids, INDArray attentionMask, KvCache cache) {
         int[] bt = checkIds(ids);
         if (cache == null) {
             throw new IllegalArgumentException("cache must not be null (use hidden(ids, mask) without a cache)");
@@ -119,7 +119,7 @@ public abstract class DecoderModel extends Module {
         if (cache.batch() != bt[0]) {
             throw new IllegalArgumentException("cache was made for batch " + cache.batch() + " but ids have batch " + bt[0]);
         }
-        KVCache.Step step = cache.begin(attentionMask, bt[1]);
+        KvCache.Step step = cache.begin(attentionMask, bt[1]);
         try {
             AttentionContext ctx = new AttentionContext(step.positions(), step.keyPadding(), cache, step.offset());
             Tensor h = finalNorm(blocks().forward(embed(ids, step.positions()), ctx));
@@ -132,9 +132,9 @@ public abstract class DecoderModel extends Module {
     }
 
     /** An empty cache for {@code batch} sequences of up to {@code capacity} slots (prompt + generated). */
-    public KVCache newCache(int batch, int capacity) {
+    public KvCache newCache(int batch, int capacity) {
         int[] d = cacheDims();
-        return new KVCache(d[0], batch, d[1], d[2], capacity, dtype);
+        return new KvCache(d[0], batch, d[1], d[2], capacity, dtype);
     }
 
     public DataType dtype() {

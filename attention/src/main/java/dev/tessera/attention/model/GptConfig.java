@@ -5,19 +5,19 @@ package dev.tessera.attention.model;
  * 4C wide, MHA with fused QKV, biases everywhere, LM head tied to the token embedding.
  *
  * @param vocabSize V (GPT-2: 50257)
- * @param nPositions maximum sequence length P (GPT-2: 1024)
+ * @param contextLength maximum sequence length P (GPT-2: 1024)
  * @param nEmbd width C, divisible by nHead (GPT-2 small: 768)
  * @param nLayer blocks (GPT-2 small: 12)
  * @param nHead heads (GPT-2 small: 12)
  * @param dropout embedding, attention and residual dropout in training (GPT-2: 0.1)
  * @param layerNormEps LayerNorm epsilon (GPT-2: 1e-5)
  */
-public record GptConfig(int vocabSize, int nPositions, int nEmbd, int nLayer, int nHead, double dropout,
+public record GptConfig(int vocabSize, int contextLength, int nEmbd, int nLayer, int nHead, double dropout,
         double layerNormEps) {
 
     public GptConfig {
         positive("vocabSize", vocabSize);
-        positive("nPositions", nPositions);
+        positive("contextLength", contextLength);
         positive("nEmbd", nEmbd);
         positive("nLayer", nLayer);
         positive("nHead", nHead);
@@ -69,6 +69,6 @@ public record GptConfig(int vocabSize, int nPositions, int nEmbd, int nLayer, in
     }
 
     public GptConfig withDropout(double p) {
-        return new GptConfig(vocabSize, nPositions, nEmbd, nLayer, nHead, p, layerNormEps);
+        return new GptConfig(vocabSize, contextLength, nEmbd, nLayer, nHead, p, layerNormEps);
     }
 }

@@ -4,7 +4,7 @@ import dev.tessera.attention.AttentionConfig;
 import dev.tessera.attention.BlockConfig;
 import dev.tessera.attention.Blocks;
 import dev.tessera.attention.GptDecodeStep;
-import dev.tessera.attention.KVCache;
+import dev.tessera.attention.KvCache;
 import dev.tessera.attention.MlpKind;
 import dev.tessera.attention.NormKind;
 import dev.tessera.attention.TransformerBlock;
@@ -35,11 +35,11 @@ public final class GptModel extends DecoderModel {
     private GptDecodeStep decodeStep; // built on first use (after every parameter is registered)
 
     public GptModel(GptConfig config, Rng rng, DataType dtype) {
-        super(dtype, config.vocabSize(), config.nEmbd(), config.nPositions());
+        super(dtype, config.vocabSize(), config.nEmbd(), config.contextLength());
         this.config = config;
         int c = config.nEmbd();
         wte = registerModule("wte", new Embedding(config.vocabSize(), c, 0.02, rng, dtype));
-        wpe = registerModule("wpe", new Embedding(config.nPositions(), c, 0.01, rng, dtype));
+        wpe = registerModule("wpe", new Embedding(config.contextLength(), c, 0.01, rng, dtype));
         drop = registerModule("drop", new DropoutLayer(config.dropout(), rng.fork()));
         BlockConfig block = blockConfig(config);
         List<TransformerBlock> layers = new ArrayList<>();
@@ -62,10 +62,10 @@ public final class GptModel extends DecoderModel {
      * the same logits as the general path to rounding; everything else takes the general path.
      */
     @Override
-    public Tensor forward(INDArray ids, INDArray attentionMask, KVCache cache) {
+    public Tensor forward(INDArray ids, INDArray attentionMask, KvCache cache) {
         if (decodeStep == null) {
             decodeStep = new GptDecodeStep(namedParameters(), blockConfig(config), config.nLayer(), config.vocabSize(),
-                    config.nPositions(), dtype);
+                    config.contextLength(), dtype);
         }
         boolean dropoutActive = isTraining() && config.dropout() > 0;
         if (decodeStep.applies(ids, attentionMask, cache, dropoutActive)) {
@@ -77,9 +77,9 @@ public final class GptModel extends DecoderModel {
     @Override
     protected Tensor embed(INDArray ids, INDArray positions) {
         long maxPos = positions.maxNumber().longValue();
-        if (maxPos >= config.nPositions()) {
-            throw new IllegalArgumentException("positions up to " + maxPos + " exceed the model's nPositions "
-                    + config.nPositions() + " (sequence or cache too long)");
+        if (maxPos >= config.contextLength()) {
+            throw new IllegalArgumentException("positions up to " + maxPos + " exceed the model's contextLength "
+                    + config.contextLength() + " (sequence or cache too long)");
         }
         return drop.forward(wte.forward(ids).add(wpe.forward(positions))); // (B, T, C)
     }

@@ -4,28 +4,28 @@ import dev.tessera.attention.RopeConfig;
 import dev.tessera.attention.RopeScaling;
 
 /**
- * A Llama-style decoder: RMSNorm pre-norm blocks, RoPE, SwiGLU MLPs, grouped-query attention,
+ * A Llama-style decoder: RmsNorm pre-norm blocks, RoPE, SwiGLU MLPs, grouped-query attention,
  * no biases, an untied LM head (or tied, as small Llama-likes often are), optional sliding window
  * (Mistral).
  *
  * @param vocabSize V (Llama 2: 32000)
- * @param maxPositions longest sequence the model is meant for (Llama 2: 4096); caches are checked against it
+ * @param contextLength longest sequence the model is meant for (Llama 2: 4096); caches are checked against it
  * @param nEmbd width C (Llama 2 7B: 4096)
  * @param nLayer blocks (7B: 32)
  * @param nHead query heads (7B: 32)
  * @param nKvHead key/value heads dividing nHead (Llama 2 70B: 8 of 64; Llama 3 8B: 8 of 32)
  * @param intermediateSize SwiGLU width (7B: 11008)
- * @param rmsNormEps RMSNorm epsilon (1e-5 or 1e-6)
+ * @param rmsNormEps RmsNorm epsilon (1e-5 or 1e-6)
  * @param rope rotary settings (Llama 2: base 10,000; Llama 3: 500,000)
  * @param window sliding-window size, 0 for full attention (Mistral 7B: 4096)
  * @param tieEmbeddings whether the LM head is the token embedding transposed
  */
-public record LlamaConfig(int vocabSize, int maxPositions, int nEmbd, int nLayer, int nHead, int nKvHead,
+public record LlamaConfig(int vocabSize, int contextLength, int nEmbd, int nLayer, int nHead, int nKvHead,
         int intermediateSize, double rmsNormEps, RopeConfig rope, int window, boolean tieEmbeddings) {
 
     public LlamaConfig {
         GptConfig.positive("vocabSize", vocabSize);
-        GptConfig.positive("maxPositions", maxPositions);
+        GptConfig.positive("contextLength", contextLength);
         GptConfig.positive("nEmbd", nEmbd);
         GptConfig.positive("nLayer", nLayer);
         GptConfig.positive("nHead", nHead);
@@ -71,7 +71,7 @@ public record LlamaConfig(int vocabSize, int maxPositions, int nEmbd, int nLayer
     }
 
     public LlamaConfig withWindow(int w) {
-        return new LlamaConfig(vocabSize, maxPositions, nEmbd, nLayer, nHead, nKvHead, intermediateSize, rmsNormEps,
+        return new LlamaConfig(vocabSize, contextLength, nEmbd, nLayer, nHead, nKvHead, intermediateSize, rmsNormEps,
                 rope, w, tieEmbeddings);
     }
 }

@@ -12,14 +12,14 @@ import dev.tessera.core.Rng;
 import dev.tessera.core.Tensor;
 import dev.tessera.nn.Embedding;
 import dev.tessera.nn.Linear;
-import dev.tessera.nn.RMSNorm;
+import dev.tessera.nn.RmsNorm;
 import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * A Llama-style decoder: {@code embed_tokens} (V, C), blocks {@code layers.{i}} (RMSNorm, GQA with
+ * A Llama-style decoder: {@code embed_tokens} (V, C), blocks {@code layers.{i}} (RmsNorm, GQA with
  * RoPE, SwiGLU; children {@code ln_1}, {@code attn.{q,k,v,o}_proj}, {@code ln_2},
  * {@code mlp.{gate,up,down}_proj}), {@code norm}, and {@code lm_head} (C, V) unless tied.
  */
@@ -27,11 +27,11 @@ public final class LlamaModel extends DecoderModel {
     private final LlamaConfig config;
     private final Embedding embed; // (V, C)
     private final Blocks layers;
-    private final RMSNorm norm;
+    private final RmsNorm norm;
     private final Linear lmHead; // (C, V) or null when tied
 
     public LlamaModel(LlamaConfig config, Rng rng, DataType dtype) {
-        super(dtype, config.vocabSize(), config.nEmbd(), config.maxPositions());
+        super(dtype, config.vocabSize(), config.nEmbd(), config.contextLength());
         this.config = config;
         embed = registerModule("embed_tokens", new Embedding(config.vocabSize(), config.nEmbd(), 0.02, rng, dtype));
         BlockConfig block = blockConfig(config);
@@ -40,12 +40,12 @@ public final class LlamaModel extends DecoderModel {
             list.add(new TransformerBlock(block, i, config.nLayer(), rng, dtype));
         }
         layers = registerModule("layers", new Blocks(list));
-        norm = registerModule("norm", new RMSNorm(config.nEmbd(), config.rmsNormEps(), dtype));
+        norm = registerModule("norm", new RmsNorm(config.nEmbd(), config.rmsNormEps(), dtype));
         lmHead = config.tieEmbeddings() ? null
                 : registerModule("lm_head", new Linear(config.nEmbd(), config.vocabSize(), false, rng, dtype));
     }
 
-    /** The block configuration: pre-norm RMSNorm, GQA + RoPE without bias, SwiGLU, no dropout. */
+    /** The block configuration: pre-norm RmsNorm, GQA + RoPE without bias, SwiGLU, no dropout. */
     public static BlockConfig blockConfig(LlamaConfig c) {
         AttentionConfig attn = new AttentionConfig(c.nEmbd(), c.nHead(), c.nKvHead(), false, false,
                 PositionEncoding.ROPE, c.rope(), c.window(), true, 0.0);
@@ -56,8 +56,8 @@ public final class LlamaModel extends DecoderModel {
     @Override
     protected Tensor embed(INDArray ids, INDArray positions) {
         long maxPos = positions.maxNumber().longValue();
-        if (maxPos >= config.maxPositions()) {
-            throw new IllegalArgumentException("positions up to " + maxPos + " exceed maxPositions " + config.maxPositions());
+        if (maxPos >= config.contextLength()) {
+            throw new IllegalArgumentException("positions up to " + maxPos + " exceed contextLength " + config.contextLength());
         }
         return embed.forward(ids); // (B, T, C); positions enter through RoPE
     }

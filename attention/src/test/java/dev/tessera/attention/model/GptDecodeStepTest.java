@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tessera.attention.GptDecodeStep;
-import dev.tessera.attention.KVCache;
+import dev.tessera.attention.KvCache;
 import dev.tessera.core.GradMode;
 import dev.tessera.core.Rng;
 import dev.tessera.nn.Parameter;
@@ -67,7 +67,7 @@ class GptDecodeStepTest {
         INDArray mask = Nd4j.createFromArray(new float[][] {{1, 1, 1, 1, 1}, {0, 0, 1, 1, 1}, {0, 1, 1, 1, 1}});
         INDArray[] out = new INDArray[STEPS + 1];
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            KVCache cache = model.newCache(3, 5 + STEPS);
+            KvCache cache = model.newCache(3, 5 + STEPS);
             out[0] = model.forward(prompt, mask, cache).data(); // (3, 5, V)
             INDArray last = out[0].get(NDArrayIndex.all(), NDArrayIndex.point(4), NDArrayIndex.all()); // (3, V)
             for (int s = 1; s <= STEPS; s++) {
@@ -85,7 +85,7 @@ class GptDecodeStepTest {
     void generalPathTakesOverWhereTheFastPathWouldDiffer() {
         GptModel model = randomModel(DataType.FLOAT, 12);
         GptDecodeStep probe = probe(model);
-        KVCache cache = model.newCache(2, 8);
+        KvCache cache = model.newCache(2, 8);
         INDArray one = ModelTesting.ids(new int[][] {{3}, {5}});
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             assertTrue(probe.applies(one, null, cache, false));
@@ -105,7 +105,7 @@ class GptDecodeStepTest {
         GptModel model = randomModel(DataType.FLOAT, 13);
         GptDecodeStep probe = probe(model);
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            KVCache cache = model.newCache(2, 30);
+            KvCache cache = model.newCache(2, 30);
             model.forward(ModelTesting.ids(new int[][] {{3, 4}, {5, 6}}), null, cache);
             INDArray bad = ModelTesting.ids(new int[][] {{3}, {CONFIG.vocabSize()}});
             assertTrue(probe.applies(bad, null, cache, false));
@@ -116,17 +116,17 @@ class GptDecodeStepTest {
             // the cache is still usable: a valid step after the failed one matches a fresh run
             INDArray good = ModelTesting.ids(new int[][] {{3}, {7}});
             INDArray after = model.forward(good, null, cache).data();
-            KVCache fresh = model.newCache(2, 30);
+            KvCache fresh = model.newCache(2, 30);
             model.forward(ModelTesting.ids(new int[][] {{3, 4}, {5, 6}}), null, fresh);
             assertClose("after a rejected step", model.forward(good, null, fresh).data(), after, 0.0);
-            // positions run out at nPositions (24) even though the cache has room
-            for (int i = cache.used(); i < CONFIG.nPositions(); i++) {
+            // positions run out at contextLength (24) even though the cache has room
+            for (int i = cache.used(); i < CONFIG.contextLength(); i++) {
                 model.forward(good, null, cache);
             }
             IllegalArgumentException p = assertThrows(IllegalArgumentException.class,
                     () -> model.forward(good, null, cache));
-            assertTrue(p.getMessage().contains("nPositions"), p.getMessage());
-            assertEquals(CONFIG.nPositions(), cache.used());
+            assertTrue(p.getMessage().contains("contextLength"), p.getMessage());
+            assertEquals(CONFIG.contextLength(), cache.used());
         }
     }
 
@@ -158,6 +158,6 @@ class GptDecodeStepTest {
     /** A second binding of the model's parameters, to ask whether a call takes the fast path. */
     private static GptDecodeStep probe(GptModel model) {
         return new GptDecodeStep(model.namedParameters(), GptModel.blockConfig(CONFIG), CONFIG.nLayer(),
-                CONFIG.vocabSize(), CONFIG.nPositions(), model.dtype());
+                CONFIG.vocabSize(), CONFIG.contextLength(), model.dtype());
     }
 }

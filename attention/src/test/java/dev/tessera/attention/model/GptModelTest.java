@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tessera.attention.KVCache;
+import dev.tessera.attention.KvCache;
 import dev.tessera.core.GradMode;
 import dev.tessera.host.HostMemory;
 import dev.tessera.core.Rng;
@@ -162,7 +162,7 @@ class GptModelTest {
     private static INDArray[] decode(GptModel model, INDArray prompt, INDArray mask) {
         INDArray[] out = new INDArray[9];
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            KVCache cache = model.newCache(3, 13);
+            KvCache cache = model.newCache(3, 13);
             out[0] = model.forward(prompt, mask, cache).data(); // (3, 5, V)
             INDArray last = out[0].get(NDArrayIndex.all(), NDArrayIndex.point(4), NDArrayIndex.all()); // (3, V)
             for (int s = 1; s < out.length; s++) {
@@ -177,7 +177,7 @@ class GptModelTest {
     @Test
     void cacheIsReusableAndBoundsAreChecked() {
         GptModel model = new GptModel(GptConfig.tiny(), new Rng(8), DataType.FLOAT);
-        KVCache cache = model.newCache(1, 4);
+        KvCache cache = model.newCache(1, 4);
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             Tensor a = model.forward(ModelTesting.ids(new int[][] {{1, 2, 3}}), null, cache);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -200,7 +200,7 @@ class GptModelTest {
         GptConfig s = GptConfig.gpt2Small();
         long c = s.nEmbd();
         long perLayer = 2 * 2 * c + (c * 3 * c + 3 * c) + (c * c + c) + (c * 4 * c + 4 * c) + (4 * c * c + c);
-        long total = s.vocabSize() * c + s.nPositions() * c + s.nLayer() * perLayer + 2 * c;
+        long total = s.vocabSize() * c + s.contextLength() * c + s.nLayer() * perLayer + 2 * c;
         assertEquals(124_439_808L, total); // GPT-2 small, tied head
         GptModel tiny = new GptModel(GptConfig.tiny(), new Rng(1), DataType.FLOAT);
         assertTrue(tiny.parameterCount() > 0);

@@ -29,7 +29,7 @@ class LlamaModelTest {
         assertEquals(32, p.get("layers.1.mlp.gate_proj.weight").size(1));
         assertTrue(p.containsKey("lm_head.weight"));
         assertFalse(p.containsKey("layers.0.attn.q_proj.bias"));
-        assertFalse(p.containsKey("layers.0.ln_1.bias")); // RMSNorm
+        assertFalse(p.containsKey("layers.0.ln_1.bias")); // RmsNorm
         INDArray ids = ModelTesting.ids(new int[][] {{1, 2, 3}});
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             assertEquals(3, m.forward(ids).rank());
@@ -77,7 +77,7 @@ class LlamaModelTest {
     @Test
     void tiedHeadAndConfigValidation() {
         LlamaConfig t = LlamaConfig.tiny();
-        LlamaModel tied = new LlamaModel(new LlamaConfig(t.vocabSize(), t.maxPositions(), t.nEmbd(), t.nLayer(), t.nHead(),
+        LlamaModel tied = new LlamaModel(new LlamaConfig(t.vocabSize(), t.contextLength(), t.nEmbd(), t.nLayer(), t.nHead(),
                 t.nKvHead(), t.intermediateSize(), t.rmsNormEps(), t.rope(), 0, true), new Rng(6), DataType.FLOAT);
         assertFalse(tied.namedParameters().containsKey("lm_head.weight"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -2,7 +2,7 @@ package dev.tessera.attention.model;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tessera.attention.KVCache;
+import dev.tessera.attention.KvCache;
 import dev.tessera.core.GradMode;
 import dev.tessera.core.Indexing;
 import dev.tessera.core.Tensor;
@@ -56,7 +56,7 @@ final class ModelTesting {
                     mask[i][off + j] = 1;
                 }
             }
-            KVCache cache = model.newCache(b, tp + steps);
+            KvCache cache = model.newCache(b, tp + steps);
             Tensor logits = model.forward(ids(padded), Nd4j.createFromArray(mask), cache); // (B, Tp, V)
             int[][] seqs = prompts.clone();
             for (int step = 0; step <= steps; step++) {

@@ -28,7 +28,7 @@ public interface CausalLm {
     int hiddenSize();
 
     /** Longest sequence the model accepts (its position table). */
-    int maxSequenceLength();
+    int contextLength();
 
     /** ids (B, T) integer → final hidden states (B, T, C), after the final norm. */
     Tensor hidden(INDArray ids);

@@ -1,6 +1,6 @@
 package dev.tessera.rlhf.model;
 
-import dev.tessera.attention.KVCache;
+import dev.tessera.attention.KvCache;
 import dev.tessera.attention.model.DecoderModel;
 import dev.tessera.attention.model.GptConfig;
 import dev.tessera.attention.model.GptModel;
@@ -14,7 +14,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * {@link CausalLm} over one of the attention module's decoders ({@link GptModel},
- * {@link LlamaModel}); decoding uses the model's {@link KVCache}. Batches are right-padded and
+ * {@link LlamaModel}); decoding uses the model's {@link KvCache}. Batches are right-padded and
  * unmasked (see {@link CausalLm}).
  */
 public final class DecoderLm implements CausalLm {
@@ -32,7 +32,7 @@ public final class DecoderLm implements CausalLm {
         return new DecoderLm(new GptModel(config, rng, dtype));
     }
 
-    /** A freshly initialised Llama-style model (rotary positions, RMSNorm, SwiGLU). */
+    /** A freshly initialised Llama-style model (rotary positions, RmsNorm, SwiGLU). */
     public static DecoderLm llama(LlamaConfig config, Rng rng, DataType dtype) {
         return new DecoderLm(new LlamaModel(config, rng, dtype));
     }
@@ -63,8 +63,8 @@ public final class DecoderLm implements CausalLm {
     }
 
     @Override
-    public int maxSequenceLength() {
-        return model.maxPositions();
+    public int contextLength() {
+        return model.contextLength();
     }
 
     @Override
@@ -79,7 +79,7 @@ public final class DecoderLm implements CausalLm {
 
     @Override
     public Decoder decoder(int batch) {
-        KVCache cache = model.newCache(batch, model.maxPositions());
+        KvCache cache = model.newCache(batch, model.contextLength());
         return new Decoder() {
             private int length;
 

@@ -79,10 +79,10 @@ public final class Sampler {
                         + " tokens but prompts[0] has " + p + "; use generate() for mixed lengths");
             }
         }
-        int steps = Math.min(settings.maxNewTokens(), model.maxSequenceLength() - p);
+        int steps = Math.min(settings.maxNewTokens(), model.contextLength() - p);
         if (steps < 1) {
             throw new IllegalArgumentException("Sampler: prompts of " + p + " tokens leave no room in the model's "
-                    + model.maxSequenceLength() + "-token context");
+                    + model.contextLength() + "-token context");
         }
         int[] flat = new int[b * p];
         for (int i = 0; i < b; i++) {

@@ -22,7 +22,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 class DecoderLmCopyTest {
     private static final GptConfig CONFIG = new GptConfig(40, 16, 16, 2, 2, 0.0, 1e-5);
-    /** The same size as {@link #CONFIG} in Llama's layout: rotary positions, RMSNorm, SwiGLU, tied head. */
+    /** The same size as {@link #CONFIG} in Llama's layout: rotary positions, RmsNorm, SwiGLU, tied head. */
     private static final LlamaConfig LLAMA = new LlamaConfig(40, 16, 16, 2, 2, 2, 48, 1e-5, RopeConfig.standard(), 0, true);
 
     static Stream<Function<Rng, DecoderLm>> models() {
@@ -61,7 +61,7 @@ class DecoderLmCopyTest {
         }
         assertEquals(40, lm.vocabSize());
         assertEquals(16, lm.hiddenSize());
-        assertEquals(16, lm.maxSequenceLength());
+        assertEquals(16, lm.contextLength());
     }
 
     @Test

@@ -1,12 +1,12 @@
 package dev.tessera.training.generate;
 
-import dev.tessera.attention.KVCache;
+import dev.tessera.attention.KvCache;
 import dev.tessera.attention.model.DecoderModel;
 import dev.tessera.attention.model.GptModel;
 import dev.tessera.core.Tensor;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** The attention module's decoders (GPT-2, Llama) as a {@link CausalLm}, using their {@link KVCache}. */
+/** The attention module's decoders (GPT-2, Llama) as a {@link CausalLm}, using their {@link KvCache}. */
 public final class DecoderLm implements CausalLm {
     private final DecoderModel model;
     private final int vocabSize;
@@ -24,7 +24,7 @@ public final class DecoderLm implements CausalLm {
 
     /** A GPT-2 model with its configured vocabulary and positions. */
     public static DecoderLm of(GptModel gpt) {
-        return new DecoderLm(gpt, gpt.config().vocabSize(), gpt.config().nPositions());
+        return new DecoderLm(gpt, gpt.config().vocabSize(), gpt.config().contextLength());
     }
 
     @Override
@@ -52,7 +52,7 @@ public final class DecoderLm implements CausalLm {
 
     @Override
     public Decoder decoder(int batch, int capacity) {
-        KVCache cache = model.newCache(batch, capacity);
+        KvCache cache = model.newCache(batch, capacity);
         return ids -> model.forward(ids, null, cache);
     }
 }

@@ -6,11 +6,11 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 
 /** RMS norm over the last dim with a learnable weight (ones); Llama uses eps 1e-5 or 1e-6. */
-public final class RMSNorm extends Module {
+public final class RmsNorm extends Module {
     private final Parameter weight; // (C)
     private final double eps;
 
-    public RMSNorm(long dim, double eps, DataType dtype) {
+    public RmsNorm(long dim, double eps, DataType dtype) {
         if (!(eps > 0)) {
             throw new IllegalArgumentException("eps must be > 0 but was " + eps);
         }

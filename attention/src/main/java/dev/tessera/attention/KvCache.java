@@ -27,7 +27,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * slots between a prompt and its continuation count, so use left padding with those (RoPE and
  * learned positions use the per-sequence positions and are exact either way).
  */
-public final class KVCache {
+public final class KvCache {
     private final int batch;
     private final int capacity;
     private final INDArray[] keys; // per layer (B, Hkv, capacity, hs)
@@ -49,9 +49,9 @@ public final class KVCache {
     /**
      * @param capacity slots per sequence (prompt plus generated tokens, padding included)
      */
-    public KVCache(int nLayer, int batch, int nKvHead, int headDim, int capacity, DataType dtype) {
+    public KvCache(int nLayer, int batch, int nKvHead, int headDim, int capacity, DataType dtype) {
         if (nLayer <= 0 || batch <= 0 || nKvHead <= 0 || headDim <= 0 || capacity <= 0) {
-            throw new IllegalArgumentException("KVCache: nLayer, batch, nKvHead, headDim and capacity must be > 0, got "
+            throw new IllegalArgumentException("KvCache: nLayer, batch, nKvHead, headDim and capacity must be > 0, got "
                     + nLayer + ", " + batch + ", " + nKvHead + ", " + headDim + ", " + capacity);
         }
         this.batch = batch;
@@ -99,10 +99,10 @@ public final class KVCache {
      */
     public Step begin(INDArray mask, int t) {
         if (t <= 0) {
-            throw new IllegalArgumentException("KVCache.begin: t must be > 0 but was " + t);
+            throw new IllegalArgumentException("KvCache.begin: t must be > 0 but was " + t);
         }
         if (used + t > capacity) {
-            throw new IllegalArgumentException("KVCache.begin: appending " + t + " slots to " + used
+            throw new IllegalArgumentException("KvCache.begin: appending " + t + " slots to " + used
                     + " exceeds the capacity " + capacity + "; allocate a larger cache or reset() it");
         }
         boolean[] real = PositionIds.realFlags(mask, batch, t);
@@ -129,7 +129,7 @@ public final class KVCache {
      */
     void beginSingle() {
         if (used + 1 > capacity) {
-            throw new IllegalArgumentException("KVCache.begin: appending 1 slot to " + used
+            throw new IllegalArgumentException("KvCache.begin: appending 1 slot to " + used
                     + " exceeds the capacity " + capacity + "; allocate a larger cache or reset() it");
         }
         for (int b = 0; b < batch; b++) {
@@ -158,14 +158,14 @@ public final class KVCache {
      */
     public INDArray[] update(int layer, INDArray k, INDArray v) {
         if (pending < 0) {
-            throw new IllegalStateException("KVCache.update outside a call: begin() first");
+            throw new IllegalStateException("KvCache.update outside a call: begin() first");
         }
         if (layer < 0 || layer >= keys.length) {
             throw new IllegalArgumentException("layer must be in [0, " + keys.length + ") but was " + layer);
         }
         long[] expected = {batch, keys[layer].size(1), pending, keys[layer].size(3)};
         if (!Arrays.equals(k.shape(), expected) || !Arrays.equals(v.shape(), expected)) {
-            throw new IllegalArgumentException("KVCache.update: k and v must have shape " + Arrays.toString(expected)
+            throw new IllegalArgumentException("KvCache.update: k and v must have shape " + Arrays.toString(expected)
                     + " but have " + Arrays.toString(k.shape()) + " and " + Arrays.toString(v.shape()));
         }
         keys[layer].get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(used, used + pending),
@@ -182,7 +182,7 @@ public final class KVCache {
     /** Finishes the call: the pending slots become part of the cache, per-sequence lengths advance. */
     public void commit(INDArray mask) {
         if (pending < 0) {
-            throw new IllegalStateException("KVCache.commit outside a call: begin() first");
+            throw new IllegalStateException("KvCache.commit outside a call: begin() first");
         }
         boolean[] real = PositionIds.realFlags(mask, batch, pending);
         for (int b = 0; b < batch; b++) {

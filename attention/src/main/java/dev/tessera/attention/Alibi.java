@@ -1,5 +1,7 @@
 package dev.tessera.attention;
 
+import dev.tessera.core.Require;
+
 /**
  * ALiBi (Press et al., "Train Short, Test Long"): no position embeddings; each head adds
  * {@code -slope_h · |i - j|} to its attention scores. Pass the slopes to
@@ -15,9 +17,7 @@ public final class Alibi {
      * those of the closest smaller power of two followed by every other slope of twice that.
      */
     public static double[] slopes(int nHeads) {
-        if (nHeads <= 0) {
-            throw new IllegalArgumentException("nHeads must be > 0 but was " + nHeads);
-        }
+        Require.positive("nHeads", nHeads);
         int p = Integer.highestOneBit(nHeads);
         double[] out = new double[nHeads];
         double[] base = powerOfTwo(p);

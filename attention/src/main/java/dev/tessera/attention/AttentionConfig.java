@@ -1,5 +1,7 @@
 package dev.tessera.attention;
 
+import dev.tessera.core.Require;
+
 /**
  * Multi-head attention settings. Typical: GPT-2 small 768 wide, 12 heads, fused QKV with bias;
  * Llama 2 7B 4096 wide, 32 heads, separate projections without bias, RoPE base 10,000; Llama 2 70B
@@ -29,9 +31,7 @@ public record AttentionConfig(int nEmbd, int nHead, int nKvHead, boolean fusedQk
         if (nKvHead <= 0 || nHead % nKvHead != 0) {
             throw new IllegalArgumentException("nKvHead must be > 0 and divide nHead (" + nHead + ") but was " + nKvHead);
         }
-        if (positions == null) {
-            throw new IllegalArgumentException("positions must not be null");
-        }
+        Require.nonNull("positions", positions);
         if (positions == PositionEncoding.ROPE && rope == null) {
             throw new IllegalArgumentException("rope must be set when positions is ROPE");
         }
@@ -41,9 +41,7 @@ public record AttentionConfig(int nEmbd, int nHead, int nKvHead, boolean fusedQk
         if (window < 0) {
             throw new IllegalArgumentException("window must be >= 0 (0 = full attention) but was " + window);
         }
-        if (!(attnDropout >= 0 && attnDropout < 1)) {
-            throw new IllegalArgumentException("attnDropout must be in [0, 1) but was " + attnDropout);
-        }
+        Require.inHalfOpen("attnDropout", attnDropout, 0, 1);
     }
 
     /** GPT-2 style: MHA, fused QKV with bias, learned absolute positions, causal. */

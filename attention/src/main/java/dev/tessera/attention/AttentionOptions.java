@@ -1,5 +1,6 @@
 package dev.tessera.attention;
 
+import dev.tessera.core.Require;
 import dev.tessera.core.Rng;
 import dev.tessera.core.Tensor;
 import java.util.Arrays;
@@ -60,9 +61,7 @@ public record AttentionOptions(double scale, boolean causal, long causalOffset, 
             throw new IllegalArgumentException("keyPadding must be (B, Tk) but has shape "
                     + Arrays.toString(keyPadding.shape()));
         }
-        if (!(dropout >= 0 && dropout < 1)) {
-            throw new IllegalArgumentException("dropout must be in [0, 1) but was " + dropout);
-        }
+        Require.inHalfOpen("dropout", dropout, 0, 1);
         if (dropout > 0 && rng == null) {
             throw new IllegalArgumentException("rng must not be null when dropout > 0 (dropout = " + dropout + ")");
         }

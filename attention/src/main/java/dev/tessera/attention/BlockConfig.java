@@ -1,5 +1,7 @@
 package dev.tessera.attention;
 
+import dev.tessera.core.Require;
+
 /**
  * One transformer block. Typical: GPT-2, pre-norm LayerNorm eps 1e-5, GELU-tanh MLP 4C wide with
  * bias, dropout 0.1; BERT, post-norm LayerNorm eps 1e-12, exact GELU; Llama 2 7B, pre-norm RmsNorm
@@ -27,8 +29,6 @@ public record BlockConfig(AttentionConfig attention, NormKind norm, double normE
         if (mlpHidden <= 0) {
             throw new IllegalArgumentException("mlpHidden must be > 0 (4·nEmbd is typical) but was " + mlpHidden);
         }
-        if (!(residDropout >= 0 && residDropout < 1)) {
-            throw new IllegalArgumentException("residDropout must be in [0, 1) but was " + residDropout);
-        }
+        Require.inHalfOpen("residDropout", residDropout, 0, 1);
     }
 }

@@ -1,5 +1,6 @@
 package dev.tessera.attention;
 
+import dev.tessera.core.Require;
 import dev.tessera.core.Tensor;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
@@ -72,9 +73,7 @@ public final class ScaledDotProductAttention {
         if (options == null) {
             throw new IllegalArgumentException("options must not be null (use AttentionOptions.none())");
         }
-        if (impl == null) {
-            throw new IllegalArgumentException("impl must not be null");
-        }
+        Require.nonNull("impl", impl);
         return switch (impl) {
             case FUSED -> FusedAttention.forward(q, k, v, options, probs);
             case PORTABLE -> PortableAttention.forward(q, k, v, options, probs);

@@ -1,5 +1,6 @@
 package dev.tessera.bench;
 
+import dev.tessera.core.Require;
 import java.util.Random;
 
 /** Deterministic inputs shared by every side of a benchmark, so all sides compute on the same values. */
@@ -18,9 +19,7 @@ public final class BenchInputs {
 
     /** n ids uniform in [0, bound), from {@code seed}. */
     public static int[] ids(int n, int bound, long seed) {
-        if (bound <= 0) {
-            throw new IllegalArgumentException("bound must be > 0 but was " + bound);
-        }
+        Require.positive("bound", bound);
         Random rnd = new Random(seed);
         int[] out = new int[n];
         for (int i = 0; i < n; i++) {

@@ -70,9 +70,7 @@ public final class Rng {
 
     /** Uniform in [0, bound), unbiased (Lemire's method). */
     public int nextInt(int bound) {
-        if (bound <= 0) {
-            throw new IllegalArgumentException("bound must be > 0 but was " + bound);
-        }
+        Require.positive("bound", bound);
         long m = (nextLong() >>> 32) * bound;
         long l = m & 0xFFFFFFFFL;
         if (l < bound) {

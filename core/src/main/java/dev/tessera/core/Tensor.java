@@ -53,9 +53,7 @@ public class Tensor {
     }
 
     Tensor(INDArray data, boolean requiresGrad, String op, Backward backward, Tensor[] inputs) {
-        if (data == null) {
-            throw new IllegalArgumentException("data must not be null");
-        }
+        Require.nonNull("data", data);
         this.data = data;
         this.requiresGrad = requiresGrad;
         this.op = op;

@@ -1,6 +1,7 @@
 package dev.tessera.nn;
 
 import dev.tessera.core.Dropout;
+import dev.tessera.core.Require;
 import dev.tessera.core.Rng;
 import dev.tessera.core.Tensor;
 
@@ -11,9 +12,7 @@ public final class DropoutLayer extends Module {
 
     /** @param rng the source of masks (its state belongs to the training run's checkpoint) */
     public DropoutLayer(double p, Rng rng) {
-        if (!(p >= 0 && p < 1)) {
-            throw new IllegalArgumentException("p must be in [0, 1) but was " + p);
-        }
+        Require.inHalfOpen("p", p, 0, 1);
         this.p = p;
         this.rng = registerRng("rng", rng); // its state belongs in checkpoints (Module.namedRngs)
     }

@@ -1,5 +1,6 @@
 package dev.tessera.nn;
 
+import dev.tessera.core.Require;
 import dev.tessera.core.Rng;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -19,9 +20,7 @@ public final class Init {
      * as depth grows.
      */
     public static INDArray gpt2Residual(Rng rng, DataType dtype, int nLayer, long... shape) {
-        if (nLayer <= 0) {
-            throw new IllegalArgumentException("nLayer must be > 0 but was " + nLayer);
-        }
+        Require.positive("nLayer", nLayer);
         return rng.normal(dtype, 0.0, 0.02 / Math.sqrt(2.0 * nLayer), shape);
     }
 

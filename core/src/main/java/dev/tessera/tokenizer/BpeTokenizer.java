@@ -1,5 +1,6 @@
 package dev.tessera.tokenizer;
 
+import dev.tessera.core.Require;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
@@ -111,9 +112,7 @@ final class BpeTokenizer implements Tokenizer {
     }
 
     private static void requireText(String text) {
-        if (text == null) {
-            throw new IllegalArgumentException("text must not be null");
-        }
+        Require.nonNull("text", text);
     }
 
     /** Splits text at allowed special tokens (leftmost; longest on ties) and encodes the rest. */
@@ -283,9 +282,7 @@ final class BpeTokenizer implements Tokenizer {
 
     @Override
     public byte[] decodeBytes(int[] ids) {
-        if (ids == null) {
-            throw new IllegalArgumentException("ids must not be null");
-        }
+        Require.nonNull("ids", ids);
         long total = 0;
         for (int i = 0; i < ids.length; i++) {
             int id = ids[i];

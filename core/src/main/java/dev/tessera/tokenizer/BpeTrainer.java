@@ -1,5 +1,6 @@
 package dev.tessera.tokenizer;
 
+import dev.tessera.core.Require;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -77,12 +78,8 @@ public final class BpeTrainer {
 
     /** Trains on an iterator of texts. */
     public static TrainedBpe train(Iterator<String> texts, BpeTrainerConfig config) {
-        if (texts == null) {
-            throw new IllegalArgumentException("texts must not be null");
-        }
-        if (config == null) {
-            throw new IllegalArgumentException("config must not be null");
-        }
+        Require.nonNull("texts", texts);
+        Require.nonNull("config", config);
         long t0 = System.nanoTime();
         WordCounts words = countWords(texts, config);
         long t1 = System.nanoTime();

@@ -1,5 +1,6 @@
 package dev.tessera.tokenizer;
 
+import dev.tessera.core.Require;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -76,9 +77,7 @@ public final class Tokenizers {
     /** Loads a tiktoken rank file from a stream; {@code source} names it in error messages. */
     public static Tokenizer fromTiktoken(InputStream in, String source, SplitPattern pattern,
                                          Map<String, Integer> specialTokens) throws IOException {
-        if (pattern == null) {
-            throw new IllegalArgumentException("pattern must not be null");
-        }
+        Require.nonNull("pattern", pattern);
         return TiktokenRanks.build(TiktokenRanks.read(in, source), pattern.scanner(), specialTokens);
     }
 

@@ -1,5 +1,7 @@
 package dev.tessera.tokenizer;
 
+import dev.tessera.core.Require;
+
 /**
  * Settings of a BERT WordPiece tokenizer (Hugging Face's BertNormalizer, BertPreTokenizer,
  * WordPiece model and BERT post-processor).
@@ -21,9 +23,7 @@ public record WordPieceConfig(boolean lowercase, boolean stripAccents, boolean c
         if (unkToken == null || unkToken.isEmpty()) {
             throw new IllegalArgumentException("unkToken must be non-empty");
         }
-        if (continuingSubwordPrefix == null) {
-            throw new IllegalArgumentException("continuingSubwordPrefix must not be null");
-        }
+        Require.nonNull("continuingSubwordPrefix", continuingSubwordPrefix);
         if (maxInputCharsPerWord < 1) {
             throw new IllegalArgumentException("maxInputCharsPerWord must be >= 1, got " + maxInputCharsPerWord);
         }

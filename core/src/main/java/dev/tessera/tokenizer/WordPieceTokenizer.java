@@ -1,6 +1,7 @@
 package dev.tessera.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tessera.core.Require;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
@@ -348,9 +349,7 @@ final class WordPieceTokenizer implements Tokenizer {
     }
 
     private Encoded run(String text, Set<String> allowed, boolean addSpecial) {
-        if (text == null) {
-            throw new IllegalArgumentException("text must not be null");
-        }
+        Require.nonNull("text", text);
         for (String a : allowed) {
             if (!specials.containsKey(a)) {
                 throw new IllegalArgumentException("allowedSpecial contains \"" + a
@@ -428,9 +427,7 @@ final class WordPieceTokenizer implements Tokenizer {
 
     /** Token strings of ids. */
     String[] tokens(int[] ids) {
-        if (ids == null) {
-            throw new IllegalArgumentException("ids must not be null");
-        }
+        Require.nonNull("ids", ids);
         String[] out = new String[ids.length];
         for (int i = 0; i < ids.length; i++) {
             int id = ids[i];

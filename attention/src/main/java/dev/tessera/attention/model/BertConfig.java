@@ -1,6 +1,7 @@
 package dev.tessera.attention.model;
 
 import dev.tessera.attention.PositionEncoding;
+import dev.tessera.core.Require;
 
 /**
  * A BERT-style encoder: optional token-type (segment) embeddings, LayerNorm blocks with
@@ -35,21 +36,19 @@ public record BertConfig(int vocabSize, int contextLength, int typeVocabSize, in
     }
 
     public BertConfig {
-        GptConfig.positive("vocabSize", vocabSize);
-        GptConfig.positive("contextLength", contextLength);
-        GptConfig.positive("nEmbd", nEmbd);
-        GptConfig.positive("nLayer", nLayer);
-        GptConfig.positive("nHead", nHead);
-        GptConfig.positive("intermediateSize", intermediateSize);
+        Require.positive("vocabSize", vocabSize);
+        Require.positive("contextLength", contextLength);
+        Require.positive("nEmbd", nEmbd);
+        Require.positive("nLayer", nLayer);
+        Require.positive("nHead", nHead);
+        Require.positive("intermediateSize", intermediateSize);
         if (typeVocabSize < 0) {
             throw new IllegalArgumentException("typeVocabSize must be >= 0 (0 = no token types) but was " + typeVocabSize);
         }
         if (nEmbd % nHead != 0) {
             throw new IllegalArgumentException("nEmbd (" + nEmbd + ") must be divisible by nHead (" + nHead + ")");
         }
-        if (!(dropout >= 0 && dropout < 1)) {
-            throw new IllegalArgumentException("dropout must be in [0, 1) but was " + dropout);
-        }
+        Require.inHalfOpen("dropout", dropout, 0, 1);
         if (!(layerNormEps > 0)) {
             throw new IllegalArgumentException("layerNormEps must be > 0 (BERT: 1e-12) but was " + layerNormEps);
         }

@@ -1,5 +1,7 @@
 package dev.tessera.attention.model;
 
+import dev.tessera.core.Require;
+
 /**
  * A GPT-2-style decoder: learned absolute positions, pre-LN LayerNorm blocks with GELU-tanh MLPs
  * 4C wide, MHA with fused QKV, biases everywhere, LM head tied to the token embedding.
@@ -16,25 +18,17 @@ public record GptConfig(int vocabSize, int contextLength, int nEmbd, int nLayer,
         double layerNormEps) {
 
     public GptConfig {
-        positive("vocabSize", vocabSize);
-        positive("contextLength", contextLength);
-        positive("nEmbd", nEmbd);
-        positive("nLayer", nLayer);
-        positive("nHead", nHead);
+        Require.positive("vocabSize", vocabSize);
+        Require.positive("contextLength", contextLength);
+        Require.positive("nEmbd", nEmbd);
+        Require.positive("nLayer", nLayer);
+        Require.positive("nHead", nHead);
         if (nEmbd % nHead != 0) {
             throw new IllegalArgumentException("nEmbd (" + nEmbd + ") must be divisible by nHead (" + nHead + ")");
         }
-        if (!(dropout >= 0 && dropout < 1)) {
-            throw new IllegalArgumentException("dropout must be in [0, 1) but was " + dropout);
-        }
+        Require.inHalfOpen("dropout", dropout, 0, 1);
         if (!(layerNormEps > 0)) {
             throw new IllegalArgumentException("layerNormEps must be > 0 (GPT-2: 1e-5) but was " + layerNormEps);
-        }
-    }
-
-    static void positive(String name, int v) {
-        if (v <= 0) {
-            throw new IllegalArgumentException(name + " must be > 0 but was " + v);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.tessera.attention.model;
 
 import dev.tessera.attention.RopeConfig;
 import dev.tessera.attention.RopeScaling;
+import dev.tessera.core.Require;
 
 /**
  * A Llama-style decoder: RmsNorm pre-norm blocks, RoPE, SwiGLU MLPs, grouped-query attention,
@@ -24,13 +25,13 @@ public record LlamaConfig(int vocabSize, int contextLength, int nEmbd, int nLaye
         int intermediateSize, double rmsNormEps, RopeConfig rope, int window, boolean tieEmbeddings) {
 
     public LlamaConfig {
-        GptConfig.positive("vocabSize", vocabSize);
-        GptConfig.positive("contextLength", contextLength);
-        GptConfig.positive("nEmbd", nEmbd);
-        GptConfig.positive("nLayer", nLayer);
-        GptConfig.positive("nHead", nHead);
-        GptConfig.positive("nKvHead", nKvHead);
-        GptConfig.positive("intermediateSize", intermediateSize);
+        Require.positive("vocabSize", vocabSize);
+        Require.positive("contextLength", contextLength);
+        Require.positive("nEmbd", nEmbd);
+        Require.positive("nLayer", nLayer);
+        Require.positive("nHead", nHead);
+        Require.positive("nKvHead", nKvHead);
+        Require.positive("intermediateSize", intermediateSize);
         if (nEmbd % nHead != 0 || (nEmbd / nHead) % 2 != 0) {
             throw new IllegalArgumentException("nEmbd (" + nEmbd + ") must be divisible by nHead (" + nHead
                     + ") into an even head size for RoPE");

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tessera.core.Require;
 import dev.tessera.io.SafeTensors;
 import dev.tessera.io.Sha256;
 import dev.tessera.nn.Module;
@@ -98,9 +99,7 @@ public final class CheckpointStore {
     }
 
     CheckpointStore(Path root, int keepLast, SaveObserver observer) {
-        if (root == null) {
-            throw new IllegalArgumentException("root must not be null");
-        }
+        Require.nonNull("root", root);
         if (keepLast < 1) {
             throw new IllegalArgumentException("keepLast must be >= 1 but was " + keepLast);
         }

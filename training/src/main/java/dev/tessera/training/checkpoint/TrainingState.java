@@ -1,5 +1,6 @@
 package dev.tessera.training.checkpoint;
 
+import dev.tessera.core.Require;
 import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
@@ -16,9 +17,7 @@ import java.util.TreeMap;
 public record TrainingState(long step, Map<String, long[]> rngStates, Map<String, long[]> dataPositions,
         Map<String, Double> scalars) {
     public TrainingState {
-        if (step < 0) {
-            throw new IllegalArgumentException("step must be >= 0 but was " + step);
-        }
+        Require.nonNegative("step", step);
         rngStates = copy("rngStates", rngStates);
         dataPositions = copy("dataPositions", dataPositions);
         Map<String, Double> sc = new TreeMap<>();

@@ -1,5 +1,6 @@
 package dev.tessera.training.data;
 
+import dev.tessera.core.Require;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -145,9 +146,7 @@ public final class TokenFile {
         private boolean done;
 
         private Writer(Path path, int vocabSize) throws IOException {
-            if (vocabSize <= 0) {
-                throw new IllegalArgumentException("vocabSize must be > 0 but was " + vocabSize);
-            }
+            Require.positive("vocabSize", vocabSize);
             this.target = path.toAbsolutePath();
             this.vocab = vocabSize;
             this.width = widthFor(vocabSize);

@@ -1,5 +1,6 @@
 package dev.tessera.training.data;
 
+import dev.tessera.core.Require;
 import dev.tessera.tokenizer.Tokenizer;
 
 /** A {@link dev.tessera.tokenizer.Tokenizer} as a {@link TextEncoder}: ordinary text only, special-token spellings stay plain text. */
@@ -7,9 +8,7 @@ public final class TokenizerEncoder implements TextEncoder {
     private final Tokenizer tokenizer;
 
     public TokenizerEncoder(Tokenizer tokenizer) {
-        if (tokenizer == null) {
-            throw new IllegalArgumentException("tokenizer must not be null");
-        }
+        Require.nonNull("tokenizer", tokenizer);
         this.tokenizer = tokenizer;
     }
 

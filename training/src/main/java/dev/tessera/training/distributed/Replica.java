@@ -1,5 +1,6 @@
 package dev.tessera.training.distributed;
 
+import dev.tessera.core.Require;
 import dev.tessera.training.loop.StepMetrics;
 import dev.tessera.training.loop.TrainingListener;
 
@@ -41,9 +42,7 @@ public final class Replica {
      * the driver's accumulators (see {@link ClusterProgress}).
      */
     public TrainingListener progress(GradientExchange exchange) {
-        if (exchange == null) {
-            throw new IllegalArgumentException("exchange must not be null");
-        }
+        Require.nonNull("exchange", exchange);
         return new TrainingListener() {
             private long exchangeNanos = exchange.nanos();
 

@@ -1,5 +1,7 @@
 package dev.tessera.training.distributed;
 
+import dev.tessera.core.Require;
+
 /** {@link Collective#single()}: one replica, so each sum is the replica's own values. */
 final class SingleProcess implements Collective {
     static final SingleProcess INSTANCE = new SingleProcess();
@@ -18,15 +20,11 @@ final class SingleProcess implements Collective {
 
     @Override
     public void allReduceSum(double[] x) {
-        if (x == null) {
-            throw new IllegalArgumentException("x must not be null");
-        }
+        Require.nonNull("x", x);
     }
 
     @Override
     public void allReduceSum(float[] x) {
-        if (x == null) {
-            throw new IllegalArgumentException("x must not be null");
-        }
+        Require.nonNull("x", x);
     }
 }

@@ -1,5 +1,6 @@
 package dev.tessera.training.distributed;
 
+import dev.tessera.core.Require;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Base64;
@@ -26,9 +27,7 @@ public final class SparkBarrierCollective implements Collective {
     private long calls;
 
     public SparkBarrierCollective(BarrierTaskContext context) {
-        if (context == null) {
-            throw new IllegalArgumentException("context must not be null");
-        }
+        Require.nonNull("context", context);
         this.context = context;
         this.rank = context.partitionId();
         this.worldSize = context.getTaskInfos().length;

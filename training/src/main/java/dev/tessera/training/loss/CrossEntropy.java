@@ -1,6 +1,7 @@
 package dev.tessera.training.loss;
 
 import dev.tessera.core.GradMode;
+import dev.tessera.core.Require;
 import dev.tessera.core.Tensor;
 import dev.tessera.host.HostMemory;
 import java.util.Arrays;
@@ -46,9 +47,7 @@ public final class CrossEntropy {
      * (&gt; 0), e.g. the valid-token count of all micro-batches of an accumulated step.
      */
     public static LossResult loss(Tensor logits, INDArray targets, CrossEntropyOptions options, double normalizer) {
-        if (!(normalizer > 0) || Double.isInfinite(normalizer)) {
-            throw new IllegalArgumentException("normalizer must be finite and > 0 but was " + normalizer);
-        }
+        Require.positive("normalizer", normalizer);
         return loss(logits, targetsOf(logits, targets), options, normalizer);
     }
 

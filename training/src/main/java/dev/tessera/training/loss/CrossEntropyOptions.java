@@ -1,5 +1,7 @@
 package dev.tessera.training.loss;
 
+import dev.tessera.core.Require;
+
 /**
  * Options of the fused softmax cross-entropy ({@link CrossEntropy}).
  *
@@ -18,12 +20,8 @@ public record CrossEntropyOptions(int ignoreIndex, double labelSmoothing, double
     public static final int DEFAULT_IGNORE_INDEX = -100;
 
     public CrossEntropyOptions {
-        if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
-            throw new IllegalArgumentException("labelSmoothing must be in [0, 1) but was " + labelSmoothing);
-        }
-        if (!(zLoss >= 0) || Double.isInfinite(zLoss)) {
-            throw new IllegalArgumentException("zLoss must be finite and >= 0 but was " + zLoss);
-        }
+        Require.inHalfOpen("labelSmoothing", labelSmoothing, 0, 1);
+        Require.nonNegative("zLoss", zLoss);
     }
 
     /** Ignore index -100, no smoothing, no z-loss. */

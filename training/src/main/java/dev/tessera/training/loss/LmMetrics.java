@@ -1,5 +1,7 @@
 package dev.tessera.training.loss;
 
+import dev.tessera.core.Require;
+
 /** Language-model metrics derived from summed negative log-likelihoods in nats. */
 public final class LmMetrics {
     private static final double LN2 = Math.log(2);
@@ -16,9 +18,7 @@ public final class LmMetrics {
      * compares models with different tokenizers: {@code bitsPerByte(8 * Math.log(2), 1) -> 8.0}.
      */
     public static double bitsPerByte(double nllSumNats, long bytes) {
-        if (bytes <= 0) {
-            throw new IllegalArgumentException("bytes must be > 0 but was " + bytes);
-        }
+        Require.positive("bytes", bytes);
         return nllSumNats / (LN2 * bytes);
     }
 }

@@ -1,5 +1,7 @@
 package dev.tessera.training.optim;
 
+import dev.tessera.core.Require;
+
 /**
  * AdamW hyper-parameters (Loshchilov and Hutter, decoupled weight decay), PyTorch's defaults
  * except the decay rule.
@@ -14,24 +16,12 @@ package dev.tessera.training.optim;
 public record AdamWConfig(double lr, double beta1, double beta2, double eps, double weightDecay,
         WeightDecayRule decayRule) {
     public AdamWConfig {
-        if (!(lr >= 0) || Double.isInfinite(lr)) {
-            throw new IllegalArgumentException("lr must be finite and >= 0 but was " + lr);
-        }
-        if (!(beta1 >= 0 && beta1 < 1)) {
-            throw new IllegalArgumentException("beta1 must be in [0, 1) but was " + beta1);
-        }
-        if (!(beta2 >= 0 && beta2 < 1)) {
-            throw new IllegalArgumentException("beta2 must be in [0, 1) but was " + beta2);
-        }
-        if (!(eps > 0) || Double.isInfinite(eps)) {
-            throw new IllegalArgumentException("eps must be finite and > 0 but was " + eps);
-        }
-        if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
-            throw new IllegalArgumentException("weightDecay must be finite and >= 0 but was " + weightDecay);
-        }
-        if (decayRule == null) {
-            throw new IllegalArgumentException("decayRule must not be null");
-        }
+        Require.nonNegative("lr", lr);
+        Require.inHalfOpen("beta1", beta1, 0, 1);
+        Require.inHalfOpen("beta2", beta2, 0, 1);
+        Require.positive("eps", eps);
+        Require.nonNegative("weightDecay", weightDecay);
+        Require.nonNull("decayRule", decayRule);
     }
 
     /** lr, betas (0.9, 0.95), eps 1e-8, weight decay 0.1 on matrices only. */

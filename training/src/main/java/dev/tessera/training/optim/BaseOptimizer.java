@@ -1,5 +1,6 @@
 package dev.tessera.training.optim;
 
+import dev.tessera.core.Require;
 import dev.tessera.nn.Parameter;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -35,9 +36,7 @@ abstract class BaseOptimizer implements Optimizer {
 
     @Override
     public final void setLearningRate(double lr) {
-        if (!(lr >= 0) || Double.isInfinite(lr)) {
-            throw new IllegalArgumentException("lr must be finite and >= 0 but was " + lr);
-        }
+        Require.nonNegative("lr", lr);
         this.lr = lr;
     }
 

@@ -1,5 +1,7 @@
 package dev.tessera.training.optim;
 
+import dev.tessera.core.Require;
+
 /**
  * A learning-rate schedule; the shapes are documented on {@link ScheduleKind}.
  *
@@ -13,18 +15,12 @@ package dev.tessera.training.optim;
 public record LrSchedule(ScheduleKind kind, double peakLr, double minLr, long warmupSteps, long totalSteps,
         long decaySteps) {
     public LrSchedule {
-        if (kind == null) {
-            throw new IllegalArgumentException("kind must not be null");
-        }
-        if (!(peakLr >= 0) || Double.isInfinite(peakLr)) {
-            throw new IllegalArgumentException("peakLr must be finite and >= 0 but was " + peakLr);
-        }
+        Require.nonNull("kind", kind);
+        Require.nonNegative("peakLr", peakLr);
         if (!(minLr >= 0 && minLr <= peakLr)) {
             throw new IllegalArgumentException("minLr must be in [0, peakLr=" + peakLr + "] but was " + minLr);
         }
-        if (warmupSteps < 0) {
-            throw new IllegalArgumentException("warmupSteps must be >= 0 but was " + warmupSteps);
-        }
+        Require.nonNegative("warmupSteps", warmupSteps);
         if (totalSteps <= warmupSteps) {
             throw new IllegalArgumentException("totalSteps must be > warmupSteps=" + warmupSteps + " but was " + totalSteps);
         }
@@ -46,9 +42,7 @@ public record LrSchedule(ScheduleKind kind, double peakLr, double minLr, long wa
 
     /** The lr for 0-based step {@code step}. */
     public double lr(long step) {
-        if (step < 0) {
-            throw new IllegalArgumentException("step must be >= 0 but was " + step);
-        }
+        Require.nonNegative("step", step);
         if (step < warmupSteps) {
             return peakLr * (step + 1) / warmupSteps;
         }

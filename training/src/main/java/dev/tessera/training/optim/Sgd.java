@@ -1,5 +1,6 @@
 package dev.tessera.training.optim;
 
+import dev.tessera.core.Require;
 import dev.tessera.host.HostMemory;
 import dev.tessera.nn.Parameter;
 import java.util.LinkedHashMap;
@@ -25,9 +26,7 @@ public final class Sgd extends BaseOptimizer {
     }
 
     private static SgdConfig checked(SgdConfig config) {
-        if (config == null) {
-            throw new IllegalArgumentException("config must not be null");
-        }
+        Require.nonNull("config", config);
         return config;
     }
 

@@ -1,5 +1,7 @@
 package dev.tessera.training.optim;
 
+import dev.tessera.core.Require;
+
 /**
  * SGD with momentum as PyTorch's {@code torch.optim.SGD} (dampening 0):
  * <pre>
@@ -13,15 +15,9 @@ package dev.tessera.training.optim;
  */
 public record SgdConfig(double lr, double momentum, double weightDecay, boolean nesterov) {
     public SgdConfig {
-        if (!(lr >= 0) || Double.isInfinite(lr)) {
-            throw new IllegalArgumentException("lr must be finite and >= 0 but was " + lr);
-        }
-        if (!(momentum >= 0 && momentum < 1)) {
-            throw new IllegalArgumentException("momentum must be in [0, 1) but was " + momentum);
-        }
-        if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
-            throw new IllegalArgumentException("weightDecay must be finite and >= 0 but was " + weightDecay);
-        }
+        Require.nonNegative("lr", lr);
+        Require.inHalfOpen("momentum", momentum, 0, 1);
+        Require.nonNegative("weightDecay", weightDecay);
         if (nesterov && momentum == 0) {
             throw new IllegalArgumentException("nesterov needs momentum > 0");
         }

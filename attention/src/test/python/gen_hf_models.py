@@ -188,7 +188,7 @@ def llama3_inverse_frequencies(head_dim, theta, factor, low_freq_factor, high_fr
 
 
 def llama():
-    V, CTX, C, L, H, KV, I, EPS = 64, 64, 32, 2, 4, 2, 48, 1e-6
+    V, CTX, C, L, H, KV, I, EPS = 64, 2048, 32, 2, 4, 2, 48, 1e-6  # context above llama3's original 1024
     THETA = 10000.0
     SCALING = {"factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
                "original_max_position_embeddings": 1024, "rope_type": "llama3"}

@@ -7,6 +7,10 @@ PyTorch reference values for them:
         expected.safetensors
     attention/src/test/resources/hf/llama-tiny/   LlamaForCausalLM: config.json, generation_config.json,
         model-0000{1,2}-of-00002.safetensors (BF16) + model.safetensors.index.json, expected.safetensors
+    attention/src/test/resources/hf/qwen2-tiny/   Qwen2ForCausalLM: config.json, one model.safetensors (F32),
+        expected.safetensors
+    attention/src/test/resources/hf/mistral-tiny/ MistralForCausalLM: config.json, one model.safetensors (F16),
+        expected.safetensors
 
 expected.safetensors (F64, I64 ids) holds "ids" (B, T), "logits" (B, T, V), "loss" (1) (mean next-token
 cross-entropy) and "grad.<HF tensor name>" for a few weights, in the HF layout of that tensor.
@@ -16,7 +20,10 @@ published models. GPT-2: learned positions, pre-LN LayerNorm, Conv1D weights sto
 fused c_attn split q|k|v, tanh GELU, LM head tied to wte. Llama: RMSNorm (weight * x / rms),
 nn.Linear weights stored (out, in), rotate-half RoPE with llama3 rope_scaling of the inverse
 frequencies, grouped-query attention (head h reads key/value head h // (H / KV)), SwiGLU MLP
-down(silu(gate(x)) * up(x)), untied lm_head. Weights are drawn in float64, rounded to the stored
+down(silu(gate(x)) * up(x)), untied lm_head. Qwen2 is Llama with biases on the q/k/v projections
+(not on o_proj), here with one key/value head for four query heads, no rope_scaling and the
+LM head tied to embed_tokens. Mistral is Llama with a sliding window: query i attends to keys
+j with i - sliding_window < j <= i (3 positions here, shorter than the 6-token input). Weights are drawn in float64, rounded to the stored
 dtype, and the reference runs in float64 on the rounded values, so a loader that reads the files
 exactly can match it to rounding. The GPT-2 directory's tokenizer comes from gen_hf_tokenizer.py.
 
@@ -187,11 +194,19 @@ def llama3_inverse_frequencies(head_dim, theta, factor, low_freq_factor, high_fr
     return torch.where(medium, blended, scaled)
 
 
-def llama():
-    V, CTX, C, L, H, KV, I, EPS = 64, 2048, 32, 2, 4, 2, 48, 1e-6  # context above llama3's original 1024
-    THETA = 10000.0
-    SCALING = {"factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
-               "original_max_position_embeddings": 1024, "rope_type": "llama3"}
+def llama(qwen2=False, mistral=False):
+    WINDOW = 0
+    if qwen2:
+        V, CTX, C, L, H, KV, I, EPS = 64, 128, 16, 2, 4, 1, 32, 1e-6
+        THETA, SCALING, TIED, DTYPE = 1000000.0, None, True, torch.float32
+    elif mistral:
+        V, CTX, C, L, H, KV, I, EPS = 64, 64, 16, 2, 4, 2, 32, 1e-5
+        THETA, SCALING, TIED, DTYPE, WINDOW = 10000.0, None, False, torch.float16, 3
+    else:
+        V, CTX, C, L, H, KV, I, EPS = 64, 2048, 32, 2, 4, 2, 48, 1e-6  # context above llama3's original 1024
+        THETA, TIED, DTYPE = 10000.0, False, torch.bfloat16
+        SCALING = {"factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                   "original_max_position_embeddings": 1024, "rope_type": "llama3"}
     B, T = 2, 6
     hd = C // H
     shapes = {"model.embed_tokens.weight": ((V, C), 0.5)}
@@ -206,20 +221,29 @@ def llama():
                        p + "mlp.down_proj.weight": ((C, I), 0.3),
                        p + "input_layernorm.weight": ((C,), -0.2),
                        p + "post_attention_layernorm.weight": ((C,), -0.2)})
-    shapes.update({"model.norm.weight": ((C,), -0.2), "lm_head.weight": ((V, C), 0.3)})
+        if qwen2:
+            shapes.update({p + "self_attn.q_proj.bias": ((H * hd,), 0.2), p + "self_attn.k_proj.bias": ((KV * hd,), 0.2),
+                           p + "self_attn.v_proj.bias": ((KV * hd,), 0.2)})
+    shapes["model.norm.weight"] = ((C,), -0.2)
+    if not TIED:
+        shapes["lm_head.weight"] = ((V, C), 0.3)
     stored, params = {}, {}
     for name, (shape, s) in shapes.items():
         value = 1 + abs(s) * torch.randn(shape) if s < 0 else s * torch.randn(shape)
-        stored[name], params[name] = rounded(value, torch.bfloat16)
+        stored[name], params[name] = rounded(value, DTYPE)
 
-    def linear(x, name):  # nn.Linear: x @ W^T, W stored (out, in)
-        return x @ params[name + ".weight"].t()
+    def linear(x, name):  # nn.Linear: x @ W^T (+ b), W stored (out, in)
+        y = x @ params[name + ".weight"].t()
+        return y + params[name + ".bias"] if name + ".bias" in params else y
 
     def rms_norm(x, name):
         return params[name + ".weight"] * (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + EPS))
 
-    inv = llama3_inverse_frequencies(hd, THETA, SCALING["factor"], SCALING["low_freq_factor"],
-                                     SCALING["high_freq_factor"], SCALING["original_max_position_embeddings"])
+    if SCALING is None:
+        inv = 1.0 / THETA ** (torch.arange(0, hd, 2, dtype=torch.float64) / hd)
+    else:
+        inv = llama3_inverse_frequencies(hd, THETA, SCALING["factor"], SCALING["low_freq_factor"],
+                                         SCALING["high_freq_factor"], SCALING["original_max_position_embeddings"])
 
     def rotate_half(x):
         x1, x2 = x[..., : x.shape[-1] // 2], x[..., x.shape[-1] // 2:]
@@ -231,6 +255,8 @@ def llama():
         emb = torch.cat((angles, angles), dim=-1)  # (T, hd)
         cos, sin = emb.cos(), emb.sin()
         causal = torch.tril(torch.ones(t, t, dtype=torch.bool))
+        if WINDOW:  # Mistral: query i sees keys j with i - WINDOW < j <= i
+            causal &= torch.triu(torch.ones(t, t, dtype=torch.bool), diagonal=1 - WINDOW)
         x = params["model.embed_tokens.weight"][ids]
         for i in range(L):
             p = f"model.layers.{i}."
@@ -247,13 +273,46 @@ def llama():
             h = rms_norm(x, p + "post_attention_layernorm")
             gated = torch.nn.functional.silu(linear(h, p + "mlp.gate_proj")) * linear(h, p + "mlp.up_proj")
             x = x + linear(gated, p + "mlp.down_proj")
-        return linear(rms_norm(x, "model.norm"), "lm_head")
+        x = rms_norm(x, "model.norm")
+        return x @ params["model.embed_tokens.weight"].t() if TIED else linear(x, "lm_head")
 
     ids = torch.randint(0, V, (B, T))
     logits = forward(ids)
     loss = next_token_loss(logits, ids)
     loss.backward()
 
+    if mistral:
+        d = os.path.join(RES, "mistral-tiny")
+        os.makedirs(d, exist_ok=True)
+        write_safetensors(os.path.join(d, "model.safetensors"), stored, {"format": "pt"})
+        write_json(os.path.join(d, "config.json"), {
+            "architectures": ["MistralForCausalLM"], "attention_dropout": 0.0, "bos_token_id": 1, "eos_token_id": 2,
+            "hidden_act": "silu", "hidden_size": C, "initializer_range": 0.02, "intermediate_size": I,
+            "max_position_embeddings": CTX, "model_type": "mistral", "num_attention_heads": H,
+            "num_hidden_layers": L, "num_key_value_heads": KV, "rms_norm_eps": EPS, "rope_theta": THETA,
+            "sliding_window": WINDOW, "tie_word_embeddings": False, "torch_dtype": "float16",
+            "transformers_version": "4.44.0", "use_cache": True, "vocab_size": V})
+        write_expected(d, ids, logits, loss, params,
+                       ["model.layers.0.self_attn.k_proj.weight", "model.layers.1.self_attn.o_proj.weight",
+                        "model.layers.1.mlp.up_proj.weight", "lm_head.weight", "model.norm.weight"])
+        print("mistral loss", loss.item())
+        return
+    if qwen2:
+        d = os.path.join(RES, "qwen2-tiny")
+        os.makedirs(d, exist_ok=True)
+        write_safetensors(os.path.join(d, "model.safetensors"), stored, {"format": "pt"})
+        write_json(os.path.join(d, "config.json"), {
+            "architectures": ["Qwen2ForCausalLM"], "attention_dropout": 0.0, "bos_token_id": 5, "eos_token_id": 6,
+            "hidden_act": "silu", "hidden_size": C, "initializer_range": 0.02, "intermediate_size": I,
+            "max_position_embeddings": CTX, "max_window_layers": L, "model_type": "qwen2", "num_attention_heads": H,
+            "num_hidden_layers": L, "num_key_value_heads": KV, "rms_norm_eps": EPS, "rope_scaling": None,
+            "rope_theta": THETA, "sliding_window": CTX, "tie_word_embeddings": True, "torch_dtype": "float32",
+            "transformers_version": "4.44.0", "use_cache": True, "use_sliding_window": False, "vocab_size": V})
+        write_expected(d, ids, logits, loss, params,
+                       ["model.layers.0.self_attn.q_proj.bias", "model.layers.1.self_attn.k_proj.bias",
+                        "model.layers.0.self_attn.v_proj.weight", "model.embed_tokens.weight", "model.norm.weight"])
+        print("qwen2 loss", loss.item())
+        return
     d = os.path.join(RES, "llama-tiny")
     os.makedirs(d, exist_ok=True)
     write_sharded(d, stored, split=10)
@@ -276,3 +335,5 @@ def llama():
 
 gpt2()
 llama()
+llama(qwen2=True)
+llama(mistral=True)

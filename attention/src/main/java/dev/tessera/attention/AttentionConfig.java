@@ -15,9 +15,11 @@ package dev.tessera.attention;
  * @param window sliding-window size, 0 for full attention (Mistral 7B: 4096)
  * @param causal decoder (true) or encoder (false)
  * @param attnDropout dropout on the attention probabilities in training, in [0, 1)
+ * @param qkvBias whether the query, key and value projections have biases even when the output
+ *     projection has none (Qwen2); {@code bias} gives all four biases
  */
 public record AttentionConfig(int nEmbd, int nHead, int nKvHead, boolean fusedQkv, boolean bias,
-        PositionEncoding positions, RopeConfig rope, int window, boolean causal, double attnDropout) {
+        PositionEncoding positions, RopeConfig rope, int window, boolean causal, double attnDropout, boolean qkvBias) {
 
     public AttentionConfig {
         if (nEmbd <= 0 || nHead <= 0) {
@@ -44,6 +46,12 @@ public record AttentionConfig(int nEmbd, int nHead, int nKvHead, boolean fusedQk
         if (!(attnDropout >= 0 && attnDropout < 1)) {
             throw new IllegalArgumentException("attnDropout must be in [0, 1) but was " + attnDropout);
         }
+    }
+
+    /** Without separate query/key/value biases ({@code qkvBias} false). */
+    public AttentionConfig(int nEmbd, int nHead, int nKvHead, boolean fusedQkv, boolean bias, PositionEncoding positions,
+            RopeConfig rope, int window, boolean causal, double attnDropout) {
+        this(nEmbd, nHead, nKvHead, fusedQkv, bias, positions, rope, window, causal, attnDropout, false);
     }
 
     /** GPT-2 style: MHA, fused QKV with bias, learned absolute positions, causal. */

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Loads and saves Hugging Face model directories: GPT-2 ({@code model_type} {@code gpt2}) as
- * {@link GptModel}, Llama and Mistral ({@code llama}, {@code mistral}) as {@link LlamaModel}.
+ * {@link GptModel}, Llama, Mistral and Qwen2 ({@code llama}, {@code mistral}, {@code qwen2}) as
+ * {@link LlamaModel}.
  *
  * <p>A directory holds {@code config.json}, the weights as {@code model.safetensors} or as shards
  * listed in {@code model.safetensors.index.json} (read lazily, one memory-mapped tensor at a time;
@@ -33,8 +34,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every mismatch is an {@link HfFormatException} naming the file and the key or tensor: a
  * missing or invalid {@code config.json} key, a setting Tessera's blocks do not compute (for
- * example Qwen2's q/k/v projection biases, attention biases, other activations, RoPE scalings other
- * than linear and llama3), and missing, unexpected or wrongly shaped tensors.
+ * example Llama's {@code attention_bias}, other activations, RoPE scalings other than linear and
+ * llama3, Qwen2's per-layer sliding window), and missing, unexpected or wrongly shaped tensors.
  *
  * <pre>{@code
  * HfModel<LlamaModel> m = HfModels.loadLlama(Path.of("Llama-3.2-1B"), DataType.FLOAT);
@@ -65,7 +66,7 @@ public final class HfModels {
         return loadGpt2(dir, config, dtype);
     }
 
-    /** Loads a Llama or Mistral directory ({@code model_type} {@code llama} or {@code mistral}). */
+    /** Loads a Llama, Mistral or Qwen2 directory ({@code model_type} {@code llama}, {@code mistral}, {@code qwen2}). */
     public static HfModel<LlamaModel> loadLlama(Path dir, DataType dtype) throws IOException {
         HfJson config = readConfig(dir);
         String type = modelType(config);
@@ -188,20 +189,18 @@ public final class HfModels {
                 case "MistralForCausalLM" -> "mistral";
                 case "Qwen2ForCausalLM" -> "qwen2";
                 default -> throw new HfFormatException(c.file() + ": architecture '" + first + "' is not supported "
-                        + "(GPT2LMHeadModel, LlamaForCausalLM, MistralForCausalLM)");
+                        + "(GPT2LMHeadModel, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM)");
             };
         }
         switch (type) {
             case Gpt2Hf.MODEL_TYPE:
             case "llama":
             case "mistral":
-                return type;
             case "qwen2":
-                throw new HfFormatException(c.file() + ": model_type \"qwen2\" is not supported: Qwen2's q/k/v "
-                        + "projections have biases, which Tessera's Llama blocks do not have");
+                return type;
             default:
                 throw new HfFormatException(c.file() + ": model_type \"" + type + "\" is not supported (\"gpt2\", "
-                        + "\"llama\", \"mistral\")");
+                        + "\"llama\", \"mistral\", \"qwen2\")");
         }
     }
 }

@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
- * Llama-family models in the Hugging Face layout ({@code LlamaForCausalLM}, {@code MistralForCausalLM}):
+ * Llama-family models in the Hugging Face layout ({@code LlamaForCausalLM}, {@code MistralForCausalLM},
+ * {@code Qwen2ForCausalLM}, whose q/k/v projections also have {@code .bias} vectors):
  * {@code model.embed_tokens}, {@code model.layers.{i}.input_layernorm},
  * {@code model.layers.{i}.self_attn.{q,k,v,o}_proj}, {@code model.layers.{i}.post_attention_layernorm},
  * {@code model.layers.{i}.mlp.{gate,up,down}_proj}, {@code model.norm}, {@code lm_head}. The
@@ -27,12 +28,14 @@ final class LlamaHf implements WeightLayout {
     private LlamaHf() {}
 
     /**
-     * Reads a {@code llama} or {@code mistral} {@code config.json}: {@code hidden_size},
+     * Reads a {@code llama}, {@code mistral} or {@code qwen2} {@code config.json}: {@code hidden_size},
      * {@code num_hidden_layers}, {@code num_attention_heads}, {@code num_key_value_heads}
      * (default: the heads), {@code intermediate_size}, {@code rms_norm_eps},
      * {@code vocab_size}, {@code max_position_embeddings}, {@code rope_theta} (default 10000),
      * {@code rope_scaling} (none, {@code linear} or {@code llama3}), {@code tie_word_embeddings}
-     * (default false) and Mistral's {@code sliding_window} (null: full attention). Refuses what
+     * (default false) and Mistral's {@code sliding_window} (null: full attention); Qwen2 has
+     * q/k/v biases and full attention ({@code use_sliding_window: true} is refused: Qwen2 applies
+     * the window to some layers only). Refuses what
      * Tessera's Llama blocks do not compute: another activation than SiLU, attention or MLP
      * biases, a {@code head_dim} other than hidden_size / heads, other RoPE scalings.
      */
@@ -70,14 +73,18 @@ final class LlamaHf implements WeightLayout {
             throw new HfFormatException(c.file() + ": key 'rope_theta' must be finite and > 1 but was " + theta);
         }
         int window = 0;
+        boolean qwen2 = modelType.equals("qwen2");
         if (modelType.equals("mistral")) {
             window = c.has("sliding_window") ? c.requiredPositiveInt("sliding_window") : 0; // null: full attention
-        } else if (c.has("sliding_window") || c.optionalBoolean("use_sliding_window", false)) {
+        } else if (qwen2) {
+            c.requireAbsentOr("use_sliding_window", false, "Qwen2's window covers only the layers from "
+                    + "max_window_layers on; Tessera's windows apply to every layer"); // sliding_window is then unused
+        } else if (c.has("sliding_window")) {
             throw new HfFormatException(c.file() + ": key 'sliding_window' is set but a '" + modelType
                     + "' model attends to the full context; only model_type \"mistral\" has a sliding window here");
         }
         RopeConfig rope = readRope(c, theta);
-        return new LlamaConfig(vocab, context, hidden, layers, heads, kvHeads, intermediate, eps, rope, window, tied);
+        return new LlamaConfig(vocab, context, hidden, layers, heads, kvHeads, intermediate, eps, rope, window, tied, qwen2);
     }
 
     private static RopeConfig readRope(HfJson c, double theta) throws HfFormatException {
@@ -120,12 +127,21 @@ final class LlamaHf implements WeightLayout {
         }
     }
 
-    /** The {@code config.json} of this configuration: {@code llama}, or {@code mistral} with a sliding window. */
+    /**
+     * The {@code config.json} of this configuration: {@code qwen2} with q/k/v biases, {@code mistral}
+     * with a sliding window, {@code llama} otherwise.
+     */
     static ObjectNode writeConfig(LlamaConfig l, DataType dtype) throws HfFormatException {
         boolean mistral = l.window() > 0;
+        if (mistral && l.qkvBias()) {
+            throw new HfFormatException("a model with q/k/v biases (Qwen2) and a sliding window on every layer has no "
+                    + "Hugging Face equivalent; cannot save it");
+        }
         ObjectNode c = HfJson.MAPPER.createObjectNode();
-        c.putArray("architectures").add(mistral ? "MistralForCausalLM" : "LlamaForCausalLM");
-        c.put("model_type", mistral ? "mistral" : "llama");
+        String type = l.qkvBias() ? "qwen2" : mistral ? "mistral" : "llama";
+        c.putArray("architectures").add(l.qkvBias() ? "Qwen2ForCausalLM" : mistral ? "MistralForCausalLM"
+                : "LlamaForCausalLM");
+        c.put("model_type", type);
         c.put("vocab_size", l.vocabSize());
         c.put("hidden_size", l.nEmbd());
         c.put("intermediate_size", l.intermediateSize());
@@ -156,8 +172,12 @@ final class LlamaHf implements WeightLayout {
         if (mistral) {
             c.put("sliding_window", l.window());
         }
-        c.put("attention_bias", false);
-        c.put("mlp_bias", false);
+        if (l.qkvBias()) {
+            c.put("use_sliding_window", false);
+        } else {
+            c.put("attention_bias", false);
+            c.put("mlp_bias", false);
+        }
         c.put("tie_word_embeddings", l.tieEmbeddings());
         c.put("torch_dtype", HfModels.torchDtype(dtype));
         return c;
@@ -191,6 +211,10 @@ final class LlamaHf implements WeightLayout {
             case "attn.v_proj.weight":
             case "attn.o_proj.weight":
                 return new HfTensor(p + "self_attn." + rest.substring("attn.".length()), true);
+            case "attn.q_proj.bias":
+            case "attn.k_proj.bias":
+            case "attn.v_proj.bias":
+                return new HfTensor(p + "self_attn." + rest.substring("attn.".length()), false);
             case "mlp.gate_proj.weight":
             case "mlp.up_proj.weight":
             case "mlp.down_proj.weight":

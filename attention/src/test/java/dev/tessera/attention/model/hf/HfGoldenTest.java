@@ -27,7 +27,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The tiny Hugging Face directories written by {@code attention/src/test/python/gen_hf_models.py}
- * (random weights, published GPT-2 and Llama architectures in plain PyTorch) load through one call
+ * (random weights, published GPT-2, Llama, Qwen2 and Mistral architectures in plain PyTorch) load through one call
  * and reproduce PyTorch's float64 logits, loss and gradients: to 1e-9 in float64, to 1e-4 in float32.
  */
 class HfGoldenTest {
@@ -61,6 +61,39 @@ class HfGoldenTest {
     void llamaMatchesPyTorchInFloat32() throws Exception {
         HfModel<LlamaModel> m = HfModels.loadLlama(fixture("llama-tiny"), DataType.FLOAT);
         checkGolden(m.model(), LlamaHf.LAYOUT, fixture("llama-tiny"), 1e-4);
+    }
+
+    @Test
+    void qwen2WithQkvBiasesSingleFileAndTiedHeadMatchesPyTorchInFloat64() throws Exception {
+        HfModel<LlamaModel> m = HfModels.loadLlama(fixture("qwen2-tiny"), DataType.DOUBLE);
+        assertEquals("qwen2", m.modelType());
+        assertTrue(m.model().config().qkvBias());
+        assertTrue(m.model().config().tieEmbeddings());
+        assertEquals(1, m.model().config().nKvHead());
+        checkGolden(m.model(), LlamaHf.LAYOUT, fixture("qwen2-tiny"), 1e-9);
+    }
+
+    @Test
+    void qwen2MatchesPyTorchInFloat32() throws Exception {
+        HfModel<LlamaModel> m = HfModels.loadLlama(fixture("qwen2-tiny"), DataType.FLOAT);
+        checkGolden(m.model(), LlamaHf.LAYOUT, fixture("qwen2-tiny"), 1e-4);
+    }
+
+    @Test
+    void mistralWithASlidingWindowShorterThanTheInputMatchesPyTorch() throws Exception {
+        HfModel<LlamaModel> m = HfModels.loadLlama(fixture("mistral-tiny"), DataType.DOUBLE);
+        assertEquals("mistral", m.modelType());
+        assertEquals(3, m.model().config().window());
+        checkGolden(m.model(), LlamaHf.LAYOUT, fixture("mistral-tiny"), 1e-9);
+        // the window matters for this input: full attention gives other logits
+        LlamaModel full = new LlamaModel(m.model().config().withWindow(0), new dev.tessera.core.Rng(0), DataType.DOUBLE);
+        full.loadStateDict(m.model().stateDict(), true);
+        INDArray ids = SafeTensors.read(fixture("mistral-tiny").resolve("expected.safetensors")).tensors().get("ids")
+                .castTo(DataType.INT);
+        double diff = full.forward(ids).data().sub(m.model().forward(ids).data()).amaxNumber().doubleValue();
+        assertTrue(diff > 1e-3, "window 3 and full attention differ by only " + diff);
+        HfModel<LlamaModel> f32 = HfModels.loadLlama(fixture("mistral-tiny"), DataType.FLOAT);
+        checkGolden(f32.model(), LlamaHf.LAYOUT, fixture("mistral-tiny"), 1e-4);
     }
 
     @Test

@@ -40,7 +40,7 @@ class HfModelsTest {
 
     @Test
     void shardedAndSingleFileLoadsAgreeAndSaveThenLoadIsBitIdentical() throws Exception {
-        for (String name : new String[] {"gpt2-tiny", "llama-tiny"}) {
+        for (String name : new String[] {"gpt2-tiny", "llama-tiny", "qwen2-tiny", "mistral-tiny"}) {
             for (DataType dtype : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
                 HfModel<? extends DecoderModel> sharded = HfModels.load(fixture(name), dtype);
                 Path single = tmp.resolve(name + "-" + dtype + "-single");
@@ -109,6 +109,21 @@ class HfModelsTest {
     }
 
     @Test
+    void qwen2SavesItsQkvBiasesUnderTheirHuggingFaceNames() throws Exception {
+        HfModel<LlamaModel> m = HfModels.loadLlama(fixture("qwen2-tiny"), DataType.FLOAT);
+        HfModels.save(m.model(), m.specialTokens(), tmp, Long.MAX_VALUE);
+        Map<String, INDArray> saved = SafeTensors.read(tmp.resolve("model.safetensors")).tensors();
+        Map<String, INDArray> original = SafeTensors.read(fixture("qwen2-tiny").resolve("model.safetensors")).tensors();
+        assertEquals(original.keySet(), saved.keySet());
+        for (String k : original.keySet()) {
+            assertTrue(original.get(k).equalsWithEps(saved.get(k), 0.0), k);
+        }
+        ObjectNode config = HfJson.read(tmp.resolve("config.json")).root();
+        assertEquals("qwen2", config.get("model_type").asText());
+        assertEquals(new HfSpecialTokens(OptionalInt.of(5), List.of(6), OptionalInt.empty()), m.specialTokens());
+    }
+
+    @Test
     void savingOverTheOtherLayoutLeavesOneCheckpoint() throws Exception {
         GptModel model = new GptModel(GptConfig.tiny(), new Rng(1), DataType.FLOAT);
         HfModels.save(model, HfSpecialTokens.none(), tmp, 2048);
@@ -169,7 +184,8 @@ class HfModelsTest {
                 "'rope_scaling'", "yarn");
         assertMessage(load(editConfig("llama-tiny", c -> ((ObjectNode) c.get("rope_scaling"))
                 .remove("low_freq_factor"))), "'rope_scaling.low_freq_factor'");
-        assertMessage(load(editConfig("llama-tiny", c -> c.put("model_type", "qwen2"))), "qwen2", "biases");
+        assertMessage(load(editConfig("qwen2-tiny", c -> c.put("use_sliding_window", true))), "'use_sliding_window'",
+                "max_window_layers");
         assertMessage(load(editConfig("llama-tiny", c -> c.put("model_type", "bert"))), "model_type", "bert");
         assertMessage(load(editConfig("llama-tiny", c -> c.put("sliding_window", 16))), "'sliding_window'");
     }

@@ -6,6 +6,7 @@ import dev.tessera.io.AtomicFiles;
 import dev.tessera.io.SafeTensors;
 import dev.tessera.io.SafeTensorsDtype;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -77,8 +78,7 @@ final class HfDirectoryWriter {
     }
 
     private static AtomicFiles.Content json(JsonNode node) {
-        return tmp -> Files.write(tmp, (HfJson.MAPPER.writeValueAsString(node) + "\n").getBytes(
-                java.nio.charset.StandardCharsets.UTF_8));
+        return tmp -> Files.write(tmp, (HfJson.MAPPER.writeValueAsString(node) + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
     /** Consecutive runs of tensors of at most {@code max} bytes each (one tensor alone when larger). */

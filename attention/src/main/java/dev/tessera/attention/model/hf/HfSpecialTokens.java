@@ -2,6 +2,7 @@ package dev.tessera.attention.model.hf;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tessera.tokenizer.Tokenizer;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -42,7 +43,7 @@ public record HfSpecialTokens(OptionalInt bosTokenId, List<Integer> eosTokenIds,
      * @param tokenizer the directory's tokenizer, or null (token strings then cannot be resolved
      *     and are skipped with a warning)
      */
-    static HfSpecialTokens read(Path dir, HfJson config, Tokenizer tokenizer, int vocabSize) throws java.io.IOException {
+    static HfSpecialTokens read(Path dir, HfJson config, Tokenizer tokenizer, int vocabSize) throws IOException {
         Path genFile = dir.resolve("generation_config.json");
         HfJson gen = Files.isRegularFile(genFile) ? HfJson.read(genFile) : null;
         Path tokFile = dir.resolve("tokenizer_config.json");

@@ -13,6 +13,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -114,8 +115,8 @@ final class HfWeights {
     }
 
     private static void checkTiedHead(HfCheckpoint ckpt, String head, String embedding, Path dir) throws IOException {
-        INDArray h = ckpt.read(head).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
-        INDArray w = ckpt.read(embedding).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+        INDArray h = ckpt.read(head).castTo(DataType.DOUBLE);
+        INDArray w = ckpt.read(embedding).castTo(DataType.DOUBLE);
         if (!Arrays.equals(h.shape(), w.shape()) || !h.equalsWithEps(w, 0.0)) { // exactly equal
             throw new HfFormatException(dir + ": '" + head + "' (in " + ckpt.path(head).getFileName() + ") differs from '"
                     + embedding + "', but config.json ties the LM head to the token embedding "

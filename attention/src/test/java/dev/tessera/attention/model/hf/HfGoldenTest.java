@@ -11,6 +11,7 @@ import dev.tessera.attention.model.DecoderModel;
 import dev.tessera.attention.model.GptModel;
 import dev.tessera.attention.model.LlamaModel;
 import dev.tessera.core.Indexing;
+import dev.tessera.core.Rng;
 import dev.tessera.core.Tensor;
 import dev.tessera.io.SafeTensors;
 import dev.tessera.nn.Parameter;
@@ -86,7 +87,7 @@ class HfGoldenTest {
         assertEquals(3, m.model().config().window());
         checkGolden(m.model(), LlamaHf.LAYOUT, fixture("mistral-tiny"), 1e-9);
         // the window matters for this input: full attention gives other logits
-        LlamaModel full = new LlamaModel(m.model().config().withWindow(0), new dev.tessera.core.Rng(0), DataType.DOUBLE);
+        LlamaModel full = new LlamaModel(m.model().config().withWindow(0), new Rng(0), DataType.DOUBLE);
         full.loadStateDict(m.model().stateDict(), true);
         INDArray ids = SafeTensors.read(fixture("mistral-tiny").resolve("expected.safetensors")).tensors().get("ids")
                 .castTo(DataType.INT);

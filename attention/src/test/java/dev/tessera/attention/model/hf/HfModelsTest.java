@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tessera.attention.RopeConfig;
+import dev.tessera.attention.RopeScaling;
 import dev.tessera.attention.model.DecoderModel;
 import dev.tessera.attention.model.GptConfig;
 import dev.tessera.attention.model.GptModel;
@@ -95,8 +96,7 @@ class HfModelsTest {
 
     @Test
     void tiedMistralWithSlidingWindowAndLinearRopeRoundTrips() throws Exception {
-        LlamaConfig c = new LlamaConfig(48, 32, 16, 2, 4, 1, 24, 1e-5, new RopeConfig(500_000,
-                dev.tessera.attention.RopeScaling.LINEAR, 2), 8, true);
+        LlamaConfig c = new LlamaConfig(48, 32, 16, 2, 4, 1, 24, 1e-5, new RopeConfig(500_000, RopeScaling.LINEAR, 2), 8, true);
         LlamaModel model = new LlamaModel(c, new Rng(5), DataType.DOUBLE);
         HfSpecialTokens special = new HfSpecialTokens(OptionalInt.empty(), List.of(7, 9), OptionalInt.of(3));
         HfModels.save(model, special, tmp, Long.MAX_VALUE);
@@ -144,11 +144,23 @@ class HfModelsTest {
         HfModels.save(model, tmp);
         Map<String, INDArray> t = new LinkedHashMap<>(SafeTensors.read(tmp.resolve("model.safetensors")).tensors());
         t.put("lm_head.weight", t.get("wte.weight").dup());
+        t.put("h.0.attn.bias", Nd4j.ones(DataType.FLOAT, 1, 1, 32, 32)); // causal-mask buffer of older exports
+        t.put("h.1.attn.masked_bias", Nd4j.scalar(-1e4f));
         SafeTensors.write(tmp.resolve("model.safetensors"), t, Map.of());
         assertBitIdentical(model, HfModels.load(tmp, DataType.FLOAT).model());
         t.put("lm_head.weight", t.get("wte.weight").add(1));
         SafeTensors.write(tmp.resolve("model.safetensors"), t, Map.of());
         assertMessage(load(tmp), "lm_head.weight", "tie_word_embeddings");
+    }
+
+    @Test
+    void llamaSkipsTheRotaryBufferOfOlderExports() throws Exception {
+        LlamaModel model = new LlamaModel(LlamaConfig.tiny(), new Rng(7), DataType.FLOAT);
+        HfModels.save(model, tmp);
+        Map<String, INDArray> t = new LinkedHashMap<>(SafeTensors.read(tmp.resolve("model.safetensors")).tensors());
+        t.put("model.layers.0.self_attn.rotary_emb.inv_freq", Nd4j.ones(DataType.FLOAT, 2));
+        SafeTensors.write(tmp.resolve("model.safetensors"), t, Map.of());
+        assertBitIdentical(model, HfModels.load(tmp, DataType.FLOAT).model());
     }
 
     @Test

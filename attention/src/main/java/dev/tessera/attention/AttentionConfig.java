@@ -17,9 +17,11 @@ import dev.tessera.core.Require;
  * @param window sliding-window size, 0 for full attention (Mistral 7B: 4096)
  * @param causal decoder (true) or encoder (false)
  * @param attnDropout dropout on the attention probabilities in training, in [0, 1)
+ * @param qkvBias whether the query, key and value projections have biases even when the output
+ *     projection has none (Qwen2); {@code bias} gives all four biases
  */
 public record AttentionConfig(int nEmbd, int nHead, int nKvHead, boolean fusedQkv, boolean bias,
-        PositionEncoding positions, RopeConfig rope, int window, boolean causal, double attnDropout) {
+        PositionEncoding positions, RopeConfig rope, int window, boolean causal, double attnDropout, boolean qkvBias) {
 
     public AttentionConfig {
         if (nEmbd <= 0 || nHead <= 0) {
@@ -42,6 +44,12 @@ public record AttentionConfig(int nEmbd, int nHead, int nKvHead, boolean fusedQk
             throw new IllegalArgumentException("window must be >= 0 (0 = full attention) but was " + window);
         }
         Require.inHalfOpen("attnDropout", attnDropout, 0, 1);
+    }
+
+    /** Without separate query/key/value biases ({@code qkvBias} false). */
+    public AttentionConfig(int nEmbd, int nHead, int nKvHead, boolean fusedQkv, boolean bias, PositionEncoding positions,
+            RopeConfig rope, int window, boolean causal, double attnDropout) {
+        this(nEmbd, nHead, nKvHead, fusedQkv, bias, positions, rope, window, causal, attnDropout, false);
     }
 
     /** GPT-2 style: MHA, fused QKV with bias, learned absolute positions, causal. */

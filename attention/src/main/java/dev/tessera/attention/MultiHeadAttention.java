@@ -40,14 +40,15 @@ public final class MultiHeadAttention extends Module {
         int c = config.nEmbd();
         int hs = config.headSize();
         int kv = config.nKvHead() * hs;
+        boolean qkvBias = config.bias() || config.qkvBias();
         if (config.fusedQkv()) {
-            cAttn = registerModule("c_attn", new Linear(c, c + 2L * kv, config.bias(), rng, dtype));
+            cAttn = registerModule("c_attn", new Linear(c, c + 2L * kv, qkvBias, rng, dtype));
             qProj = kProj = vProj = null;
         } else {
             cAttn = null;
-            qProj = registerModule("q_proj", new Linear(c, c, config.bias(), rng, dtype));
-            kProj = registerModule("k_proj", new Linear(c, kv, config.bias(), rng, dtype));
-            vProj = registerModule("v_proj", new Linear(c, kv, config.bias(), rng, dtype));
+            qProj = registerModule("q_proj", new Linear(c, c, qkvBias, rng, dtype));
+            kProj = registerModule("k_proj", new Linear(c, kv, qkvBias, rng, dtype));
+            vProj = registerModule("v_proj", new Linear(c, kv, qkvBias, rng, dtype));
         }
         Parameter w = new Parameter(Init.gpt2Residual(rng, dtype, nLayer, c, c));
         Parameter b = config.bias() ? new Parameter(Nd4j.zeros(dtype, c)) : null;

@@ -2,6 +2,7 @@ package dev.tessera.attention;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tessera.core.GradMode;
 import dev.tessera.core.Rng;
@@ -18,7 +19,7 @@ class RopeTest {
     void gradientCheckWithEveryScaling() {
         INDArray pos = Nd4j.createFromArray(new long[][] {{0, 1, 2}, {5, 6, 9}});
         for (RopeScaling s : RopeScaling.values()) {
-            RopeConfig c = new RopeConfig(100, s, 2);
+            RopeConfig c = s == RopeScaling.LLAMA3 ? RopeConfig.llama3(100, 2, 1, 4, 16) : new RopeConfig(100, s, 2);
             GradCheck.check("rope " + s, in -> Rope.apply(in[0], pos, c), GradCheck.randomVariable(new Rng(1), 2, 2, 3, 4));
         }
     }
@@ -57,6 +58,28 @@ class RopeTest {
         assertThrows(IllegalArgumentException.class, () -> new RopeConfig(100, RopeScaling.LINEAR, 0.5));
         assertThrows(IllegalArgumentException.class, () -> Rope.apply(Tensor.constant(Nd4j.zeros(1, 1, 2, 3)),
                 Nd4j.zeros(DataType.LONG, 1, 2), RopeConfig.standard()));
+    }
+
+    @Test
+    void llama3ScalingKeepsShortWavelengthsDividesLongOnesAndBlendsBetween() {
+        // head size 8, base 10,000: frequencies 1, 0.1, 0.01, 0.001 (wavelengths 6.3, 63, 628, 6283);
+        // original context 1024 with factors 1 and 4: kept below 256, divided by 8 above 1024
+        RopeConfig c = RopeConfig.llama3(10_000, 8, 1, 4, 1024);
+        double[] f = c.inverseFrequencies(8);
+        assertEquals(1.0, f[0], 1e-15);
+        assertEquals(0.1, f[1], 1e-15);
+        double wavelength = 2 * Math.PI / 0.01;
+        double smooth = (1024 / wavelength - 1) / (4 - 1);
+        assertEquals((1 - smooth) * 0.01 / 8 + smooth * 0.01, f[2], 1e-15);
+        assertEquals(0.001 / 8, f[3], 1e-15);
+        assertEquals(0.003086760967011274, f[2], 1e-12); // the generator script's PyTorch value
+        assertEquals(c.base(), RopeConfig.standard().base(), 0);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> RopeConfig.llama3(10_000, 8, 4, 1, 1024));
+        assertTrue(e.getMessage().contains("highFreqFactor"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new RopeConfig(10_000, RopeScaling.LINEAR, 2, 1, 4, 1024));
+        assertTrue(e.getMessage().contains("LLAMA3"), e.getMessage());
     }
 
     @Test

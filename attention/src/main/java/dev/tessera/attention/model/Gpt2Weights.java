@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * the causal-mask buffers ({@code attn.bias}, {@code attn.masked_bias}) older exports carry, and
  * accepts {@code lm_head.weight} only when it equals {@code wte.weight} (the head is tied). Any
  * other missing or unexpected name, or a shape mismatch, is an error naming it. Values are cast to
- * the model's dtype (F16/BF16/F32/F64 files all load).
+ * the model's dtype (F16/BF16/F32/F64 files all load). This reads one weights file for a
+ * configuration the caller gives; whole Hugging Face directories (config.json, shards,
+ * tokenizer) load through {@link dev.tessera.attention.model.hf.HfModels}.
  */
 public final class Gpt2Weights {
     private static final Logger LOG = LoggerFactory.getLogger(Gpt2Weights.class);

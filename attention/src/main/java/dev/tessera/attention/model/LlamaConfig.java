@@ -6,8 +6,13 @@ import dev.tessera.core.Require;
 
 /**
  * A Llama-style decoder: RmsNorm pre-norm blocks, RoPE, SwiGLU MLPs, grouped-query attention,
- * no biases, an untied LM head (or tied, as small Llama-likes often are), optional sliding window
- * (Mistral).
+ * no biases (Qwen2: query/key/value biases), an untied LM head (or tied, as small Llama-likes often
+ * are), optional sliding window (Mistral).
+ *
+ * <p>The presets ({@link #llama2_7b()}, {@link #llama3_8b()}, {@link #mistral7b()}) give the
+ * published shapes with randomly initialised weights; the published weights themselves load from
+ * their Hugging Face directories through {@code dev.tessera.attention.model.hf.HfModels}, which
+ * reads the configuration from {@code config.json}.
  *
  * @param vocabSize V (Llama 2: 32000)
  * @param contextLength longest sequence the model is meant for (Llama 2: 4096); caches are checked against it
@@ -20,9 +25,11 @@ import dev.tessera.core.Require;
  * @param rope rotary settings (Llama 2: base 10,000; Llama 3: 500,000)
  * @param window sliding-window size, 0 for full attention (Mistral 7B: 4096)
  * @param tieEmbeddings whether the LM head is the token embedding transposed
+ * @param qkvBias whether the query, key and value projections have biases (Qwen2; the output
+ *     projection never has one)
  */
 public record LlamaConfig(int vocabSize, int contextLength, int nEmbd, int nLayer, int nHead, int nKvHead,
-        int intermediateSize, double rmsNormEps, RopeConfig rope, int window, boolean tieEmbeddings) {
+        int intermediateSize, double rmsNormEps, RopeConfig rope, int window, boolean tieEmbeddings, boolean qkvBias) {
 
     public LlamaConfig {
         Require.positive("vocabSize", vocabSize);
@@ -50,6 +57,13 @@ public record LlamaConfig(int vocabSize, int contextLength, int nEmbd, int nLaye
         }
     }
 
+    /** Without query/key/value biases (Llama, Mistral). */
+    public LlamaConfig(int vocabSize, int contextLength, int nEmbd, int nLayer, int nHead, int nKvHead,
+            int intermediateSize, double rmsNormEps, RopeConfig rope, int window, boolean tieEmbeddings) {
+        this(vocabSize, contextLength, nEmbd, nLayer, nHead, nKvHead, intermediateSize, rmsNormEps, rope, window,
+                tieEmbeddings, false);
+    }
+
     /** Llama 2 7B. */
     public static LlamaConfig llama2_7b() {
         return new LlamaConfig(32000, 4096, 4096, 32, 32, 32, 11008, 1e-5, RopeConfig.standard(), 0, false);
@@ -73,6 +87,6 @@ public record LlamaConfig(int vocabSize, int contextLength, int nEmbd, int nLaye
 
     public LlamaConfig withWindow(int w) {
         return new LlamaConfig(vocabSize, contextLength, nEmbd, nLayer, nHead, nKvHead, intermediateSize, rmsNormEps,
-                rope, w, tieEmbeddings);
+                rope, w, tieEmbeddings, qkvBias);
     }
 }

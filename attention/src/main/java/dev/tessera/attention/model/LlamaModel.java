@@ -20,7 +20,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * A Llama-style decoder: {@code embed_tokens} (V, C), blocks {@code layers.{i}} (RmsNorm, GQA with
- * RoPE, SwiGLU; children {@code ln_1}, {@code attn.{q,k,v,o}_proj}, {@code ln_2},
+ * RoPE, SwiGLU; children {@code ln_1}, {@code attn.{q,k,v,o}_proj} (q/k/v with biases when
+ * {@link LlamaConfig#qkvBias()}), {@code ln_2},
  * {@code mlp.{gate,up,down}_proj}), {@code norm}, and {@code lm_head} (C, V) unless tied.
  */
 public final class LlamaModel extends DecoderModel {
@@ -45,10 +46,10 @@ public final class LlamaModel extends DecoderModel {
                 : registerModule("lm_head", new Linear(config.nEmbd(), config.vocabSize(), false, rng, dtype));
     }
 
-    /** The block configuration: pre-norm RmsNorm, GQA + RoPE without bias, SwiGLU, no dropout. */
+    /** The block configuration: pre-norm RmsNorm, GQA + RoPE (q/k/v biases only with qkvBias), SwiGLU, no dropout. */
     public static BlockConfig blockConfig(LlamaConfig c) {
         AttentionConfig attn = new AttentionConfig(c.nEmbd(), c.nHead(), c.nKvHead(), false, false,
-                PositionEncoding.ROPE, c.rope(), c.window(), true, 0.0);
+                PositionEncoding.ROPE, c.rope(), c.window(), true, 0.0, c.qkvBias());
         return new BlockConfig(attn, NormKind.RMS_NORM, c.rmsNormEps(), true, MlpKind.SWIGLU, c.intermediateSize(),
                 false, 0.0);
     }

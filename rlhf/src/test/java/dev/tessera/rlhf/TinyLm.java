@@ -1,5 +1,7 @@
 package dev.tessera.rlhf;
 
+import dev.tessera.attention.PositionIds;
+import dev.tessera.attention.model.CausalLm;
 import dev.tessera.core.Indexing;
 import dev.tessera.core.Rng;
 import dev.tessera.core.Tensor;
@@ -7,7 +9,6 @@ import dev.tessera.nn.Init;
 import dev.tessera.nn.Linear;
 import dev.tessera.nn.Module;
 import dev.tessera.nn.Parameter;
-import dev.tessera.rlhf.model.CausalLm;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -15,7 +16,9 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * A test-only causal LM small enough for fast tests: h_t = tanh((E[x_t] + P[t])·W + b), logits =
  * h·U. Each position sees only its own token and index (a bigram model with positions), which is
- * causal by construction and makes the incremental decoder trivial. Counts its forwards.
+ * causal by construction and makes the incremental decoder trivial: it only keeps each sequence's
+ * count of real tokens. Positions count real tokens only (padding gets its predecessor's
+ * position), so a left-padded sequence gets the outputs it gets alone. Counts its forwards.
  */
 public final class TinyLm implements CausalLm {
     private final Net net;
@@ -82,21 +85,28 @@ public final class TinyLm implements CausalLm {
     }
 
     @Override
-    public Tensor hidden(INDArray ids) {
-        hiddenCalls++;
-        rowsForwarded += ids.size(0);
-        return hiddenAt(ids, 0);
+    public DataType dtype() {
+        return net.wte.dtype();
     }
 
-    private Tensor hiddenAt(INDArray ids, int offset) {
-        long b = ids.size(0), t = ids.size(1);
-        Tensor tok = Indexing.embedding(net.wte, ids); // (B, T, C)
-        int[] pos = new int[(int) (b * t)];
-        for (int i = 0; i < pos.length; i++) {
-            pos[i] = offset + (int) (i % t);
+    @Override
+    public Tensor hidden(INDArray ids, INDArray attentionMask) {
+        hiddenCalls++;
+        rowsForwarded += ids.size(0);
+        return hiddenAt(ids, attentionMask, null);
+    }
+
+    /** ids (B, t) after {@code start} (B) real tokens per sequence (null: none) → (B, t, C). */
+    private Tensor hiddenAt(INDArray ids, INDArray attentionMask, long[] start) {
+        int b = (int) ids.size(0), t = (int) ids.size(1);
+        INDArray pos = PositionIds.fromMask(attentionMask, b, t, start); // (B, t)
+        long last = pos.maxNumber().longValue();
+        if (last >= maxLen) {
+            throw new IllegalArgumentException("TinyLm: position " + last + " exceeds contextLength " + maxLen);
         }
-        Tensor p = Indexing.embedding(net.wpe, Nd4j.createFromArray(pos).reshape(b, t)); // (B, T, C)
-        Tensor h = net.mix.forward(tok.add(p)).tanh(); // (B, T, C)
+        Tensor tok = Indexing.embedding(net.wte, ids); // (B, t, C)
+        Tensor p = Indexing.embedding(net.wpe, pos); // (B, t, C)
+        Tensor h = net.mix.forward(tok.add(p)).tanh(); // (B, t, C)
         return poisonGradients ? h.add(h.sub(h).sqrt().mul(0.0)) : h;
     }
 
@@ -106,22 +116,18 @@ public final class TinyLm implements CausalLm {
     }
 
     @Override
-    public Decoder decoder(int batch) {
-        return new Decoder() {
-            int length;
-
-            @Override
-            public Tensor feed(INDArray ids) {
-                decoderFeeds++;
-                Tensor l = logits(hiddenAt(ids, length));
-                length += (int) ids.size(1);
-                return l;
+    public Decoder newDecoder(int batch, int capacity) {
+        long[] lengths = new long[batch]; // real tokens so far per sequence
+        return (ids, attentionMask) -> {
+            decoderFeeds++;
+            Tensor l = logits(hiddenAt(ids, attentionMask, lengths));
+            int t = (int) ids.size(1);
+            for (int b = 0; b < batch; b++) {
+                for (int i = 0; i < t; i++) {
+                    lengths[b] += attentionMask == null || attentionMask.getDouble(b, i) != 0 ? 1 : 0;
+                }
             }
-
-            @Override
-            public int length() {
-                return length;
-            }
+            return l;
         };
     }
 

@@ -16,6 +16,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * and an LM head. Subclasses ({@link GptModel}, {@link LlamaModel}) supply the embeddings, the
  * final norm and the head.
  *
+ * <p>As a {@link CausalLm}, its incremental {@link CausalLm.Decoder} is a {@link KvCache} driven
+ * through {@link #forward(INDArray, INDArray, KvCache)}.
+ *
  * <p>Padded batches: every entry point takes an optional attention mask (B, T), 1 for real
  * tokens. Padding may be on the left (batched generation) or on the right (reward scoring);
  * positions count real tokens only ({@link PositionIds}), and padded keys are never attended, so
@@ -30,7 +33,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Tensor next = model.forward(nextIds, null, cache);          // (B, 1, V)
  * }</pre>
  */
-public abstract class DecoderModel extends Module {
+public abstract class DecoderModel extends Module implements CausalLm {
     protected final DataType dtype;
     private final int vocabSize;
     private final int hiddenSize;
@@ -58,22 +61,32 @@ public abstract class DecoderModel extends Module {
     protected abstract Tensor finalNorm(Tensor x);
 
     /** The LM head: hidden states (B, T, C) → logits (B, T, V). */
+    @Override
     public abstract Tensor logits(Tensor hidden);
 
     /** Layers, key/value heads and head size, for {@link #newCache}. */
     protected abstract int[] cacheDims();
 
+    /** This model: it owns its parameters. */
+    @Override
+    public final Module module() {
+        return this;
+    }
+
     /** V, the vocabulary size. */
+    @Override
     public final int vocabSize() {
         return vocabSize;
     }
 
     /** C, the width of the hidden states. */
+    @Override
     public final int hiddenSize() {
         return hiddenSize;
     }
 
     /** The longest sequence (prompt plus generated tokens) the model accepts. */
+    @Override
     public final int contextLength() {
         return contextLength;
     }
@@ -84,17 +97,39 @@ public abstract class DecoderModel extends Module {
      */
     public abstract DecoderModel newInstance(Rng rng);
 
+    /**
+     * An independent copy: {@link #newInstance} with this model's parameter values and train/eval
+     * mode.
+     */
+    @Override
+    public DecoderModel copy() {
+        DecoderModel c = newInstance(new Rng(0));
+        c.loadStateDict(stateDict(), true);
+        c.train(isTraining());
+        return c;
+    }
+
+    /** A decoder over a fresh {@link #newCache}: each step is {@link #forward(INDArray, INDArray, KvCache)}. */
+    @Override
+    public CausalLm.Decoder newDecoder(int batch, int capacity) {
+        KvCache cache = newCache(batch, capacity);
+        return (ids, attentionMask) -> forward(ids, attentionMask, cache);
+    }
+
     /** Logits (B, T, V) of an unpadded batch. */
+    @Override
     public Tensor forward(INDArray ids) {
         return forward(ids, null);
     }
 
     /** Logits (B, T, V); {@code attentionMask} (B, T) or null. */
+    @Override
     public Tensor forward(INDArray ids, INDArray attentionMask) {
         return logits(hidden(ids, attentionMask));
     }
 
     /** Final hidden states (B, T, C), after the final norm; {@code attentionMask} (B, T) or null. */
+    @Override
     public Tensor hidden(INDArray ids, INDArray attentionMask) {
         int[] bt = checkIds(ids);
         INDArray positions = PositionIds.fromMask(attentionMask, bt[0], bt[1], null); // (B, T)
@@ -137,6 +172,7 @@ public abstract class DecoderModel extends Module {
         return new KvCache(d[0], batch, d[1], d[2], capacity, dtype);
     }
 
+    @Override
     public DataType dtype() {
         return dtype;
     }

@@ -5,7 +5,7 @@ import dev.tessera.attention.model.GptConfig;
 import dev.tessera.attention.model.GptModel;
 import dev.tessera.backend.Backend;
 import dev.tessera.core.Rng;
-import dev.tessera.training.generate.DecoderLm;
+import dev.tessera.attention.model.CausalLm;
 import dev.tessera.training.generate.Generation;
 import dev.tessera.training.generate.Generator;
 import dev.tessera.training.generate.SamplingConfig;
@@ -64,7 +64,7 @@ public class GptGenerateBenchmark {
     /** Tessera's model and prompt. */
     @State(Scope.Benchmark)
     public static class TesseraSide {
-        DecoderLm lm;
+        CausalLm lm;
         int[][] prompt; // (1, PROMPT)
         SamplingConfig greedy;
 
@@ -74,7 +74,7 @@ public class GptGenerateBenchmark {
             GptModel gpt = new GptModel(new GptConfig(GptShapes.VOCAB, GptShapes.CONTEXT, GptShapes.EMBD,
                     GptShapes.LAYERS, GptShapes.HEADS, 0.0, 1e-5), new Rng(1), DataType.FLOAT);
             gpt.eval();
-            lm = DecoderLm.of(gpt);
+            lm = gpt;
             prompt = new int[][] {GptShapes.ids(PROMPT, 3)};
             greedy = SamplingConfig.greedy(NEW_TOKENS);
         }

@@ -7,7 +7,7 @@ import dev.tessera.nn.Parameter;
 import dev.tessera.rlhf.data.SequenceBatch;
 import dev.tessera.rlhf.math.LogProbs;
 import dev.tessera.rlhf.math.Masked;
-import dev.tessera.rlhf.model.CausalLm;
+import dev.tessera.attention.model.CausalLm;
 import dev.tessera.rlhf.model.SharedParameters;
 import dev.tessera.rlhf.model.TrainSettings;
 import dev.tessera.training.optim.AdamW;

@@ -1,5 +1,6 @@
 package dev.tessera.rlhf.model;
 
+import dev.tessera.attention.model.CausalLm;
 import dev.tessera.core.GradMode;
 import dev.tessera.core.Indexing;
 import dev.tessera.core.Rng;
@@ -99,7 +100,7 @@ public final class RewardModel extends Module {
             throw new IllegalStateException("RewardModel.scores(ids, lengths): readout " + readout
                     + " needs the response mask; call scores(SequenceBatch)");
         }
-        Tensor hidden = trunk.hidden(ids); // (B, T, C)
+        Tensor hidden = trunk.hidden(ids, null); // (B, T, C)
         forwardCalls++;
         sequencesForwarded += ids.size(0);
         return readLast(hidden, lengths);
@@ -107,7 +108,7 @@ public final class RewardModel extends Module {
 
     /** Rewards (B) of a batch of conversations: one trunk forward, read as {@link #readout()} says. */
     public Tensor scores(SequenceBatch batch) {
-        Tensor hidden = trunk.hidden(batch.ids()); // (B, T, C)
+        Tensor hidden = trunk.hidden(batch.ids(), null); // (B, T, C)
         forwardCalls++;
         sequencesForwarded += batch.batchSize();
         return read(hidden, batch);

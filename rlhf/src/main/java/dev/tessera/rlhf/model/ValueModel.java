@@ -1,5 +1,6 @@
 package dev.tessera.rlhf.model;
 
+import dev.tessera.attention.model.CausalLm;
 import dev.tessera.core.Rng;
 import dev.tessera.core.Tensor;
 import dev.tessera.nn.Linear;
@@ -67,7 +68,7 @@ public final class ValueModel extends Module {
      * @param ids (B, T) the sequences (forwarded through the separate trunk otherwise)
      */
     public Tensor values(Tensor policyHidden, INDArray ids) {
-        Tensor h = trunk == null ? policyHidden : trunk.hidden(ids); // (B, T, C)
+        Tensor h = trunk == null ? policyHidden : trunk.hidden(ids, null); // (B, T, C)
         long b = h.size(0), t = h.size(1);
         return head.forward(h).reshape(b, t);
     }

@@ -1,4 +1,6 @@
 /**
- * The models RLHF needs: a {@link dev.tessera.rlhf.model.CausalLm} adapter (over the attention module's GPT), reward and value models with scalar heads, KV-cache sampling, optimiser settings.
+ * The models RLHF adds around a {@link dev.tessera.attention.model.CausalLm}: reward and value
+ * models with scalar heads, shared-parameter checks, optimiser settings. Sampling is the training
+ * module's {@code Generator}.
  */
 package dev.tessera.rlhf.model;

@@ -1,14 +1,15 @@
 package dev.tessera.rlhf.pipeline;
 
+import dev.tessera.attention.model.CausalLm;
 import dev.tessera.core.GradMode;
-import dev.tessera.core.Rng;
 import dev.tessera.core.Tensor;
 import dev.tessera.rlhf.data.SequenceBatch;
 import dev.tessera.rlhf.math.LogProbs;
 import dev.tessera.rlhf.math.Masked;
-import dev.tessera.rlhf.model.CausalLm;
-import dev.tessera.rlhf.model.Sampler;
 import dev.tessera.rlhf.sft.ChatFormat;
+import dev.tessera.training.generate.Generator;
+import dev.tessera.training.generate.SamplingConfig;
+import dev.tessera.training.generate.TokenListener;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -47,8 +48,7 @@ final class PolicyEvaluator {
     PolicyScore evaluate(CausalLm policy) {
         policy.module().eval();
         ChatFormat chat = tokenizer.chat();
-        List<int[]> sampled = Sampler.generate(policy, formatted, new Sampler.Settings(maxNewTokens, 1.0, chat.end(), CHUNK),
-                new Rng(seed));
+        List<int[]> sampled = generate(policy, SamplingConfig.sample(1.0, 1.0, maxNewTokens, seed));
         List<int[]> greedy = greedy(policy);
         double score = 0, greedyScore = 0, correct = 0, greedyCorrect = 0, prefix = 0, closed = 0, exact = 0;
         List<Double> sampledScores = new ArrayList<>();
@@ -78,8 +78,14 @@ final class PolicyEvaluator {
     /** Greedy responses, in the prompts' order. */
     List<int[]> greedy(CausalLm policy) {
         policy.module().eval();
-        return Sampler.generate(policy, formatted, new Sampler.Settings(maxNewTokens, 0.0, tokenizer.chat().end(), CHUNK),
-                new Rng(seed));
+        return generate(policy, SamplingConfig.greedy(maxNewTokens));
+    }
+
+    /** Responses to every prompt, ending at the chat's end token, in the prompts' order. */
+    private List<int[]> generate(CausalLm policy, SamplingConfig sampling) {
+        SamplingConfig c = sampling.withStopTokens(tokenizer.chat().end());
+        return Arrays.asList(Generator.generateInBatches(policy, formatted.toArray(new int[0][]), c, CHUNK,
+                TokenListener.NONE).tokens());
     }
 
     /** Mean over responses of Σ_t log π(y_t | …) − log π_SFT(y_t | …) on the responses' tokens. */

@@ -1,6 +1,8 @@
 package dev.tessera.rlhf.pipeline;
 
+import dev.tessera.attention.model.CausalLm;
 import dev.tessera.attention.model.GptConfig;
+import dev.tessera.attention.model.GptModel;
 import dev.tessera.backend.Backend;
 import dev.tessera.core.Rng;
 import dev.tessera.io.AtomicFiles;
@@ -8,9 +10,7 @@ import dev.tessera.rlhf.dpo.DpoLoss;
 import dev.tessera.rlhf.dpo.DpoTrainer;
 import dev.tessera.rlhf.dpo.PreferencePair;
 import dev.tessera.rlhf.math.KlEstimator;
-import dev.tessera.rlhf.model.DecoderLm;
 import dev.tessera.rlhf.model.RewardModel;
-import dev.tessera.rlhf.model.Sampler;
 import dev.tessera.rlhf.model.TrainSettings;
 import dev.tessera.rlhf.model.ValueModel;
 import dev.tessera.rlhf.ppo.AdaptiveKlController;
@@ -27,6 +27,9 @@ import dev.tessera.rlhf.reward.RewardModelTrainer;
 import dev.tessera.rlhf.sft.ChatFormat;
 import dev.tessera.rlhf.sft.SftTrainer;
 import dev.tessera.training.data.Batch;
+import dev.tessera.training.generate.Generator;
+import dev.tessera.training.generate.SamplingConfig;
+import dev.tessera.training.generate.TokenListener;
 import dev.tessera.training.loop.EvalMetrics;
 import dev.tessera.training.loop.StepMetrics;
 import dev.tessera.training.loop.Trainer;
@@ -41,6 +44,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashSet;
@@ -140,11 +144,11 @@ public final class RecipePipeline {
 
         // 3. pretraining
         Pretrained pre = pretrain(tokenizer, documents, initRng, rowSeed);
-        DecoderLm model = pre.model();
+        CausalLm model = pre.model();
 
         // 4. SFT (the model is fine-tuned in place; afterwards it is the frozen SFT reference)
         double sftLoss = sft(model, tokenizer, prompts.sft(), demonstrations, orderRng);
-        DecoderLm sftModel = model;
+        CausalLm sftModel = model;
 
         // 5. rankings of SFT samples by the labeller
         List<RankedGroup> groups = rankings(sftModel, tokenizer, prompts.rankings(), sampleRng);
@@ -161,11 +165,11 @@ public final class RecipePipeline {
         double[] rmAccuracy = trainRewardModel(rewardModel, trainGroups, testGroups, tokenizer, orderRng);
 
         // 7. PPO
-        DecoderLm ppoPolicy = sftModel.copy();
+        CausalLm ppoPolicy = sftModel.copy();
         double finalBeta = ppo(ppoPolicy, sftModel, rewardModel, tokenizer, prompts.ppo(), pre, sampleRng, initRng);
 
         // 8. DPO on the same rankings
-        DecoderLm dpoPolicy = sftModel.copy();
+        CausalLm dpoPolicy = sftModel.copy();
         dpo(dpoPolicy, sftModel, trainGroups, chat, orderRng);
 
         // 9. evaluation on held-out prompts
@@ -226,7 +230,7 @@ public final class RecipePipeline {
     }
 
     /** The pretrained model, its held-out figures, and the training rows (PPO-ptx draws from them). */
-    private record Pretrained(DecoderLm model, EvalMetrics heldOut, long tokens, DocumentRows rows) {}
+    private record Pretrained(CausalLm model, EvalMetrics heldOut, long tokens, DocumentRows rows) {}
 
     private Pretrained pretrain(ChatTokenizer tokenizer, List<String> documents, Rng initRng, long rowSeed) {
         RecipeConfig.Pretrain p = config.pretrain();
@@ -250,11 +254,11 @@ public final class RecipePipeline {
             validation.add(heldOut.next());
         }
         GptConfig gptConfig = config.size().gptConfig(tokenizer.vocabSize(), t);
-        DecoderLm model = DecoderLm.gpt(gptConfig, initRng, DataType.FLOAT);
+        CausalLm model = new GptModel(gptConfig, initRng, DataType.FLOAT);
         AdamW optimizer = new AdamW(model.module().namedParameters(), AdamWConfig.lm(p.learningRate()));
         LrSchedule schedule = LrSchedule.cosine(p.learningRate(), p.learningRate() / 10, Math.max(1, p.steps() / 10), p.steps());
         Trainer trainer = new Trainer(TrainerConfig.simple(p.steps()), model.module(), optimizer, schedule,
-                b -> model.model().forward(b.inputs()), train, validation, Map.of(), null);
+                b -> model.forward(b.inputs()), train, validation, Map.of(), null);
         Series loss = new Series("train loss");
         trainer.addListener(new TrainingListener() {
             @Override
@@ -278,7 +282,7 @@ public final class RecipePipeline {
     }
 
     /** Fine-tunes {@code model} in place; returns the mean loss of the last (up to) 10 steps. */
-    private double sft(DecoderLm model, ChatTokenizer tokenizer, List<Instruction> instructions, List<String> demonstrations,
+    private double sft(CausalLm model, ChatTokenizer tokenizer, List<Instruction> instructions, List<String> demonstrations,
             Rng orderRng) {
         RecipeConfig.Sft s = config.sft();
         long t0 = start(Stage.SFT, s.steps());
@@ -323,13 +327,12 @@ public final class RecipePipeline {
      * equal scores are merged (the labeller cannot order them), so a group holds 2..K responses;
      * prompts whose samples all score the same are dropped.
      */
-    private List<RankedGroup> rankings(DecoderLm sft, ChatTokenizer tokenizer, List<Instruction> instructions, Rng rng) {
+    private List<RankedGroup> rankings(CausalLm sft, ChatTokenizer tokenizer, List<Instruction> instructions, Rng rng) {
         RecipeConfig.Reward r = config.reward();
         ChatFormat chat = tokenizer.chat();
         int perChunk = Math.max(1, CHUNK / r.k());
         int chunks = (instructions.size() + perChunk - 1) / perChunk;
         long t0 = start(Stage.RANKINGS, chunks);
-        Sampler.Settings settings = new Sampler.Settings(config.eval().maxNewTokens(), 1.0, chat.end(), CHUNK);
         List<RankedGroup> groups = new ArrayList<>();
         double scoreSum = 0;
         sft.module().eval();
@@ -343,7 +346,10 @@ public final class RecipePipeline {
                     formatted.add(p);
                 }
             }
-            List<int[]> responses = Sampler.generate(sft, formatted, settings, rng);
+            SamplingConfig sampling = SamplingConfig.sample(1.0, 1.0, config.eval().maxNewTokens(), rng.nextLong())
+                    .withStopTokens(chat.end());
+            List<int[]> responses = Arrays.asList(Generator.generateInBatches(sft, formatted.toArray(new int[0][]), sampling,
+                    CHUNK, TokenListener.NONE).tokens());
             long tokens = 0;
             double chunkScore = 0;
             for (int j = 0; j < part.size(); j++) {
@@ -456,7 +462,7 @@ public final class RecipePipeline {
     }
 
     /** PPO from the SFT model against the reward model; returns the final β. */
-    private double ppo(DecoderLm policy, DecoderLm sft, RewardModel rewardModel, ChatTokenizer tokenizer, List<Instruction> pool,
+    private double ppo(CausalLm policy, CausalLm sft, RewardModel rewardModel, ChatTokenizer tokenizer, List<Instruction> pool,
             Pretrained pre, Rng sampleRng, Rng initRng) {
         RecipeConfig.Ppo p = config.ppo();
         long t0 = start(Stage.PPO, p.iterations());
@@ -517,7 +523,7 @@ public final class RecipePipeline {
     }
 
     /** DPO from the SFT model on every ranked pair of the reward model's training groups. */
-    private void dpo(DecoderLm policy, DecoderLm sft, List<RankedGroup> groups, ChatFormat chat, Rng orderRng) {
+    private void dpo(CausalLm policy, CausalLm sft, List<RankedGroup> groups, ChatFormat chat, Rng orderRng) {
         RecipeConfig.Dpo d = config.dpo();
         long t0 = start(Stage.DPO, d.steps());
         List<PreferencePair> pairs = new ArrayList<>();
@@ -551,7 +557,7 @@ public final class RecipePipeline {
                 loss.last()));
     }
 
-    private PolicyScore timedEval(PolicyEvaluator evaluator, DecoderLm policy, int step) {
+    private PolicyScore timedEval(PolicyEvaluator evaluator, CausalLm policy, int step) {
         long st = System.nanoTime();
         PolicyScore s = evaluator.evaluate(policy);
         listener.onStep(Stage.EVALUATION, step, 3, "labeller score", s.score(), 0, (System.nanoTime() - st) / 1e9);
@@ -559,7 +565,7 @@ public final class RecipePipeline {
     }
 
     /** Greedy answers of the three policies to the first held-out prompts. */
-    private List<Sample> samples(List<Instruction> instructions, ChatTokenizer tokenizer, DecoderLm sft, DecoderLm ppo, DecoderLm dpo,
+    private List<Sample> samples(List<Instruction> instructions, ChatTokenizer tokenizer, CausalLm sft, CausalLm ppo, CausalLm dpo,
             long seed) {
         if (instructions.isEmpty()) {
             return List.of();

@@ -1,5 +1,6 @@
 package dev.tessera.rlhf.ppo;
 
+import dev.tessera.attention.model.CausalLm;
 import dev.tessera.core.GradMode;
 import dev.tessera.core.Rng;
 import dev.tessera.core.Tensor;
@@ -10,16 +11,18 @@ import dev.tessera.rlhf.math.KlEstimator;
 import dev.tessera.rlhf.math.KlPenalty;
 import dev.tessera.rlhf.math.LogProbs;
 import dev.tessera.rlhf.math.Masked;
-import dev.tessera.rlhf.model.CausalLm;
-import dev.tessera.rlhf.model.Sampler;
 import dev.tessera.rlhf.model.SharedParameters;
 import dev.tessera.rlhf.model.TrainSettings;
 import dev.tessera.rlhf.model.ValueModel;
 import dev.tessera.rlhf.sft.ChatFormat;
+import dev.tessera.training.generate.Generator;
+import dev.tessera.training.generate.SamplingConfig;
+import dev.tessera.training.generate.TokenListener;
 import dev.tessera.training.loss.CausalLmLoss;
 import dev.tessera.training.loss.CrossEntropyOptions;
 import dev.tessera.training.optim.AdamW;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -118,14 +121,17 @@ public final class PpoTrainer {
             prompts.add(chat.prompt(p));
         }
         policy.module().eval();
-        Sampler.Settings s = new Sampler.Settings(config.maxNewTokens(), config.temperature(), chat.end(), config.rolloutBatch());
-        List<int[]> responses = Sampler.generate(policy, prompts, s, rng);
+        // left-padded batches of mixed prompt lengths; the seed comes from this trainer's generator
+        SamplingConfig s = new SamplingConfig(config.temperature(), 0, 1, 1, config.maxNewTokens(), new int[] {chat.end()},
+                rng.nextLong());
+        List<int[]> responses = Arrays.asList(Generator.generateInBatches(policy, prompts.toArray(new int[0][]), s,
+                config.rolloutBatch(), TokenListener.NONE).tokens());
         int[][] rows = new int[prompts.size()][];
         int[] promptLengths = new int[prompts.size()];
         for (int i = 0; i < rows.length; i++) {
             int[] p = prompts.get(i);
             int[] r = responses.get(i);
-            rows[i] = java.util.Arrays.copyOf(p, p.length + r.length);
+            rows[i] = Arrays.copyOf(p, p.length + r.length);
             System.arraycopy(r, 0, rows[i], p.length, r.length);
             promptLengths[i] = p.length;
         }
@@ -280,7 +286,7 @@ public final class PpoTrainer {
     private Forward forward(SequenceBatch sub) {
         INDArray ids = sub.ids();
         long t = ids.size(1);
-        Tensor hidden = policy.hidden(ids); // (b, T, C)
+        Tensor hidden = policy.hidden(ids, null); // (b, T, C)
         Tensor logits = tempered(policy.logits(hidden)); // (b, T, V)
         Tensor logp = LogProbs.ofSequence(logits, ids); // (b, T-1)
         Tensor values = valueModel.values(hidden, ids).slice(1, 0, t - 1); // (b, T-1)

@@ -3,7 +3,7 @@ package dev.tessera.rlhf.sft;
 import dev.tessera.core.Tensor;
 import dev.tessera.nn.Parameter;
 import dev.tessera.rlhf.data.SequenceBatch;
-import dev.tessera.rlhf.model.CausalLm;
+import dev.tessera.attention.model.CausalLm;
 import dev.tessera.rlhf.model.TrainSettings;
 import dev.tessera.training.loss.CausalLmLoss;
 import dev.tessera.training.loss.CrossEntropyOptions;

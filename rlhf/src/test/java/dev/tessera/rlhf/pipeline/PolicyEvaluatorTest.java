@@ -3,8 +3,9 @@ package dev.tessera.rlhf.pipeline;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tessera.attention.model.CausalLm;
+import dev.tessera.attention.model.GptModel;
 import dev.tessera.core.Rng;
-import dev.tessera.rlhf.model.DecoderLm;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -22,7 +23,7 @@ class PolicyEvaluatorTest {
     @Test
     void anIdenticalCopyHasZeroKlAndTheSameScores() {
         ChatTokenizer tok = tokenizer();
-        DecoderLm sft = DecoderLm.gpt(ModelSize.TINY.gptConfig(tok.vocabSize(), 24), new Rng(3), DataType.FLOAT);
+        CausalLm sft = new GptModel(ModelSize.TINY.gptConfig(tok.vocabSize(), 24), new Rng(3), DataType.FLOAT);
         List<Instruction> prompts = new TaskGenerator(2, 3, 0.5, 0.3).distinct(new Rng(4), 12);
         PolicyEvaluator e = new PolicyEvaluator(prompts, tok, sft, 6, 99);
         PolicyScore a = e.evaluate(sft);
@@ -36,8 +37,8 @@ class PolicyEvaluatorTest {
     @Test
     void aChangedPolicyHasPositiveKlOnItsOwnSamples() {
         ChatTokenizer tok = tokenizer();
-        DecoderLm sft = DecoderLm.gpt(ModelSize.TINY.gptConfig(tok.vocabSize(), 24), new Rng(3), DataType.FLOAT);
-        DecoderLm other = DecoderLm.gpt(ModelSize.TINY.gptConfig(tok.vocabSize(), 24), new Rng(5), DataType.FLOAT);
+        CausalLm sft = new GptModel(ModelSize.TINY.gptConfig(tok.vocabSize(), 24), new Rng(3), DataType.FLOAT);
+        CausalLm other = new GptModel(ModelSize.TINY.gptConfig(tok.vocabSize(), 24), new Rng(5), DataType.FLOAT);
         List<Instruction> prompts = new TaskGenerator(2, 3, 0.5, 0.3).distinct(new Rng(4), 32);
         PolicyScore s = new PolicyEvaluator(prompts, tok, sft, 6, 99).evaluate(other);
         // a Monte-Carlo KL estimate over 32 samples: positive for clearly different models

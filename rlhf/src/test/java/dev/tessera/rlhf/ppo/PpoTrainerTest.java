@@ -162,7 +162,7 @@ class PpoTrainerTest {
             assertEquals(scores.getDouble(1), values.getDouble(1, 5), 1e-12);
             ValueModel shared = ValueModel.sharedTrunkWithRewardHead(trunk, rm);
             assertTrue(shared.sharesPolicyTrunk());
-            assertEquals(scores.getDouble(0), shared.values(trunk.hidden(ids), ids).data().getDouble(0, 4), 1e-12);
+            assertEquals(scores.getDouble(0), shared.values(trunk.hidden(ids, null), ids).data().getDouble(0, 4), 1e-12);
         }
     }
 

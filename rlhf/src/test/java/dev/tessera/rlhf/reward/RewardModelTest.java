@@ -58,7 +58,7 @@ class RewardModelTest {
         SequenceBatch batch = SequenceBatch.ofFormatted(new int[][] {{1, 7, 2, 9, 3}, {1, 2, 5, 5, 9, 3}}, new int[] {3, 2}, PAD);
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             INDArray scores = rm.scores(batch).data(); // (2)
-            INDArray perToken = rm.head().forward(rm.trunk().hidden(batch.ids())).data(); // (2, 6, 1)
+            INDArray perToken = rm.head().forward(rm.trunk().hidden(batch.ids(), null)).data(); // (2, 6, 1)
             double first = perToken.getDouble(0, 3, 0) + perToken.getDouble(0, 4, 0);
             double second = perToken.getDouble(1, 2, 0) + perToken.getDouble(1, 3, 0) + perToken.getDouble(1, 4, 0)
                     + perToken.getDouble(1, 5, 0);
@@ -71,7 +71,7 @@ class RewardModelTest {
             // the last-token form has no response mask to read, so it refuses instead of guessing
             assertThrows(IllegalStateException.class, () -> rm.scores(batch.ids(), batch.lengths()));
             assertThrows(IllegalArgumentException.class,
-                    () -> rm.readResponseSum(rm.trunk().hidden(batch.ids()), Nd4j.ones(DataType.DOUBLE, 2, 5)));
+                    () -> rm.readResponseSum(rm.trunk().hidden(batch.ids(), null), Nd4j.ones(DataType.DOUBLE, 2, 5)));
         }
     }
 
@@ -103,7 +103,7 @@ class RewardModelTest {
         RewardModel lm = new RewardModel(trunk, new Rng(22), RewardModel.Readout.RESPONSE_SUM_LM);
         SequenceBatch batch = SequenceBatch.ofFormatted(new int[][] {{1, 7, 2, 9, 3}, {1, 2, 5, 5, 9, 3}}, new int[] {3, 2}, PAD);
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            INDArray logp = dev.tessera.rlhf.math.LogProbs.ofSequence(trunk.logits(trunk.hidden(batch.ids())), batch.ids())
+            INDArray logp = dev.tessera.rlhf.math.LogProbs.ofSequence(trunk.logits(trunk.hidden(batch.ids(), null)), batch.ids())
                     .data(); // (2, 5): column t scores token t + 1
             double first = logp.getDouble(0, 2) + logp.getDouble(0, 3); // tokens 9, 3
             double second = logp.getDouble(1, 1) + logp.getDouble(1, 2) + logp.getDouble(1, 3) + logp.getDouble(1, 4);

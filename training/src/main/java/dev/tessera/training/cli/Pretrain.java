@@ -17,7 +17,6 @@ import dev.tessera.training.data.BatchSource;
 import dev.tessera.training.data.MaskedLmBatches;
 import dev.tessera.training.data.Sequential;
 import dev.tessera.training.data.WindowSampler;
-import dev.tessera.training.generate.DecoderLm;
 import dev.tessera.training.generate.Generation;
 import dev.tessera.training.generate.Generator;
 import dev.tessera.training.generate.SamplingConfig;
@@ -253,7 +252,7 @@ public final class Pretrain {
         int maxNew = Math.min(o.maxNew(), o.context() - prompt.length);
         SamplingConfig c = new SamplingConfig(o.temperature(), o.topK(), 1.0, 1.0, maxNew, new int[] {corpus.eotId},
                 o.seed());
-        Generation g = Generator.generate(DecoderLm.of(gpt), new int[][] {prompt}, c, true);
+        Generation g = Generator.generate(gpt, new int[][] {prompt}, c, true);
         out.println("sample (temperature " + o.temperature() + ", top-k " + o.topK()
                 + (maxNew < o.maxNew() ? ", " + maxNew + " new tokens: all that fit --context " + o.context() : "") + "):");
         out.println(o.prompt() + corpus.tokenizer.decodeLossy(g.tokens()[0]));

@@ -9,14 +9,26 @@ final class TokenChooser {
 
     /**
      * @param logits the row's logits (modified in place)
-     * @param history tokens already in the sequence (for the repetition penalty)
-     * @param historyLength how many entries of {@code history} are used
+     * @param history the sequence so far; entries [historyFrom, historyTo) are its tokens (for the
+     *     repetition penalty), entries before are padding
+     * @throws IllegalStateException when a logit is NaN or +∞, or all are −∞: there is no
+     *     distribution to choose from, and a "choice" would silently be the arg-max or token 0
      */
-    static int choose(double[] logits, int[] history, int historyLength, SamplingConfig c, Rng rng) {
+    static int choose(double[] logits, int[] history, int historyFrom, int historyTo, SamplingConfig c, Rng rng) {
         int v = logits.length;
+        boolean anyFinite = false;
+        for (int k = 0; k < v; k++) {
+            if (Double.isNaN(logits[k]) || logits[k] == Double.POSITIVE_INFINITY) {
+                throw new IllegalStateException("the model's logit for token " + k + " is " + logits[k]);
+            }
+            anyFinite |= logits[k] != Double.NEGATIVE_INFINITY;
+        }
+        if (!anyFinite) {
+            throw new IllegalStateException("every logit is -Infinity, no token can be chosen");
+        }
         if (c.repetitionPenalty() != 1) {
             boolean[] seen = new boolean[v];
-            for (int i = 0; i < historyLength; i++) {
+            for (int i = historyFrom; i < historyTo; i++) {
                 seen[history[i]] = true;
             }
             for (int k = 0; k < v; k++) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tessera.attention.GptDecodeStep;
+import dev.tessera.attention.model.CausalLm;
 import dev.tessera.attention.model.GptConfig;
 import dev.tessera.attention.model.GptModel;
 import dev.tessera.core.GradMode;
@@ -23,12 +24,12 @@ class GptGenerationTest {
     void lastLogitsEqualTheFullForwardsLastPosition() {
         GptModel gpt = new GptModel(GptConfig.tiny(), new Rng(4), DataType.DOUBLE);
         gpt.eval();
-        DecoderLm lm = DecoderLm.of(gpt);
+        CausalLm lm = gpt;
         INDArray ids = Nd4j.createFromArray(new int[][] {{1, 2, 3, 4}, {9, 8, 7, 6}}); // (2, 4)
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            INDArray last = lm.lastLogits(ids).data(); // (2, 1, V)
+            INDArray last = lm.lastLogits(ids, null).data(); // (2, 1, V)
             assertArrayEquals(new long[] {2, 1, gpt.config().vocabSize()}, last.shape());
-            INDArray want = lm.logits(ids).data().get(NDArrayIndex.all(), NDArrayIndex.interval(3, 4), NDArrayIndex.all());
+            INDArray want = lm.forward(ids).data().get(NDArrayIndex.all(), NDArrayIndex.interval(3, 4), NDArrayIndex.all());
             double err = want.sub(last).amaxNumber().doubleValue();
             assertTrue(err < 1e-12, "max difference " + err);
         }
@@ -38,7 +39,7 @@ class GptGenerationTest {
     void kvCacheMatchesRecomputationBatchedAndAlone() {
         GptModel gpt = new GptModel(GptConfig.tiny(), new Rng(3), DataType.DOUBLE);
         gpt.eval();
-        DecoderLm lm = DecoderLm.of(gpt);
+        CausalLm lm = gpt;
         for (SamplingConfig c : new SamplingConfig[] {SamplingConfig.greedy(10),
                 SamplingConfig.sample(1.0, 0.9, 10, 5).withTopK(20).withRepetitionPenalty(1.1)}) {
             Generation cached = Generator.generate(lm, PROMPTS, c, true);
@@ -67,7 +68,7 @@ class GptGenerationTest {
     void decodeFastPathGeneratesWhatTheGeneralPathGenerates() {
         GptModel gpt = new GptModel(GptConfig.tiny(), new Rng(5), DataType.FLOAT);
         gpt.eval();
-        DecoderLm lm = DecoderLm.of(gpt);
+        CausalLm lm = gpt;
         for (SamplingConfig c : new SamplingConfig[] {SamplingConfig.greedy(12), SamplingConfig.sample(1.0, 0.95, 12, 7)}) {
             Generation fast = Generator.generate(lm, PROMPTS, c, true);
             Generation general;

@@ -1,6 +1,6 @@
 package dev.tessera.rlhf.data;
 
-import dev.tessera.rlhf.sft.ChatFormat;
+import dev.tessera.rlhf.chat.ChatTemplate;
 import java.util.Arrays;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -39,7 +39,7 @@ public record SequenceBatch(INDArray ids, INDArray responseMask, int[] lengths) 
      * Formats and right-pads pairs: row i = chat.conversation(prompts[i], responses[i]).
      * Response tokens are given without the end marker, which the format appends.
      */
-    public static SequenceBatch of(ChatFormat chat, List<int[]> prompts, List<int[]> responses) {
+    public static SequenceBatch of(ChatTemplate chat, List<int[]> prompts, List<int[]> responses) {
         if (prompts.size() != responses.size() || prompts.isEmpty()) {
             throw new IllegalArgumentException("SequenceBatch.of: need as many responses as prompts (>= 1), but got "
                     + prompts.size() + " prompts and " + responses.size() + " responses");

@@ -8,7 +8,7 @@ import dev.tessera.rlhf.math.LogProbs;
 import dev.tessera.rlhf.math.Masked;
 import dev.tessera.rlhf.model.CausalLm;
 import dev.tessera.rlhf.model.Sampler;
-import dev.tessera.rlhf.sft.ChatFormat;
+import dev.tessera.rlhf.chat.ChatTemplate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -46,7 +46,7 @@ final class PolicyEvaluator {
     /** Sampled (temperature 1) and greedy responses of {@code policy} scored, and its KL to the SFT model. */
     PolicyScore evaluate(CausalLm policy) {
         policy.module().eval();
-        ChatFormat chat = tokenizer.chat();
+        ChatTemplate chat = tokenizer.chat();
         List<int[]> sampled = Sampler.generate(policy, formatted, new Sampler.Settings(maxNewTokens, 1.0, chat.end(), CHUNK),
                 new Rng(seed));
         List<int[]> greedy = greedy(policy);

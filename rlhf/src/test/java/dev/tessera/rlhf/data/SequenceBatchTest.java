@@ -3,13 +3,13 @@ package dev.tessera.rlhf.data;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.tessera.rlhf.sft.ChatFormat;
+import dev.tessera.rlhf.chat.PlainChatTemplate;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 
 class SequenceBatchTest {
-    private final ChatFormat chat = new ChatFormat(1, 2, 3, 0);
+    private final PlainChatTemplate chat = new PlainChatTemplate(1, 2, 3, 0);
 
     @Test
     void rightPaddedWithResponseMask() {

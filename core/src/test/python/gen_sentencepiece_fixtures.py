@@ -16,7 +16,8 @@ published model, but they use the same pipelines as published ones:
                  split false), ["a", "b"] merges, ignore_merges, and a non-special added token
                  with lstrip/rstrip
   gemma.json     the same vocabulary, normalizer Replace(" ", "▁") only (no prefix), decoders
-                 Replace + ByteFallback + Fuse, chat turn markers as special tokens
+                 Replace + ByteFallback + Fuse, chat turn markers as special tokens, and a
+                 normalized single_word added token "hello"
   unigram.json   a Unigram model with byte_fallback, NFKC normalizer, Metaspace pre-tokenizer
                  (prepend_scheme always, split true), decoders ByteFallback + Metaspace,
                  post-processor "$A </s>"
@@ -120,7 +121,8 @@ def metaspace(vocab, merges):
 def gemma(vocab, merges):
     d = llama2(vocab, merges)
     n = len(vocab)
-    d["added_tokens"] += [added("<start_of_turn>", n), added("<end_of_turn>", n + 1)]
+    d["added_tokens"] += [added("<start_of_turn>", n), added("<end_of_turn>", n + 1),
+                          added("hello", n + 2, special=False, normalized=True, single_word=True)]
     d["normalizer"] = {"type": "Replace", "pattern": {"String": " "}, "content": "▁"}
     d["decoder"] = {"type": "Sequence", "decoders": [
         {"type": "Replace", "pattern": {"String": "▁"}, "content": " "},

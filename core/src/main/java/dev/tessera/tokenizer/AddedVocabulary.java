@@ -1,7 +1,9 @@
 package dev.tessera.tokenizer;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -45,22 +47,23 @@ final class AddedVocabulary {
      * {@code normalized} flag, special ones only if in {@code allowedSpecial}.
      */
     List<Match> find(String text, boolean normalized, Set<String> allowedSpecial) {
-        List<Entry> candidates = new ArrayList<>();
+        // Candidates by their first char, so each position of the text tries only a few.
+        Map<Character, List<Entry>> byFirst = new HashMap<>();
         for (Entry e : entries) {
             if (e.normalized() == normalized && !e.pattern().isEmpty()
                     && (!e.special() || allowedSpecial.contains(e.content()))) {
-                candidates.add(e);
+                byFirst.computeIfAbsent(e.pattern().charAt(0), c -> new ArrayList<>()).add(e);
             }
         }
         List<Match> out = new ArrayList<>();
-        if (candidates.isEmpty()) {
+        if (byFirst.isEmpty()) {
             return out;
         }
         int taken = 0; // end of the last match: whitespace before it is not stripped again
         int i = 0;
         while (i < text.length()) {
             Entry best = null;
-            for (Entry e : candidates) {
+            for (Entry e : byFirst.getOrDefault(text.charAt(i), List.of())) {
                 if (text.startsWith(e.pattern(), i) && (best == null || e.pattern().length() > best.pattern().length())) {
                     best = e;
                 }

@@ -23,7 +23,8 @@ published model, but they use the same pipelines as published ones:
                  post-processor "$A </s>"
   unigram-unk.json the same without byte_fallback: unknown characters become <unk>, fused
 
-For every string, expected.json holds: `ids` (add_special_tokens=False, special tokens in the
+The test strings are strings.json plus 30 seeded random mixes of the same hard cases. For every
+string, expected.json holds: `ids` (add_special_tokens=False, special tokens in the
 text recognised, Hugging Face's default), `ordinary` (encode_special_tokens=True: special-token
 spellings are plain text), `with_template` (add_special_tokens=True) and `decoded`
 (decode(ids, skip_special_tokens=False)).
@@ -40,6 +41,7 @@ the same run and are committed together.
 """
 import json
 import os
+import random
 
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 
@@ -165,9 +167,19 @@ def unmatchable_specials(d):
     return d
 
 
+def random_strings(count):
+    """Seeded random mixes of the hard cases: runs of spaces, line breaks, accents, CJK, emoji,
+    characters outside the vocabularies and pieces of special-token spellings."""
+    rng = random.Random(20261207)
+    pool = ["the", "dog", "café", " ", "  ", "\n", "\t", "▁", "日本", "语", "🙂", "🦙", "é", "ß", "0", "42", ".",
+            ",", "<", ">", "s", "/", "<s>", "</s>", "<unk>", "<tool>", "hello", "Ω", "\u00a0", "ﬁ", "①", "x"]
+    return ["".join(rng.choice(pool) for _ in range(rng.randint(1, 14))) for _ in range(count)]
+
+
 def main():
     with open(os.path.join(HERE, "strings.json"), encoding="utf-8") as f:
         strings = json.load(f)
+    strings += random_strings(30)
     vocab, merges = trained_bpe()
     files = {"llama2": llama2(vocab, merges), "metaspace": metaspace(vocab, merges),
              "gemma": gemma(vocab, merges), "unigram": unigram()}

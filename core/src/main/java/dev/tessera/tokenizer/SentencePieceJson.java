@@ -5,10 +5,12 @@ import java.io.IOException;
 import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -120,8 +122,8 @@ final class SentencePieceJson {
                 template[1]);
     }
 
-    private static java.util.Set<Integer> specialIds(List<AddedVocabulary.Entry> added) {
-        java.util.Set<Integer> ids = new java.util.HashSet<>();
+    private static Set<Integer> specialIds(List<AddedVocabulary.Entry> added) {
+        Set<Integer> ids = new HashSet<>();
         for (AddedVocabulary.Entry e : added) {
             if (e.special()) {
                 ids.add(e.id());
@@ -131,7 +133,7 @@ final class SentencePieceJson {
     }
 
     private static SentencePieceBpe bpe(JsonNode model, Map<String, Integer> vocab, Map<String, Integer> ordinary,
-                                        java.util.Set<Integer> specialIds, boolean byteFallback, String source)
+                                        Set<Integer> specialIds, boolean byteFallback, String source)
             throws IOException {
         JsonNode dropout = model.path("dropout");
         if (!dropout.isNull() && !dropout.isMissingNode() && dropout.asDouble() != 0.0) {

@@ -1,5 +1,6 @@
 package dev.tessera.tokenizer;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -219,7 +220,7 @@ final class SentencePieceTokenizer implements Tokenizer {
             }
             pieces.add(tokens[id].getBytes(StandardCharsets.UTF_8));
         }
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         if (decoder == null) {
             for (int i = 0; i < pieces.size(); i++) {
                 if (i > 0) {

@@ -1,5 +1,8 @@
 package dev.tessera.tokenizer;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
 /**
  * The model step of a SentencePiece-style tokenizer: one pre-tokenized word to token ids.
  * Implementations never produce the id of a special token, whatever the word spells.
@@ -14,7 +17,7 @@ interface SubwordModel {
     void tokenize(String word, IntArray ids, IntArray starts, IntArray ends);
 
     /** Id of each byte's {@code <0xAB>} token, or null when the model has no byte fallback. */
-    static int[] byteTokenIds(java.util.Map<String, Integer> vocab) {
+    static int[] byteTokenIds(Map<String, Integer> vocab) {
         int[] ids = new int[256];
         for (int b = 0; b < 256; b++) {
             Integer id = vocab.get(String.format("<0x%02X>", b));
@@ -29,7 +32,7 @@ interface SubwordModel {
      */
     static boolean appendBytes(String text, int[] byteIds, int start, int end, IntArray ids, IntArray starts,
                                IntArray ends) {
-        byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         for (byte b : bytes) {
             if (byteIds[b & 0xFF] < 0) {
                 return false;

@@ -1,5 +1,6 @@
 package dev.tessera.tokenizer;
 
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -59,7 +60,7 @@ final class UnigramModel implements SubwordModel {
         double[] bestScore = new double[n + 1];
         int[] bestStart = new int[n + 1];
         int[] bestId = new int[n + 1];
-        java.util.Arrays.fill(bestStart, -1);
+        Arrays.fill(bestStart, -1);
         for (int start = 0; start < n; ) {
             int charEnd = start + Character.charCount(word.codePointAt(start));
             // Every position is reachable: each character is crossed by a one-character piece or the unknown token.

@@ -1,6 +1,8 @@
 package dev.tessera.rlhf.chat;
 
 import java.util.Arrays;
+import java.util.List;
+import java.util.function.IntPredicate;
 
 /** Accumulates a rendered conversation: ids and the assistant mask side by side. */
 final class ChatBuilder {
@@ -31,7 +33,7 @@ final class ChatBuilder {
     }
 
     /** Rejects a null message list or null messages. */
-    static void checkMessages(java.util.List<ChatMessage> messages) {
+    static void checkMessages(List<ChatMessage> messages) {
         if (messages == null) {
             throw new IllegalArgumentException("messages must not be null");
         }
@@ -43,7 +45,7 @@ final class ChatBuilder {
     }
 
     /** Rejects content ids that are markers ({@code isMarker}) or outside {@code [0, vocabSize)}. */
-    static void checkContent(String name, int[] content, java.util.function.IntPredicate isMarker, int vocabSize) {
+    static void checkContent(String name, int[] content, IntPredicate isMarker, int vocabSize) {
         for (int i = 0; i < content.length; i++) {
             int t = content[i];
             if (t < 0 || t >= vocabSize) {

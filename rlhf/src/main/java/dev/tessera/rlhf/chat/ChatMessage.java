@@ -1,6 +1,7 @@
 package dev.tessera.rlhf.chat;
 
 import dev.tessera.tokenizer.Tokenizer;
+import java.util.Arrays;
 
 /**
  * One turn of a conversation: a role and its content as token ids. Content never holds chat
@@ -47,16 +48,16 @@ public record ChatMessage(ChatRole role, int[] content) {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof ChatMessage m && m.role == role && java.util.Arrays.equals(m.content, content);
+        return o instanceof ChatMessage m && m.role == role && Arrays.equals(m.content, content);
     }
 
     @Override
     public int hashCode() {
-        return role.hashCode() * 31 + java.util.Arrays.hashCode(content);
+        return role.hashCode() * 31 + Arrays.hashCode(content);
     }
 
     @Override
     public String toString() {
-        return role.text() + java.util.Arrays.toString(content);
+        return role.text() + Arrays.toString(content);
     }
 }

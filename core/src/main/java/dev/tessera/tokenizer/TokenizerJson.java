@@ -43,6 +43,12 @@ import org.slf4j.LoggerFactory;
  *     when allowed per call. An added token keeps its written id unless its content is in
  *     the model's vocabulary, which then gives the id (Hugging Face's rule); see
  *     {@link #addedTokens}.</li>
+ * <li>SentencePiece-style files (Llama 2, Mistral, Gemma, Unigram models such as T5's): a BPE
+ *     model whose pre-tokenizer is {@code Metaspace} or absent, or a Unigram model; see
+ *     {@link SentencePieceJson} for the components and {@link SentencePieceTokenizer} for the
+ *     behaviour. Encoding matches Hugging Face {@code tokenizers} id for id, except that text
+ *     spelling a special token never yields it unless allowed (Hugging Face's Unigram model
+ *     matches special pieces inside text even with {@code encode_special_tokens}).</li>
  * <li>WordPiece models (BERT): {@code BertNormalizer}, {@code BertPreTokenizer}, the
  *     {@code ##} prefix, {@code max_input_chars_per_word}, and the {@code [CLS] A [SEP]}
  *     post-processor (TemplateProcessing or BertProcessing).</li>
@@ -103,12 +109,34 @@ public final class TokenizerJson {
         }
         switch (type) {
             case "BPE":
-                return readBpe(root, model, source);
+                return isByteLevel(root.path("pre_tokenizer")) ? readBpe(root, model, source)
+                        : SentencePieceJson.read(root, model, type, source);
+            case "Unigram":
+                return SentencePieceJson.read(root, model, type, source);
             case "WordPiece":
                 return WordPieceTokenizer.fromJson(root, model, source);
             default:
-                throw new IOException(source + ": model.type must be BPE or WordPiece, got '" + type + "'");
+                throw new IOException(source + ": model.type must be BPE, Unigram or WordPiece, got '" + type + "'");
         }
+    }
+
+    /**
+     * Whether a BPE file is byte-level (GPT-2 style: a ByteLevel or Split pre-tokenizer, alone or
+     * in a Sequence) rather than SentencePiece-style (Metaspace or no pre-tokenizer).
+     */
+    private static boolean isByteLevel(JsonNode pre) {
+        String t = pre.path("type").asText("");
+        if ("ByteLevel".equals(t) || "Split".equals(t)) {
+            return true;
+        }
+        if ("Sequence".equals(t)) {
+            for (JsonNode p : pre.path("pretokenizers")) {
+                if (isByteLevel(p)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static Tokenizer readBpe(JsonNode root, JsonNode model, String source) throws IOException {

@@ -81,7 +81,7 @@ public final class Tokenizers {
         return TiktokenRanks.build(TiktokenRanks.read(in, source), pattern.scanner(), specialTokens);
     }
 
-    /** Reads a Hugging Face tokenizer.json (byte-level BPE or WordPiece); see {@link TokenizerJson}. */
+    /** Reads a Hugging Face tokenizer.json (byte-level BPE, SentencePiece-style BPE or Unigram, WordPiece); see {@link TokenizerJson}. */
     public static Tokenizer fromTokenizerJson(Path file) throws IOException {
         return TokenizerJson.read(file);
     }

@@ -1,6 +1,7 @@
 /**
  * Tokenizers: byte-level BPE identical to OpenAI's tiktoken, Hugging Face tokenizer.json
- * (byte-level BPE and BERT WordPiece), a BPE trainer, and batch encoding.
+ * (byte-level BPE, SentencePiece-style BPE and Unigram, BERT WordPiece), a BPE trainer, and
+ * batch encoding.
  *
  * <h2>Entry points</h2>
  * <ul>

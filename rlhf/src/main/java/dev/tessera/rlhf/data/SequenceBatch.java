@@ -1,6 +1,7 @@
 package dev.tessera.rlhf.data;
 
-import dev.tessera.rlhf.sft.ChatFormat;
+import dev.tessera.rlhf.chat.ChatTemplate;
+import dev.tessera.rlhf.chat.RenderedChat;
 import java.util.Arrays;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -39,7 +40,7 @@ public record SequenceBatch(INDArray ids, INDArray responseMask, int[] lengths) 
      * Formats and right-pads pairs: row i = chat.conversation(prompts[i], responses[i]).
      * Response tokens are given without the end marker, which the format appends.
      */
-    public static SequenceBatch of(ChatFormat chat, List<int[]> prompts, List<int[]> responses) {
+    public static SequenceBatch of(ChatTemplate chat, List<int[]> prompts, List<int[]> responses) {
         if (prompts.size() != responses.size() || prompts.isEmpty()) {
             throw new IllegalArgumentException("SequenceBatch.of: need as many responses as prompts (>= 1), but got "
                     + prompts.size() + " prompts and " + responses.size() + " responses");
@@ -77,6 +78,40 @@ public record SequenceBatch(INDArray ids, INDArray responseMask, int[] lengths) 
                 mask[i * t + j] = 1;
             }
             lengths[i] = rows[i].length;
+        }
+        return new SequenceBatch(Nd4j.createFromArray(ids).reshape(b, t), Nd4j.createFromArray(mask).reshape(b, t), lengths);
+    }
+
+    /**
+     * Right-pads rendered conversations (any number of turns); the response mask is the
+     * template's assistant mask, so SFT trains on every answer and its end marker and on
+     * nothing else.
+     */
+    public static SequenceBatch ofRendered(List<RenderedChat> chats, int pad) {
+        if (chats == null || chats.isEmpty()) {
+            throw new IllegalArgumentException("SequenceBatch.ofRendered: need at least one conversation, got "
+                    + (chats == null ? "null" : "none"));
+        }
+        int b = chats.size();
+        int t = 0;
+        for (RenderedChat c : chats) {
+            t = Math.max(t, c.size());
+        }
+        int[] ids = new int[b * t];
+        float[] mask = new float[b * t];
+        int[] lengths = new int[b];
+        Arrays.fill(ids, pad);
+        for (int i = 0; i < b; i++) {
+            int[] row = chats.get(i).ids();
+            boolean[] answer = chats.get(i).assistant();
+            if (row.length == 0) {
+                throw new IllegalArgumentException("SequenceBatch.ofRendered: chats[" + i + "] has no tokens");
+            }
+            System.arraycopy(row, 0, ids, i * t, row.length);
+            for (int j = 0; j < row.length; j++) {
+                mask[i * t + j] = answer[j] ? 1 : 0;
+            }
+            lengths[i] = row.length;
         }
         return new SequenceBatch(Nd4j.createFromArray(ids).reshape(b, t), Nd4j.createFromArray(mask).reshape(b, t), lengths);
     }

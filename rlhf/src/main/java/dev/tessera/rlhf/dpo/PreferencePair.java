@@ -3,7 +3,7 @@ package dev.tessera.rlhf.dpo;
 /**
  * A prompt with a preferred and a dispreferred response.
  *
- * @param prompt the formatted prompt ({@code ChatFormat.prompt}), ending with the assistant marker
+ * @param prompt the formatted prompt ({@code ChatTemplate.prompt}), ending with the assistant marker
  * @param chosen the preferred response as generated (with the end marker where it has one)
  * @param rejected the other response
  */

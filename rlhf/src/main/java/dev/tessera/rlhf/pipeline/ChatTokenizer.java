@@ -1,6 +1,6 @@
 package dev.tessera.rlhf.pipeline;
 
-import dev.tessera.rlhf.sft.ChatFormat;
+import dev.tessera.rlhf.chat.PlainChatTemplate;
 import dev.tessera.tokenizer.BpeTrainer;
 import dev.tessera.tokenizer.BpeTrainerConfig;
 import dev.tessera.tokenizer.SplitPattern;
@@ -13,7 +13,7 @@ import java.util.Map;
 
 /**
  * A byte-level BPE tokenizer trained for the demo, with the chat markers as special tokens, and
- * the {@link ChatFormat} over their ids. Content text is always encoded with
+ * the {@link PlainChatTemplate} over their ids (the recipe's chat layout). Content text is always encoded with
  * {@link Tokenizer#encodeOrdinary}: a prompt that spells {@code <|end|>} stays plain text and
  * cannot forge a turn.
  *
@@ -31,14 +31,14 @@ public final class ChatTokenizer {
 
     private final TrainedBpe trained;
     private final Tokenizer tokenizer;
-    private final ChatFormat chat;
+    private final PlainChatTemplate chat;
     private final int endOfText;
 
     private ChatTokenizer(TrainedBpe trained) {
         this.trained = trained;
         this.tokenizer = trained.tokenizer();
         Map<String, Integer> s = tokenizer.specialTokens();
-        this.chat = new ChatFormat(s.get(USER), s.get(ASSISTANT), s.get(END), s.get(PAD));
+        this.chat = new PlainChatTemplate(s.get(USER), s.get(ASSISTANT), s.get(END), s.get(PAD));
         this.endOfText = s.get(END_OF_TEXT);
     }
 
@@ -57,7 +57,8 @@ public final class ChatTokenizer {
         return tokenizer;
     }
 
-    public ChatFormat chat() {
+    /** The recipe's chat layout: the plain {@code <|user|> … <|assistant|> … <|end|>} template. */
+    public PlainChatTemplate chat() {
         return chat;
     }
 

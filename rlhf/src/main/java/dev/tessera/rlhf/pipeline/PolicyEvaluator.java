@@ -6,7 +6,7 @@ import dev.tessera.core.Tensor;
 import dev.tessera.rlhf.data.SequenceBatch;
 import dev.tessera.rlhf.math.LogProbs;
 import dev.tessera.rlhf.math.Masked;
-import dev.tessera.rlhf.sft.ChatFormat;
+import dev.tessera.rlhf.chat.ChatTemplate;
 import dev.tessera.training.generate.Generator;
 import dev.tessera.training.generate.SamplingConfig;
 import dev.tessera.training.generate.TokenListener;
@@ -47,7 +47,7 @@ final class PolicyEvaluator {
     /** Sampled (temperature 1) and greedy responses of {@code policy} scored, and its KL to the SFT model. */
     PolicyScore evaluate(CausalLm policy) {
         policy.module().eval();
-        ChatFormat chat = tokenizer.chat();
+        ChatTemplate chat = tokenizer.chat();
         List<int[]> sampled = generate(policy, SamplingConfig.sample(1.0, 1.0, maxNewTokens, seed));
         List<int[]> greedy = greedy(policy);
         double score = 0, greedyScore = 0, correct = 0, greedyCorrect = 0, prefix = 0, closed = 0, exact = 0;

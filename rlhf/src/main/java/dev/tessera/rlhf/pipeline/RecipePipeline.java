@@ -24,7 +24,7 @@ import dev.tessera.rlhf.report.Series;
 import dev.tessera.rlhf.reward.RankedGroup;
 import dev.tessera.rlhf.reward.RankingLoss;
 import dev.tessera.rlhf.reward.RewardModelTrainer;
-import dev.tessera.rlhf.sft.ChatFormat;
+import dev.tessera.rlhf.chat.ChatTemplate;
 import dev.tessera.rlhf.sft.SftTrainer;
 import dev.tessera.training.data.Batch;
 import dev.tessera.training.generate.Generator;
@@ -137,7 +137,7 @@ public final class RecipePipeline {
         }
         ChatTokenizer tokenizer = ChatTokenizer.train(tokenizerCorpus, config.pretrain().vocabSize());
         tokenizer.writeTokenizerJson(outDir.resolve("tokenizer.json"));
-        ChatFormat chat = tokenizer.chat();
+        ChatTemplate chat = tokenizer.chat();
         end(Stage.TOKENIZER, t0, "vocabulary " + tokenizer.vocabSize() + " (" + tokenizer.mergeCount() + " merges); \""
                 + prompts.heldOut().get(0).idealResponse() + "\" -> " + tokenizer.encode(prompts.heldOut().get(0).idealResponse()).length
                 + " tokens");
@@ -329,7 +329,7 @@ public final class RecipePipeline {
      */
     private List<RankedGroup> rankings(CausalLm sft, ChatTokenizer tokenizer, List<Instruction> instructions, Rng rng) {
         RecipeConfig.Reward r = config.reward();
-        ChatFormat chat = tokenizer.chat();
+        ChatTemplate chat = tokenizer.chat();
         int perChunk = Math.max(1, CHUNK / r.k());
         int chunks = (instructions.size() + perChunk - 1) / perChunk;
         long t0 = start(Stage.RANKINGS, chunks);
@@ -395,7 +395,7 @@ public final class RecipePipeline {
     private double[] trainRewardModel(RewardModel model, List<RankedGroup> train, List<RankedGroup> test,
             ChatTokenizer tokenizer, Rng orderRng) {
         RecipeConfig.Reward r = config.reward();
-        ChatFormat chat = tokenizer.chat();
+        ChatTemplate chat = tokenizer.chat();
         long t0 = start(Stage.REWARD_MODEL, r.steps());
         RewardModelTrainer trainer = new RewardModelTrainer(model, TrainSettings.of(r.learningRate()), chat.pad());
         Cycle order = new Cycle(train.size(), orderRng);
@@ -441,7 +441,7 @@ public final class RecipePipeline {
      * differs in its digits: these are the pairs the format cannot decide.
      */
     static List<RankedGroup> sameFormatPairs(List<RankedGroup> groups, ChatTokenizer tokenizer) {
-        ChatFormat chat = tokenizer.chat();
+        ChatTemplate chat = tokenizer.chat();
         List<RankedGroup> out = new ArrayList<>();
         for (RankedGroup g : groups) {
             for (int a = 0; a < g.k(); a++) {
@@ -466,7 +466,7 @@ public final class RecipePipeline {
             Pretrained pre, Rng sampleRng, Rng initRng) {
         RecipeConfig.Ppo p = config.ppo();
         long t0 = start(Stage.PPO, p.iterations());
-        ChatFormat chat = tokenizer.chat();
+        ChatTemplate chat = tokenizer.chat();
         ValueModel value = p.valueFromRewardModel() ? ValueModel.copyOfRewardModel(rewardModel)
                 : ValueModel.sharedTrunk(policy, initRng);
         // β starts at its floor: the controller may raise it, never lower it (see AdaptiveKlController)
@@ -523,7 +523,7 @@ public final class RecipePipeline {
     }
 
     /** DPO from the SFT model on every ranked pair of the reward model's training groups. */
-    private void dpo(CausalLm policy, CausalLm sft, List<RankedGroup> groups, ChatFormat chat, Rng orderRng) {
+    private void dpo(CausalLm policy, CausalLm sft, List<RankedGroup> groups, ChatTemplate chat, Rng orderRng) {
         RecipeConfig.Dpo d = config.dpo();
         long t0 = start(Stage.DPO, d.steps());
         List<PreferencePair> pairs = new ArrayList<>();

@@ -14,7 +14,7 @@ import dev.tessera.rlhf.math.Masked;
 import dev.tessera.rlhf.model.SharedParameters;
 import dev.tessera.rlhf.model.TrainSettings;
 import dev.tessera.rlhf.model.ValueModel;
-import dev.tessera.rlhf.sft.ChatFormat;
+import dev.tessera.rlhf.chat.ChatTemplate;
 import dev.tessera.training.generate.Generator;
 import dev.tessera.training.generate.SamplingConfig;
 import dev.tessera.training.generate.TokenListener;
@@ -71,7 +71,7 @@ public final class PpoTrainer {
     private final KlController kl;
     private final PpoConfig config;
     private final TrainSettings settings;
-    private final ChatFormat chat;
+    private final ChatTemplate chat;
     private final Supplier<INDArray> ptxBatches;
     private final Rng rng;
     private final AdamW optimizer;
@@ -87,7 +87,7 @@ public final class PpoTrainer {
      * @param ptxBatches pretraining batches (b, T) of token ids for PPO-ptx, or null when ptxCoef = 0
      */
     public PpoTrainer(CausalLm policy, CausalLm reference, ValueModel valueModel, RewardFunction reward, KlController kl,
-            PpoConfig config, TrainSettings settings, ChatFormat chat, Supplier<INDArray> ptxBatches, Rng rng) {
+            PpoConfig config, TrainSettings settings, ChatTemplate chat, Supplier<INDArray> ptxBatches, Rng rng) {
         if (policy == null || reference == null || valueModel == null || reward == null || kl == null || config == null
                 || settings == null || chat == null || rng == null) {
             throw new IllegalArgumentException("PpoTrainer: only ptxBatches may be null");

@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * One prompt with K responses ranked best first (2 ≤ K ≤ 9), as a labeller ranked them.
  *
- * @param prompt the formatted prompt ({@code ChatFormat.prompt}), ending with the assistant marker
+ * @param prompt the formatted prompt ({@code ChatTemplate.prompt}), ending with the assistant marker
  * @param responses the responses as generated (with the end marker where they have one), best first
  */
 public record RankedGroup(int[] prompt, List<int[]> responses) {

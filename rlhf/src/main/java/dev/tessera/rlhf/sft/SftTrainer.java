@@ -2,6 +2,7 @@ package dev.tessera.rlhf.sft;
 
 import dev.tessera.core.Tensor;
 import dev.tessera.nn.Parameter;
+import dev.tessera.rlhf.chat.ChatTemplate;
 import dev.tessera.rlhf.data.SequenceBatch;
 import dev.tessera.attention.model.CausalLm;
 import dev.tessera.rlhf.model.TrainSettings;
@@ -20,20 +21,20 @@ import org.slf4j.LoggerFactory;
 /**
  * Supervised fine-tuning on prompt/response pairs: next-token cross-entropy on the response
  * tokens (and the end marker) only, the prompt being context. Conversations are laid out by the
- * {@link ChatFormat} that generation uses, so the model learns to answer after
- * [assistant] and to stop with [end].
+ * {@link ChatTemplate} that generation uses, so the model learns to answer after
+ * the assistant's turn opens and to stop with the end-of-turn marker.
  */
 public final class SftTrainer {
     private static final Logger LOG = LoggerFactory.getLogger(SftTrainer.class);
     private final CausalLm model;
-    private final ChatFormat chat;
+    private final ChatTemplate chat;
     private final TrainSettings settings;
     private final AdamW optimizer;
     private final Map<String, Parameter> params;
     private long steps;
     private long skipped;
 
-    public SftTrainer(CausalLm model, ChatFormat chat, TrainSettings settings) {
+    public SftTrainer(CausalLm model, ChatTemplate chat, TrainSettings settings) {
         if (model == null || chat == null || settings == null) {
             throw new IllegalArgumentException("SftTrainer: model, chat and settings must not be null");
         }

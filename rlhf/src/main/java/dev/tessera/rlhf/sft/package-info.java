@@ -1,4 +1,5 @@
 /**
- * Supervised fine-tuning: the chat format shared by training and generation, and the response-only SFT trainer.
+ * Supervised fine-tuning: the response-only SFT trainer, which lays conversations out with the
+ * {@link dev.tessera.rlhf.chat.ChatTemplate} that generation uses.
  */
 package dev.tessera.rlhf.sft;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tessera.rlhf.sft.ChatFormat;
+import dev.tessera.rlhf.chat.PlainChatTemplate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -32,7 +32,7 @@ class ChatTokenizerTest {
     @Test
     void chatMarkersAreSpecialTokensThatTextCannotForge() {
         ChatTokenizer t = trained();
-        ChatFormat chat = t.chat();
+        PlainChatTemplate chat = t.chat();
         int[] forged = t.encode("<|end|>");
         assertTrue(forged.length > 1, "the spelling of <|end|> became one token");
         for (int id : forged) {
@@ -52,5 +52,23 @@ class ChatTokenizerTest {
         assertTrue(t.chat().ended(generated));
         assertEquals("answer: 1 2", t.responseText(content));
         assertFalse(t.chat().ended(content));
+    }
+
+    @Test
+    void theRecipeUsesThePlainFourMarkerLayoutByDefault() {
+        ChatTokenizer t = trained();
+        var s = t.tokenizer().specialTokens();
+        assertEquals(new PlainChatTemplate(s.get(ChatTokenizer.USER), s.get(ChatTokenizer.ASSISTANT), s.get(ChatTokenizer.END),
+                s.get(ChatTokenizer.PAD)), t.chat());
+        // [user] prompt [assistant] answer [end], as the recipe has always laid out its rows.
+        int[] p = t.encode("sort 3 1 2");
+        int[] r = t.encode("answer: 1 2 3");
+        int[] expected = new int[p.length + r.length + 3];
+        expected[0] = s.get(ChatTokenizer.USER);
+        System.arraycopy(p, 0, expected, 1, p.length);
+        expected[p.length + 1] = s.get(ChatTokenizer.ASSISTANT);
+        System.arraycopy(r, 0, expected, p.length + 2, r.length);
+        expected[expected.length - 1] = s.get(ChatTokenizer.END);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(expected, t.chat().conversation(p, r));
     }
 }

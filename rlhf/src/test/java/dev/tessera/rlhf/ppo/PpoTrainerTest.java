@@ -9,6 +9,7 @@ import dev.tessera.core.GradMode;
 import dev.tessera.core.Rng;
 import dev.tessera.core.Tensor;
 import dev.tessera.rlhf.TinyLm;
+import dev.tessera.rlhf.chat.PlainChatTemplate;
 import dev.tessera.rlhf.math.Entropy;
 import dev.tessera.rlhf.math.KlEstimator;
 import dev.tessera.rlhf.math.LogProbs;
@@ -16,7 +17,6 @@ import dev.tessera.rlhf.math.Masked;
 import dev.tessera.rlhf.model.RewardModel;
 import dev.tessera.rlhf.model.TrainSettings;
 import dev.tessera.rlhf.model.ValueModel;
-import dev.tessera.rlhf.sft.ChatFormat;
 import dev.tessera.training.loop.OnNonFinite;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +26,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 class PpoTrainerTest {
-    private static final ChatFormat CHAT = new ChatFormat(1, 2, 3, 0);
+    private static final PlainChatTemplate CHAT = new PlainChatTemplate(1, 2, 3, 0);
     private static final int GOOD = 9;
 
     /** Fraction of the response's tokens (before the end marker) that are the GOOD token. */

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tessera.core.GradMode;
 import dev.tessera.core.Tensor;
 import dev.tessera.rlhf.TinyLm;
+import dev.tessera.rlhf.chat.PlainChatTemplate;
 import dev.tessera.rlhf.data.SequenceBatch;
 import dev.tessera.rlhf.math.LogProbs;
 import dev.tessera.rlhf.math.Masked;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 
 class SftTrainerTest {
-    private final ChatFormat chat = new ChatFormat(1, 2, 3, 0);
+    private final PlainChatTemplate chat = new PlainChatTemplate(1, 2, 3, 0);
 
     @Test
     void lossCoversResponseTokensOnly() {

@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * {@code nd4j-native:linux-x86_64-avx512} is on the classpath, else the AVX2 build where the CPU has
  * AVX2/FMA/F16C and the {@code -avx2} jar is there, else the generic build; MKL instead of OpenBLAS
  * where {@code org.bytedeco:mkl:*-redist} is on the classpath; and {@link Gemm} calling MKL's
- * {@code cblas_sgemm} directly when MKL loads and passes a self-test. Elsewhere (ARM, macOS on Apple
+ * {@code cblas_sgemm} directly when MKL loads and passes a self-test, or oneDNN's {@code dnnl_sgemm}
+ * for single float32 products where {@link GemmChoice} picks it for the CPU (AMD with AVX-512). Elsewhere (ARM, macOS on Apple
  * silicon, ND4J's CUDA backend) ND4J's own choice and the portable matmul are used. Properties the
  * user set ({@code org.bytedeco.javacpp.platform.extension}, {@code org.bytedeco.openblas.load}) are
  * never overridden. Why this matters (measured on a 2-core AVX-512 machine): sgemm 1024³ runs at 28–49 GFLOP/s with the

@@ -84,75 +84,162 @@ final class FusedAttention {
         INDArray v3 = AttentionShapes.sanitize(HostMemory.dense(v.data()), m).reshape('c', bk, s.tk, s.dv); // (B·Hkv, Tk, Dv)
 
         java.util.List<int[]> blocks = blocks(m, s);
-        INDArray p = Nd4j.createUninitialized(s.dtype, bk, (long) s.group * s.tq, s.tk); // (B·Hkv, g·Tq, Tk) = (B, H, Tq, Tk)
-        for (int[] r : blocks) { // entries right of kEnd stay unwritten: the softmax zero-fills masked entries
-            Gemm.matmulInto(view(q3, r[0], r[1], 0, s.d), view(k3, 0, r[2], 0, s.d), false, true,
-                    view(p, r[0], r[1], 0, r[2]), scale, 0.0);
+        long rows = (long) s.group * s.tq; // g·Tq
+        // The probabilities go to the caller when asked for; otherwise they never leave the op and
+        // live in a reused buffer until the backward has read them (ScoreBuffers).
+        Saved saved = new Saved();
+        INDArray p; // (B·Hkv, g·Tq, Tk) = (B, H, Tq, Tk)
+        if (wantProbs) {
+            p = Nd4j.createUninitialized(s.dtype, bk, rows, s.tk);
+        } else {
+            saved.lease = ScoreBuffers.borrow(s.dtype, bk, rows, s.tk);
+            p = saved.lease.array();
         }
-        if (o.bias() != null) {
-            addBias(p, o.bias().data(), s);
-        }
-        AttentionRows.softmax(p, m, null);
+        saved.p = p;
+        probabilities(q3, k3, o.bias(), m, s, scale, blocks, p);
         long seed = o.dropout() > 0 ? o.rng().nextLong() : 0;
-        INDArray pd = p; // probabilities after dropout
-        if (o.dropout() > 0) {
-            pd = Nd4j.createUninitialized(s.dtype, p.shape());
-            AttentionRows.dropout(p, pd, m, seed, o.dropout());
-        }
-        INDArray out3 = Nd4j.createUninitialized(s.dtype, bk, (long) s.group * s.tq, s.dv); // (B·Hkv, g·Tq, Dv)
-        for (int[] r : blocks) {
-            Gemm.matmulInto(view(pd, r[0], r[1], 0, r[2]), view(v3, 0, r[2], 0, s.dv), false, false,
-                    view(out3, r[0], r[1], 0, s.dv), 1.0, 0.0);
+        INDArray out3 = Nd4j.createUninitialized(s.dtype, bk, rows, s.dv); // (B·Hkv, g·Tq, Dv)
+        ScoreBuffers.Lease dropped = null;
+        try {
+            INDArray pd = p; // probabilities after dropout
+            if (o.dropout() > 0) {
+                dropped = ScoreBuffers.borrow(s.dtype, bk, rows, s.tk);
+                pd = dropped.array();
+                AttentionRows.dropout(p, pd, m, seed, o.dropout());
+            }
+            for (int[] r : blocks) {
+                Gemm.matmulInto(view(pd, r[0], r[1], 0, r[2]), view(v3, 0, r[2], 0, s.dv), false, false,
+                        view(out3, r[0], r[1], 0, s.dv), 1.0, 0.0);
+            }
+        } finally {
+            ScoreBuffers.release(dropped);
         }
         INDArray out = out3.reshape('c', s.batch, s.heads, s.tq, s.dv); // (B, H, Tq, Dv)
         Tensor bias = o.bias();
         double drop = o.dropout();
         Tensor[] inputs = bias == null ? new Tensor[] {q, k, v} : new Tensor[] {q, k, v, bias};
         Tensor y = Tensor.fromOp("attention", out, g -> {
-            INDArray g3 = HostMemory.dense(g).reshape('c', bk, (long) s.group * s.tq, s.dv); // (B·Hkv, g·Tq, Dv)
-            if (v.requiresGrad()) {
-                INDArray pdb = drop > 0 ? Nd4j.createUninitialized(s.dtype, p.shape()) : p;
-                if (drop > 0) {
-                    AttentionRows.dropout(p, pdb, m, seed, drop);
+            ScoreBuffers.Lease recomputed = null;
+            ScoreBuffers.Lease pdLease = null;
+            ScoreBuffers.Lease dsLease = null;
+            try {
+                INDArray probs = saved.p;
+                if (probs == null) {
+                    // A second backward over the same graph: the first gave the buffer back, so the
+                    // probabilities are formed again (same inputs, same result).
+                    recomputed = ScoreBuffers.borrow(s.dtype, bk, rows, s.tk);
+                    probs = recomputed.array();
+                    probabilities(q3, k3, bias, m, s, scale, blocks, probs);
                 }
-                INDArray dv = Nd4j.zeros(s.dtype, bk, s.tk, s.dv); // (B·Hkv, Tk, Dv)
-                for (int[] r : blocks) {
-                    Gemm.matmulInto(view(pdb, r[0], r[1], 0, r[2]), view(g3, r[0], r[1], 0, s.dv), true, false,
-                            view(dv, 0, r[2], 0, s.dv), 1.0, 1.0);
+                INDArray g3 = HostMemory.dense(g).reshape('c', bk, rows, s.dv); // (B·Hkv, g·Tq, Dv)
+                if (v.requiresGrad()) {
+                    INDArray pdb = probs;
+                    if (drop > 0) {
+                        pdLease = ScoreBuffers.borrow(s.dtype, bk, rows, s.tk);
+                        pdb = pdLease.array();
+                        AttentionRows.dropout(probs, pdb, m, seed, drop);
+                    }
+                    INDArray dv = Nd4j.createUninitialized(s.dtype, bk, s.tk, s.dv); // (B·Hkv, Tk, Dv)
+                    sumOverBlocks(pdb, g3, dv, blocks, 1.0);
+                    v.accumulateGradOwned(dv.reshape('c', v.shape())); // (B, Hkv, Tk, Dv)
                 }
-                v.accumulateGradOwned(dv.reshape('c', v.shape())); // (B, Hkv, Tk, Dv)
-            }
-            if (!q.requiresGrad() && !k.requiresGrad() && (bias == null || !bias.requiresGrad())) {
-                return;
-            }
-            INDArray ds = Nd4j.createUninitialized(s.dtype, bk, (long) s.group * s.tq, s.tk); // (B·Hkv, g·Tq, Tk): dL/dP_dropped
-            for (int[] r : blocks) { // right of kEnd unwritten: P is 0 there and the loop writes 0
-                Gemm.matmulInto(view(g3, r[0], r[1], 0, s.dv), view(v3, 0, r[2], 0, s.dv), false, true,
-                        view(ds, r[0], r[1], 0, r[2]), 1.0, 0.0);
-            }
-            AttentionRows.softmaxBackward(p, ds, m, seed, drop); // now dL/d(scaled scores)
-            if (bias != null && bias.requiresGrad()) {
-                INDArray ds4 = ds.reshape('c', s.batch, s.heads, s.tq, s.tk);
-                bias.accumulateGradOwned(bias.size(0) == 1 && s.batch != 1 ? ds4.sum(true, 0) : ds4.dup('c'));
-            }
-            if (q.requiresGrad()) {
-                INDArray dq = Nd4j.createUninitialized(s.dtype, bk, (long) s.group * s.tq, s.d);
-                for (int[] r : blocks) {
-                    Gemm.matmulInto(view(ds, r[0], r[1], 0, r[2]), view(k3, 0, r[2], 0, s.d), false, false,
-                            view(dq, r[0], r[1], 0, s.d), scale, 0.0);
+                if (!q.requiresGrad() && !k.requiresGrad() && (bias == null || !bias.requiresGrad())) {
+                    return;
                 }
-                q.accumulateGradOwned(dq.reshape('c', q.shape()));
-            }
-            if (k.requiresGrad()) {
-                INDArray dk = Nd4j.zeros(s.dtype, bk, s.tk, s.d);
-                for (int[] r : blocks) {
-                    Gemm.matmulInto(view(ds, r[0], r[1], 0, r[2]), view(q3, r[0], r[1], 0, s.d), true, false,
-                            view(dk, 0, r[2], 0, s.d), scale, 1.0);
+                dsLease = ScoreBuffers.borrow(s.dtype, bk, rows, s.tk);
+                INDArray ds = dsLease.array(); // (B·Hkv, g·Tq, Tk): dL/dP_dropped
+                for (int[] r : blocks) { // right of kEnd unwritten: P is 0 there and the loop writes 0
+                    Gemm.matmulInto(view(g3, r[0], r[1], 0, s.dv), view(v3, 0, r[2], 0, s.dv), false, true,
+                            view(ds, r[0], r[1], 0, r[2]), 1.0, 0.0);
                 }
-                k.accumulateGradOwned(dk.reshape('c', k.shape()));
+                AttentionRows.softmaxBackward(probs, ds, m, seed, drop); // now dL/d(scaled scores)
+                if (bias != null && bias.requiresGrad()) {
+                    INDArray ds4 = ds.reshape('c', s.batch, s.heads, s.tq, s.tk);
+                    bias.accumulateGradOwned(bias.size(0) == 1 && s.batch != 1 ? ds4.sum(true, 0) : ds4.dup('c'));
+                }
+                if (q.requiresGrad()) {
+                    INDArray dq = Nd4j.createUninitialized(s.dtype, bk, rows, s.d); // (B·Hkv, g·Tq, D)
+                    for (int[] r : blocks) {
+                        Gemm.matmulInto(view(ds, r[0], r[1], 0, r[2]), view(k3, 0, r[2], 0, s.d), false, false,
+                                view(dq, r[0], r[1], 0, s.d), scale, 0.0);
+                    }
+                    q.accumulateGradOwned(dq.reshape('c', q.shape()));
+                }
+                if (k.requiresGrad()) {
+                    INDArray dk = Nd4j.createUninitialized(s.dtype, bk, s.tk, s.d); // (B·Hkv, Tk, D)
+                    sumOverBlocks(ds, q3, dk, blocks, scale);
+                    k.accumulateGradOwned(dk.reshape('c', k.shape()));
+                }
+            } finally {
+                ScoreBuffers.release(dsLease);
+                ScoreBuffers.release(pdLease);
+                ScoreBuffers.release(recomputed);
+                saved.releaseBuffer();
             }
         }, inputs);
+        if (!y.requiresGrad()) {
+            saved.releaseBuffer(); // no backward will read the probabilities
+        }
         return new AttentionResult(y, wantProbs ? p.reshape('c', s.batch, s.heads, s.tq, s.tk) : null);
+    }
+
+    /** The forward's probabilities as the backward finds them: in a borrowed buffer until given back. */
+    private static final class Saved {
+        ScoreBuffers.Lease lease; // null when the probabilities belong to the caller
+        INDArray p; // null once the buffer is given back
+
+        void releaseBuffer() {
+            if (lease != null) {
+                ScoreBuffers.release(lease);
+                lease = null;
+                p = null;
+            }
+        }
+    }
+
+    /**
+     * p = softmax(scale · q kᵀ + bias, masked), over the blocks' key prefixes; entries right of a
+     * block's kEnd are left for the softmax, which zero-fills masked entries.
+     */
+    private static void probabilities(INDArray q3, INDArray k3, Tensor bias, MaskPlan m, AttentionShapes s,
+            double scale, java.util.List<int[]> blocks, INDArray p) {
+        for (int[] r : blocks) {
+            Gemm.matmulInto(view(q3, r[0], r[1], 0, s.d), view(k3, 0, r[2], 0, s.d), false, true,
+                    view(p, r[0], r[1], 0, r[2]), scale, 0.0);
+        }
+        if (bias != null) {
+            addBias(p, bias.data(), s);
+        }
+        AttentionRows.softmax(p, m, null);
+    }
+
+    /**
+     * dst (B·Hkv, Tk, X) = alpha · Σ_blocks a[:, r0:r1, 0:kEnd]ᵀ b[:, r0:r1, :], each block adding
+     * into the key rows [0, kEnd) it reaches. The block reaching furthest writes first with
+     * beta = 0, so dst needs no zero-filling pass; key rows no block reaches are zeroed.
+     */
+    private static void sumOverBlocks(INDArray a, INDArray b, INDArray dst, java.util.List<int[]> blocks, double alpha) {
+        int widest = 0;
+        for (int i = 1; i < blocks.size(); i++) {
+            if (blocks.get(i)[2] > blocks.get(widest)[2]) {
+                widest = i;
+            }
+        }
+        int cols = Math.toIntExact(b.size(2));
+        int[] first = blocks.get(widest);
+        Gemm.matmulInto(view(a, first[0], first[1], 0, first[2]), view(b, first[0], first[1], 0, cols), true, false,
+                view(dst, 0, first[2], 0, cols), alpha, 0.0);
+        for (int i = 0; i < blocks.size(); i++) {
+            if (i != widest) {
+                int[] r = blocks.get(i);
+                Gemm.matmulInto(view(a, r[0], r[1], 0, r[2]), view(b, r[0], r[1], 0, cols), true, false,
+                        view(dst, 0, r[2], 0, cols), alpha, 1.0);
+            }
+        }
+        int tk = Math.toIntExact(dst.size(1));
+        if (first[2] < tk) {
+            view(dst, first[2], tk, 0, cols).assign(0); // keys no query may attend: zero gradient
+        }
     }
 
     /** scores (B·Hkv, g·Tq, Tk) += bias (1 or B, H, Tq, Tk). */

@@ -1,12 +1,16 @@
 package dev.tessera.attention;
 
+import dev.tessera.host.Simd;
+import dev.tessera.host.SimdOps;
 import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Row loops of {@link TiledAttention} for float32, over one (query block × key block) tile of all
  * B·H heads at once: scores laid out (BH, nq, nk). There is no float64 twin (float64 attention runs
- * {@link PortableAttention}).
+ * {@link PortableAttention}). Rows without padding, ALiBi or dropout (the common causal case) run
+ * their max and exp-and-sum as {@link SimdOps} primitives (Vector API where the JVM has it); the
+ * others keep the scalar loop with {@link FastExp}.
  */
 final class TiledRows {
     private TiledRows() {}
@@ -23,17 +27,40 @@ final class TiledRows {
         FloatBuffer o = AttentionRows.buffer(out);
         float dropScale = p > 0 ? (float) (1.0 / (1.0 - p)) : 1;
         int rows = runMax.length;
+        // Without padding, ALiBi or dropout every key in [lo, hi) counts unchanged: the row's max and
+        // exp-and-sum run as SimdOps primitives (Vector API where present) over that range.
+        boolean plain = m.padding == null && m.slopes == null && p == 0;
+        SimdOps ops = Simd.ops();
         AttentionRows.parallelRows(rows, Math.max(nk, dv), (r0, r1, row, acc) -> {
             for (int r = r0; r < r1; r++) {
                 int bh = r / nq;
                 int i = qb + r - bh * nq;
                 int b = bh / heads;
                 int h = bh - b * heads;
-                int lo = Math.max(m.lo(i) - kb, 0);
-                int hi = Math.min(m.hi(b, i) - kb, nk);
+                int lo = Math.min(nk, Math.max(m.lo(i) - kb, 0)); // a window may start past this tile
+                int hi = Math.max(lo, Math.min(m.hi(b, i) - kb, nk));
                 int base = r * nk;
                 s.get(base, row, 0, nk);
                 float max = runMax[r];
+                if (plain) {
+                    max = hi > lo ? Math.max(max, ops.max(row, lo, hi - lo)) : max;
+                    if (max == Float.NEGATIVE_INFINITY || Float.isNaN(max)) {
+                        java.util.Arrays.fill(row, 0, nk, 0);
+                        s.put(base, row, 0, nk);
+                        continue;
+                    }
+                    float corr = runMax[r] == Float.NEGATIVE_INFINITY ? 0 : FastExp.exp(runMax[r] - max);
+                    float sum = ops.expShift(row, lo, hi - lo, max, row, lo);
+                    java.util.Arrays.fill(row, 0, lo, 0);
+                    java.util.Arrays.fill(row, hi, nk, 0);
+                    s.put(base, row, 0, nk);
+                    runSum[r] = runSum[r] * corr + sum;
+                    runMax[r] = max;
+                    if (corr != 1) {
+                        rescale(o, (int) (((long) bh * tq + i) * dv), dv, corr, acc);
+                    }
+                    continue;
+                }
                 for (int j = lo; j < hi; j++) {
                     if (m.real(b, kb + j)) {
                         if (m.slopes != null) {
@@ -65,15 +92,19 @@ final class TiledRows {
                 runSum[r] = (float) (runSum[r] * corr + sum);
                 runMax[r] = max;
                 if (corr != 1) {
-                    int ob = (int) (grow * dv);
-                    o.get(ob, acc, 0, dv);
-                    for (int c = 0; c < dv; c++) {
-                        acc[c] *= corr;
-                    }
-                    o.put(ob, acc, 0, dv);
+                    rescale(o, (int) (grow * dv), dv, corr, acc);
                 }
             }
         });
+    }
+
+    /** o[at, at + n) *= factor, through the scratch row {@code acc}. */
+    private static void rescale(FloatBuffer o, int at, int n, float factor, float[] acc) {
+        o.get(at, acc, 0, n);
+        for (int c = 0; c < n; c++) {
+            acc[c] *= factor;
+        }
+        o.put(at, acc, 0, n);
     }
 
     /** Divides the accumulated rows by the running sums (empty rows stay 0) and records the log-sum-exp. */
@@ -109,13 +140,15 @@ final class TiledRows {
         FloatBuffer s = AttentionRows.buffer(scores);
         FloatBuffer gb = AttentionRows.buffer(grad);
         float dropScale = p > 0 ? (float) (1.0 / (1.0 - p)) : 1;
+        boolean plain = m.padding == null && m.slopes == null && p == 0; // as in forwardTile
+        SimdOps ops = Simd.ops();
         AttentionRows.parallelRows(heads * m.batch * nq, nk, (r0, r1, row, grow) -> {
             for (int r = r0; r < r1; r++) {
                 int bh = r / nq;
                 int i = qb + r - bh * nq;
                 int b = bh / heads;
                 int h = bh - b * heads;
-                int lo = Math.max(m.lo(i) - kb, 0);
+                int lo = Math.min(nk, Math.max(m.lo(i) - kb, 0)); // a window may start past this tile
                 int hi = Math.min(m.hi(b, i) - kb, nk);
                 int base = r * nk;
                 int global = bh * tq + i;
@@ -123,6 +156,21 @@ final class TiledRows {
                 s.get(base, row, 0, nk);
                 gb.get(base, grow, 0, nk);
                 float d = dsum[global];
+                if (plain) {
+                    int end = l == Float.NEGATIVE_INFINITY ? lo : Math.max(lo, hi); // empty row: no key
+                    ops.expShift(row, lo, end - lo, l, row, lo); // P = exp(s − lse)
+                    for (int j = lo; j < end; j++) {
+                        float pj = row[j];
+                        grow[j] = pj == 0 ? 0 : pj * (grow[j] - d);
+                    }
+                    java.util.Arrays.fill(row, 0, lo, 0);
+                    java.util.Arrays.fill(row, end, nk, 0);
+                    java.util.Arrays.fill(grow, 0, lo, 0);
+                    java.util.Arrays.fill(grow, end, nk, 0);
+                    s.put(base, row, 0, nk);
+                    gb.put(base, grow, 0, nk);
+                    continue;
+                }
                 for (int j = 0; j < nk; j++) {
                     float pj = 0;
                     if (l != Float.NEGATIVE_INFINITY && j >= lo && j < hi && m.real(b, kb + j)) {

@@ -269,14 +269,22 @@ class ScaledDotProductAttentionTest {
         Tensor k = Tensor.variable(rng.normal(DataType.FLOAT, 0, 1, 2, 2, 300, 16));
         Tensor v = Tensor.variable(rng.normal(DataType.FLOAT, 0, 1, 2, 2, 300, 16));
         INDArray up = rng.normal(DataType.FLOAT, 0, 1, 2, 4, 300, 16);
-        for (AttentionOptions o : new AttentionOptions[] {AttentionOptions.causalMask(),
-                AttentionOptions.none().withKeyLengths(300, 170), AttentionOptions.causalMask().withWindow(100)}) {
-            INDArray[] fused = run(new Tensor[] {q, k, v}, up, () -> ScaledDotProductAttention.attention(q, k, v, o,
-                    AttentionImpl.FUSED));
-            INDArray[] tiled = run(new Tensor[] {q, k, v}, up, () -> TiledAttention.forward(q, k, v, o, 64));
-            assertClose("tiled output", fused[0], tiled[0], 1e-5);
-            for (int i = 1; i < 4; i++) {
-                assertClose("tiled grad " + i, fused[i], tiled[i], 1e-4);
+        for (boolean scalar : new boolean[] {false, true}) { // the tiles' vector row primitives, and scalar
+            Simd.setForceScalar(scalar);
+            try {
+                for (AttentionOptions o : new AttentionOptions[] {AttentionOptions.causalMask(),
+                        AttentionOptions.none().withKeyLengths(300, 170), AttentionOptions.causalMask().withWindow(100),
+                        AttentionOptions.none().withWindow(70)}) {
+                    INDArray[] fused = run(new Tensor[] {q, k, v}, up, () -> ScaledDotProductAttention.attention(q, k, v,
+                            o, AttentionImpl.FUSED));
+                    INDArray[] tiled = run(new Tensor[] {q, k, v}, up, () -> TiledAttention.forward(q, k, v, o, 64));
+                    assertClose("tiled output scalar=" + scalar, fused[0], tiled[0], 1e-5);
+                    for (int i = 1; i < 4; i++) {
+                        assertClose("tiled grad " + i + " scalar=" + scalar, fused[i], tiled[i], 1e-4);
+                    }
+                }
+            } finally {
+                Simd.setForceScalar(false);
             }
         }
     }

@@ -26,8 +26,12 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * Float32 square matrix product C = A B, (n, n) x (n, n), each side allocating its result as a
- * user's call would: Tessera's default set-up ({@link Gemm#matmul}, MKL called directly where
- * present), ND4J's {@code mmul} on the same arrays, and PyTorch's {@code matmul} through DJL.
+ * user's call would: Tessera's default set-up ({@link Gemm#matmul}: oneDNN's or MKL's sgemm called
+ * directly, as {@link Backend#summary()} logs), ND4J's {@code mmul} on the same arrays, and
+ * PyTorch's {@code matmul} through DJL. {@code reused_sgemm} is Tessera writing into one output
+ * allocated at set-up ({@link Gemm#matmulInto}), as a training step's preallocated buffers do: the
+ * difference to {@code tessera_sgemm} is what a fresh ND4J output costs (on the project's VM a page
+ * fault of several microseconds per 4 KB page, more than the whole product at n = 256).
  * The report turns time per op into GFLOP/s with {@link #flopsPerOp}. Results are closed after
  * being consumed so that no side pays for another's garbage.
  */
@@ -66,6 +70,7 @@ public class SgemmBenchmark {
     public static class Nd4jOperands {
         INDArray a; // (n, n)
         INDArray b; // (n, n)
+        INDArray out; // (n, n), reused_sgemm's output
 
         @Setup(Level.Trial)
         public void setUp(SgemmBenchmark bench) {
@@ -73,6 +78,7 @@ public class SgemmBenchmark {
             float[][] v = operands(bench.n);
             a = Nd4j.create(v[0], new long[] {bench.n, bench.n}, 'c');
             b = Nd4j.create(v[1], new long[] {bench.n, bench.n}, 'c');
+            out = Nd4j.zeros(DataType.FLOAT, bench.n, bench.n);
         }
     }
 
@@ -102,6 +108,11 @@ public class SgemmBenchmark {
         INDArray c = Gemm.matmul(o.a, o.b, false, false);
         bh.consume(c);
         c.close();
+    }
+
+    @Benchmark
+    public void reused_sgemm(Nd4jOperands o, Blackhole bh) {
+        bh.consume(Gemm.matmulInto(o.a, o.b, false, false, o.out, 1.0, 0.0));
     }
 
     @Benchmark

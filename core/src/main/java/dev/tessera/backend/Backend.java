@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * {@code nd4j-native:linux-x86_64-avx512} is on the classpath, else the AVX2 build where the CPU has
  * AVX2/FMA/F16C and the {@code -avx2} jar is there, else the generic build; MKL instead of OpenBLAS
  * where {@code org.bytedeco:mkl:*-redist} is on the classpath; and {@link Gemm} calling MKL's
- * {@code cblas_sgemm} directly when MKL loads and passes a self-test. Elsewhere (ARM, macOS on Apple
+ * {@code cblas_sgemm} directly when MKL loads and passes a self-test, or oneDNN's {@code dnnl_sgemm}
+ * for single float32 products where {@link GemmChoice} picks it for the CPU (AMD with AVX-512). Elsewhere (ARM, macOS on Apple
  * silicon, ND4J's CUDA backend) ND4J's own choice and the portable matmul are used. Properties the
  * user set ({@code org.bytedeco.javacpp.platform.extension}, {@code org.bytedeco.openblas.load}) are
  * never overridden. Why this matters (measured on a 2-core AVX-512 machine): sgemm 1024³ runs at 28–49 GFLOP/s with the
@@ -45,15 +46,22 @@ public final class Backend {
         NOT_CPU
     }
 
-    /** System property: {@code portable} disables the direct MKL path (also at init: MKL is not even loaded). */
+    /**
+     * System property choosing the GEMM library ({@link GemmChoice}): {@code portable} disables the
+     * direct paths (also at init: MKL is not even loaded), {@code mkl} and {@code onednn} force one,
+     * unset or {@code auto} picks by CPU.
+     */
     public static final String GEMM_PROPERTY = "tessera.gemm";
 
     private static final Logger LOG = LoggerFactory.getLogger(Backend.class);
     private static final String CPU_BACKEND = "org.nd4j.linalg.cpu.nativecpu.CpuBackend";
 
-    private record State(BinaryLevel level, Blas.Vendor vendor, boolean directMkl, String summary) {}
+    private record State(BinaryLevel level, Blas.Vendor vendor, boolean directMkl, GemmChoice.Kernel gemm,
+            String summary) {}
 
     private static volatile State state;
+    /** Whether 2-D float32 products go to oneDNN now (chosen at init; off while setThreads differs from its pool). */
+    private static volatile boolean oneDnnSgemm;
 
     private Backend() {}
 
@@ -95,6 +103,31 @@ public final class Backend {
         return state.directMkl();
     }
 
+    /**
+     * Whether {@link Gemm}'s 2-D float32 products call oneDNN's {@code dnnl_sgemm} (chosen at init
+     * for this CPU, see {@link GemmChoice}); false while {@link #setThreads} asks for another thread
+     * count than oneDNN's pool has. Calls {@link #init()}.
+     */
+    static boolean usesOneDnnSgemm() {
+        init();
+        return oneDnnSgemm;
+    }
+
+    /**
+     * Routes 2-D float32 products to oneDNN (true) or MKL (false) whatever was chosen at init; for
+     * tests that compare both. Call {@code OneDnnBlas.selfTest()} successfully before passing true.
+     */
+    static void setOneDnnSgemm(boolean on) {
+        init();
+        oneDnnSgemm = on && state.directMkl();
+    }
+
+    /** The library chosen at init for the float32 products. Calls {@link #init()}. */
+    static GemmChoice.Kernel gemmKernel() {
+        init();
+        return state.gemm();
+    }
+
     /** The start-up line, e.g. for a benchmark report's header. Calls {@link #init()}. */
     public static String summary() {
         init();
@@ -105,6 +138,9 @@ public final class Backend {
      * Sets how many threads Tessera's compute uses: the host kernels' pool
      * ({@code dev.tessera.host.Parallel}), MKL's GEMMs when called directly, and ND4J's own ops. The
      * default is the number of available processors. Small tensors stay on one thread regardless.
+     * Where oneDNN runs the float32 products ({@link GemmChoice}), its pool always has one thread per
+     * available processor (its bindings cannot resize it), so any other {@code n} moves those
+     * products to MKL until {@code n} is the processor count again.
      * Calls {@link #init()}.
      *
      * @throws IllegalArgumentException if {@code n < 1}
@@ -117,6 +153,16 @@ public final class Backend {
         dev.tessera.host.Parallel.setThreads(n);
         if (state.directMkl()) {
             MklBlas.setThreads(n);
+        }
+        if (state.gemm() == GemmChoice.Kernel.ONEDNN) {
+            // oneDNN's OpenMP pool has one thread per available processor and its bindings cannot
+            // resize it: for any other count the float32 products go to MKL, which honours n.
+            boolean full = n == Runtime.getRuntime().availableProcessors();
+            if (full != oneDnnSgemm) {
+                LOG.info("Tessera 2-D float32 matmul now on {} ({} threads asked, oneDNN's pool has {})",
+                        full ? "oneDNN" : "MKL", n, Runtime.getRuntime().availableProcessors());
+            }
+            oneDnnSgemm = full;
         }
         if (state.level() != BinaryLevel.NOT_CPU) {
             Nd4j.getEnvironment().setMaxThreads(n);
@@ -168,30 +214,58 @@ public final class Backend {
         }
 
         boolean direct = false;
+        GemmChoice.Kernel kernel = GemmChoice.Kernel.PORTABLE;
         String gemm;
         boolean x86 = plan.platform().endsWith("-x86_64");
+        String gemmProperty = System.getProperty(GEMM_PROPERTY);
         if (!cpuBackend) {
             gemm = "ND4J mmul (not the CPU backend)";
-        } else if ("portable".equalsIgnoreCase(System.getProperty(GEMM_PROPERTY))) {
+        } else if ("portable".equalsIgnoreCase(gemmProperty == null ? null : gemmProperty.trim())) {
             gemm = "ND4J mmul (" + GEMM_PROPERTY + "=portable)";
         } else if (!x86) {
             gemm = "ND4J mmul (no MKL on " + plan.platform() + ")";
         } else {
+            GemmChoice.choose(cpu, true, true, gemmProperty); // rejects an unknown value before anything loads
+            boolean mklOk = false;
+            String mkl;
             try {
                 MklBlas.selfTest();
-                direct = true;
-                gemm = "direct MKL cblas (" + MklBlas.version() + ", " + MklBlas.maxThreads() + " threads)";
+                mklOk = true;
+                mkl = MklBlas.version() + ", " + MklBlas.maxThreads() + " threads";
             } catch (Throwable t) {
                 // UnsatisfiedLinkError / NoClassDefFoundError when the MKL jars are absent, or a
                 // wrong self-test product: never fatal, the portable path computes the same thing.
-                gemm = "ND4J mmul (direct MKL unavailable: " + t.getClass().getSimpleName() + ": " + t.getMessage() + ")";
+                mkl = "direct MKL unavailable: " + t.getClass().getSimpleName() + ": " + t.getMessage();
                 LOG.info("Direct MKL gemm disabled, using ND4J mmul: {}", t.toString());
             }
+            // oneDNN is loaded only where the rule could pick it (a 60 MB library otherwise unused).
+            boolean oneDnnOk = false;
+            String oneDnn = "";
+            boolean wanted = GemmChoice.choose(cpu, mklOk, true, gemmProperty).kernel() == GemmChoice.Kernel.ONEDNN;
+            if (wanted) {
+                try {
+                    OneDnnBlas.selfTest();
+                    oneDnnOk = true;
+                    oneDnn = OneDnnBlas.version();
+                } catch (Throwable t) {
+                    LOG.info("oneDNN sgemm unavailable, using MKL: {}", t.toString());
+                }
+            }
+            GemmChoice.Choice choice = GemmChoice.choose(cpu, mklOk, oneDnnOk, gemmProperty);
+            kernel = choice.kernel();
+            direct = kernel != GemmChoice.Kernel.PORTABLE;
+            gemm = switch (kernel) {
+                case ONEDNN -> "direct " + oneDnn + " sgemm for 2-D float32, MKL cblas for batched/float64 (" + mkl
+                        + "; " + choice.reason() + ")";
+                case MKL -> "direct MKL cblas (" + mkl + "; " + choice.reason() + ")";
+                case PORTABLE -> "ND4J mmul (" + mkl + ")";
+            };
         }
         String summary = "Tessera backend: " + plan.platform() + ", ND4J binary " + level + ", BLAS " + vendor
                 + ", matmul: " + gemm + (plan.notes().isEmpty() ? "" : "; " + String.join("; ", plan.notes()));
         LOG.info(summary);
-        return new State(level, vendor, direct, summary);
+        oneDnnSgemm = kernel == GemmChoice.Kernel.ONEDNN;
+        return new State(level, vendor, direct, kernel, summary);
     }
 
     private static BinaryLevel loadedCpuLevel() {

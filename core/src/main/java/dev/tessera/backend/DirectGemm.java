@@ -11,7 +11,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * {@link Gemm}'s direct path: maps each operand onto CBLAS's (address, leading dimension,
- * transpose) description and calls {@link MklBlas}. Only reached when MKL is loaded on ND4J's CPU
+ * transpose) description and calls {@link MklBlas}, or {@link OneDnnBlas} for single float32
+ * products where {@link GemmChoice} picked oneDNN. Only reached when MKL is loaded on ND4J's CPU
  * backend, where an array's buffer is host memory at {@code data().addressPointer()} (which
  * already includes the view's offset).
  */
@@ -136,7 +137,9 @@ final class DirectGemm {
         int ldb = (int) b.ld();
         int ldc = (int) c.ld();
         if (batch == 1) {
-            if (f32) {
+            if (f32 && Backend.usesOneDnnSgemm()) {
+                OneDnnBlas.sgemm(ta, tb, m, n, k, (float) alpha, a.address(), lda, b.address(), ldb, (float) beta, c.address(), ldc);
+            } else if (f32) {
                 MklBlas.sgemm(ta, tb, m, n, k, (float) alpha, a.address(), lda, b.address(), ldb, (float) beta, c.address(), ldc);
             } else {
                 MklBlas.dgemm(ta, tb, m, n, k, alpha, a.address(), lda, b.address(), ldb, beta, c.address(), ldc);

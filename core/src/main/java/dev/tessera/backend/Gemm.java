@@ -29,6 +29,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * type. Results are new C-order arrays. Mismatches throw {@link IllegalArgumentException} naming
  * both arguments and shapes.
  *
+ * <p>Which library: single float32 products go to oneDNN's {@code dnnl_sgemm} instead of MKL on
+ * CPUs where that is faster (AMD with AVX-512, where MKL runs no AVX-512 code), batched and float64
+ * products always to MKL; the choice is made once at {@link Backend#init()} and logged
+ * ({@code GemmChoice}). {@code -Dtessera.gemm=mkl|onednn} forces a library.
+ *
  * <p>The direct path can be switched off with {@code -Dtessera.gemm=portable} (read at
  * {@link Backend#init()}) or {@link #setForcePortable(boolean)} (tests, benchmarks).
  */

@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 
 class CpuFeaturesTest {
 
-    private static final String ZEN3 = "processor\t: 0\nvendor_id\t: AuthenticAMD\n"
+    private static final String ZEN3 = "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 25\n"
+            + "model\t\t: 1\nmodel name\t: AMD EPYC 7B13\n"
             + "flags\t\t: fpu sse sse2 avx f16c fma avx2 bmi1 bmi2\nbogomips\t: 4890.82\n\n"
             + "processor\t: 1\nflags\t\t: fpu sse sse2 avx f16c fma avx2 bmi1 bmi2\n";
     private static final String SKYLAKE_SP = "processor : 0\n"
@@ -47,6 +48,21 @@ class CpuFeaturesTest {
 
     @Test
     void describesOnlyTheVectorFlags() {
-        assertEquals("[avx f16c fma avx2]", CpuFeatures.parseCpuinfo(ZEN3).orElseThrow().toString());
+        assertEquals("AuthenticAMD family 25 model 1 [avx f16c fma avx2]",
+                CpuFeatures.parseCpuinfo(ZEN3).orElseThrow().toString());
+        assertEquals("[avx f16c fma avx2 avx512f avx512dq avx512cd avx512bw avx512vl avx512_vnni]",
+                CpuFeatures.parseCpuinfo(SKYLAKE_SP).orElseThrow().toString());
+    }
+
+    @Test
+    void readsVendorFamilyAndModelOfTheFirstProcessor() {
+        CpuFeatures f = CpuFeatures.parseCpuinfo(ZEN3 + "vendor_id : GenuineIntel\ncpu family : 6\n").orElseThrow();
+        assertEquals(CpuFeatures.AMD, f.vendor());
+        assertEquals(25, f.family());
+        assertEquals(1, f.model()); // not confused by "model name"
+        CpuFeatures unknown = CpuFeatures.parseCpuinfo(SKYLAKE_SP).orElseThrow();
+        assertEquals("", unknown.vendor());
+        assertEquals(-1, unknown.family());
+        assertEquals(-1, unknown.model());
     }
 }

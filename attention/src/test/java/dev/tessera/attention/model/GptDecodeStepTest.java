@@ -35,7 +35,10 @@ class GptDecodeStepTest {
 
     @Test
     void matchesTheGeneralPathInFloat32() {
-        checkAgainstGeneral(DataType.FLOAT, 1e-5);
+        // The two paths multiply matrices of different shapes (one row per step against the whole
+        // prompt), which a GEMM library may sum in different orders: with oneDNN's sgemm (chosen on
+        // AMD CPUs with AVX-512) the logits differed by up to 1.05e-5, with MKL's by less than 1e-5.
+        checkAgainstGeneral(DataType.FLOAT, 3e-5);
     }
 
     @Test

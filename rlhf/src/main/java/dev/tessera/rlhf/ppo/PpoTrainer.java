@@ -15,6 +15,9 @@ import dev.tessera.rlhf.model.Sampler;
 import dev.tessera.rlhf.model.SharedParameters;
 import dev.tessera.rlhf.model.ValueModel;
 import dev.tessera.rlhf.sft.ChatFormat;
+import dev.tessera.training.checkpoint.Checkpoint;
+import dev.tessera.training.checkpoint.CheckpointStore;
+import dev.tessera.training.checkpoint.TrainingState;
 import dev.tessera.training.loop.OnNonFinite;
 import dev.tessera.training.loop.StepGuard;
 import dev.tessera.training.loop.StepMetrics;
@@ -22,7 +25,11 @@ import dev.tessera.training.loop.TrainingListener;
 import dev.tessera.training.loss.CausalLmLoss;
 import dev.tessera.training.loss.CrossEntropyOptions;
 import dev.tessera.training.optim.AdamW;
+import dev.tessera.training.optim.JointOptimizer;
 import dev.tessera.training.optim.LrSchedule;
+import dev.tessera.training.optim.Optimizer;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -67,6 +74,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class PpoTrainer {
     private static final Logger LOG = LoggerFactory.getLogger(PpoTrainer.class);
+    private static final String RNG = "ppo_sampling";
+    private static final String BETA = "kl_beta";
     private final CausalLm policy;
     private final CausalLm reference;
     private final ValueModel valueModel;
@@ -82,6 +91,8 @@ public final class PpoTrainer {
     private final LrSchedule policySchedule;
     private final LrSchedule criticSchedule;
     private final Map<String, Parameter> trained;
+    private final PpoModels models;
+    private final JointOptimizer optimizers;
     private final List<TrainingListener> listeners = new ArrayList<>();
     private int iteration;
 
@@ -127,6 +138,52 @@ public final class PpoTrainer {
         this.criticOptimizer = optimization.critic().optimizer(criticParams);
         this.policySchedule = optimization.policy().schedule(optimization.iterations());
         this.criticSchedule = optimization.critic().schedule(optimization.iterations());
+        this.models = new PpoModels(policy.module(), valueModel);
+        Map<String, Optimizer> parts = new LinkedHashMap<>();
+        parts.put("policy", policyOptimizer);
+        parts.put("critic", criticOptimizer);
+        this.optimizers = new JointOptimizer(parts);
+    }
+
+    /**
+     * Saves a checkpoint with the training module's {@link CheckpointStore}: the policy's and the
+     * critic's weights, both optimizers' state, the iterations done, the sampling generator and β.
+     * (The prompts and the reward function are the caller's: a resumed caller must draw the same
+     * prompts again for the run to continue exactly.)
+     */
+    public Path checkpoint(CheckpointStore store) throws IOException {
+        TrainingState state = new TrainingState(iteration, Map.of(RNG, rng.state()), Map.of(), Map.of(BETA, kl.beta()));
+        return store.save(models, optimizers, state);
+    }
+
+    /**
+     * Restores a {@link #checkpoint}. All or nothing: when a part is rejected (a weight's shape, an
+     * optimizer moment, a missing generator state or β) this trainer is left as it was.
+     */
+    public void restore(Checkpoint c) {
+        TrainingState s = c.state();
+        if (!s.rngStates().containsKey(RNG) || !s.scalars().containsKey(BETA)) {
+            throw new IllegalArgumentException("checkpoint " + c.dir() + " is not a PPO checkpoint: it lacks the '" + RNG
+                    + "' generator state or '" + BETA + "'");
+        }
+        Map<String, INDArray> weights = new LinkedHashMap<>();
+        models.stateDict().forEach((name, w) -> weights.put(name, w.dup()));
+        Map<String, INDArray> optimizerState = optimizers.stateDict();
+        long[] rngState = rng.state();
+        double beta = kl.beta();
+        try {
+            CheckpointStore.restore(c, models, optimizers);
+            rng.setState(s.rngStates().get(RNG));
+            kl.restoreBeta(s.scalars().get(BETA));
+        } catch (RuntimeException e) {
+            models.loadStateDict(weights, true);
+            optimizers.loadStateDict(optimizerState);
+            rng.setState(rngState);
+            kl.restoreBeta(beta);
+            throw e;
+        }
+        iteration = Math.toIntExact(s.step());
+        LOG.info("resumed PPO from {} at iteration {}", c.dir(), iteration);
     }
 
     /** Progress callbacks: one {@link StepMetrics} per iteration (the trainer's listener type, so one progress display serves both). */
@@ -279,8 +336,7 @@ public final class PpoTrainer {
                     firstMin = pl.minRatio();
                     firstMax = pl.maxRatio();
                 }
-                policyOptimizer.step();
-                criticOptimizer.step();
+                optimizers.step();
                 steps++;
                 pgSum += pl.loss().item();
                 vfSum += vl.loss().item();
@@ -386,8 +442,7 @@ public final class PpoTrainer {
     }
 
     private void zeroGrad() {
-        policyOptimizer.zeroGrad();
-        criticOptimizer.zeroGrad();
+        optimizers.zeroGrad();
     }
 
     private static String fmt(double v) {

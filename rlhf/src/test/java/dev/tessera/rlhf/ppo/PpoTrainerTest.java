@@ -266,6 +266,33 @@ class PpoTrainerTest {
     }
 
     @Test
+    void resumingFromACheckpointReproducesTheUninterruptedRun(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        PpoConfig cfg = PpoConfig.defaults(16, 8, 4).withEpochs(2);
+        // uninterrupted: two iterations, β adapting
+        Setup whole = setup(cfg, new AdaptiveKlController(0.05, 0.5, 50), 0.03, 41, null);
+        whole.trainer().step(prompts(new Rng(51), 16));
+        whole.trainer().step(prompts(new Rng(52), 16));
+
+        // interrupted after one; a fresh trainer with other initial weights and generator resumes
+        Setup first = setup(cfg, new AdaptiveKlController(0.05, 0.5, 50), 0.03, 41, null);
+        first.trainer().step(prompts(new Rng(51), 16));
+        dev.tessera.training.checkpoint.CheckpointStore store = new dev.tessera.training.checkpoint.CheckpointStore(dir, 2);
+        first.trainer().checkpoint(store);
+        TinyLm policy = new TinyLm(12, 16, 16, 77, DataType.FLOAT);
+        AdaptiveKlController kl = new AdaptiveKlController(0.05, 0.5, 50);
+        PpoTrainer resumed = new PpoTrainer(policy, first.reference(), ValueModel.sharedTrunk(policy, new Rng(78)),
+                PpoTrainerTest::ruleScores, kl, cfg, PpoOptimization.of(0.03), CHAT, null, new Rng(79));
+        resumed.restore(store.latest().orElseThrow());
+        assertEquals(1, resumed.iteration());
+        assertEquals(first.trainer().klController().beta(), kl.beta(), 0);
+        resumed.step(prompts(new Rng(52), 16));
+        assertTrue(policy.sameWeights(whole.policy()), "resumed policy differs from the uninterrupted run's");
+        assertEquals(whole.trainer().klController().beta(), kl.beta(), 0);
+        assertTrue(!first.policy().sameWeights(whole.policy()), "one iteration must differ from two, or the test proves nothing");
+    }
+
+    @Test
     void badInputIsRejected() {
         Setup s = setup(PpoConfig.defaults(16, 8, 4), new FixedKlController(0.05), 0.03, 7, null);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.trainer().step(prompts(new Rng(1), 8)));

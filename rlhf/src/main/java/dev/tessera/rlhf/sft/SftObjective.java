@@ -1,5 +1,6 @@
 package dev.tessera.rlhf.sft;
 
+import dev.tessera.core.Rng;
 import dev.tessera.core.Tensor;
 import dev.tessera.rlhf.data.SequenceBatch;
 import dev.tessera.rlhf.data.ShuffledBatches;
@@ -10,7 +11,6 @@ import dev.tessera.training.loop.Objective;
 import dev.tessera.training.loss.CausalLmLoss;
 import dev.tessera.training.loss.CrossEntropyOptions;
 import dev.tessera.training.loss.LossResult;
-import dev.tessera.core.Rng;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

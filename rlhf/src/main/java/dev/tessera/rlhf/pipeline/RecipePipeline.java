@@ -6,7 +6,6 @@ import dev.tessera.core.Rng;
 import dev.tessera.io.AtomicFiles;
 import dev.tessera.nn.Module;
 import dev.tessera.rlhf.data.SequenceBatch;
-import dev.tessera.rlhf.data.ShuffledBatches;
 import dev.tessera.rlhf.dpo.DpoObjective;
 import dev.tessera.rlhf.dpo.PreferencePair;
 import dev.tessera.rlhf.model.DecoderLm;
@@ -45,6 +44,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashSet;
@@ -296,8 +296,9 @@ public final class RecipePipeline {
         for (int i = 0; i < prompts.size(); i++) {
             examples.add(new SftObjective.Example(prompts.get(i), responses.get(i)));
         }
-        DataSource<SequenceBatch> batches = SftObjective.batches(examples, tokenizer.chat(), s.batchSize(),
-                orderRng);
+        // a row is the formatted conversation: prompt + response + 3 chat markers
+        TokenCount<SequenceBatch> batches = new TokenCount<>(SftObjective.batches(examples, tokenizer.chat(), s.batchSize(),
+                orderRng), b -> Arrays.stream(b.lengths()).asLongStream().sum());
         Series loss = new Series("SFT loss (response tokens)");
         double[] tail = new double[2]; // Σ loss and count of the last (up to) 10 steps
         Trainer trainer = stageTrainer(s.steps(), model.module(), OptimizerSettings.adamW(s.learningRate()),
@@ -310,7 +311,7 @@ public final class RecipePipeline {
                     tail[0] += m.loss();
                     tail[1]++;
                 }
-                listener.onStep(Stage.SFT, m.step(), m.maxSteps(), "loss", m.loss(), m.tokens(), m.seconds());
+                listener.onStep(Stage.SFT, m.step(), m.maxSteps(), "loss", m.loss(), batches.take(), m.seconds());
             }
         });
         run(trainer, Stage.SFT);
@@ -366,7 +367,7 @@ public final class RecipePipeline {
                     for (int i = 0; i < order.length; i++) {
                         order[i] = i;
                     }
-                    java.util.Arrays.sort(order, Comparator.comparingDouble((Integer i) -> scores.get(i)).reversed());
+                    Arrays.sort(order, Comparator.comparingDouble((Integer i) -> scores.get(i)).reversed());
                     List<int[]> ranked = new ArrayList<>();
                     for (int i : order) {
                         ranked.add(candidates.get(i));
@@ -401,8 +402,8 @@ public final class RecipePipeline {
         ChatFormat chat = tokenizer.chat();
         long t0 = start(Stage.REWARD_MODEL, r.steps());
         RewardModelObjective objective = new RewardModelObjective(model, chat.pad());
-        ShuffledBatches<RankedGroup, List<RankedGroup>> batches = RewardModelObjective.batches(train,
-                Math.min(r.batchSize(), train.size()), orderRng);
+        TokenCount<List<RankedGroup>> batches = new TokenCount<>(RewardModelObjective.batches(train,
+                Math.min(r.batchSize(), train.size()), orderRng), RecipePipeline::tokens);
         Series loss = new Series("ranking loss");
         Series accuracy = new Series("batch pair accuracy");
         Trainer trainer = stageTrainer(r.steps(), model, OptimizerSettings.adamW(r.learningRate()), objective, batches);
@@ -411,7 +412,7 @@ public final class RecipePipeline {
             public void onStep(StepMetrics m) {
                 loss.add(m.step(), m.loss());
                 accuracy.add(m.step(), m.metric("accuracy"));
-                listener.onStep(Stage.REWARD_MODEL, m.step(), m.maxSteps(), "loss", m.loss(), m.tokens(), m.seconds());
+                listener.onStep(Stage.REWARD_MODEL, m.step(), m.maxSteps(), "loss", m.loss(), batches.take(), m.seconds());
             }
         });
         run(trainer, Stage.REWARD_MODEL);
@@ -430,6 +431,17 @@ public final class RecipePipeline {
                         + "only in digits; offset %.4f", 100 * trainAcc, 100 * testAcc, train.size(), test.size(),
                 100 * digitsAcc, digitPairs.size(), -mean));
         return new RewardModelAccuracy(trainAcc, testAcc, digitsAcc, digitPairs.size());
+    }
+
+    /** Tokens of a batch of groups: every response forwarded with its prompt. */
+    private static long tokens(List<RankedGroup> groups) {
+        long n = 0;
+        for (RankedGroup g : groups) {
+            for (int[] resp : g.responses()) {
+                n += g.prompt().length + resp.length;
+            }
+        }
+        return n;
     }
 
     /**
@@ -534,7 +546,15 @@ public final class RecipePipeline {
             }
         }
         DpoObjective objective = new DpoObjective(policy, sft, pairs, d.beta(), 0.0, chat.pad(), CHUNK);
-        ShuffledBatches<Integer, int[]> batches = objective.batches(Math.min(d.batchSize(), pairs.size()), orderRng);
+        TokenCount<int[]> batches = new TokenCount<>(objective.batches(Math.min(d.batchSize(), pairs.size()), orderRng),
+                idx -> {
+                    long n = 0;
+                    for (int i : idx) {
+                        PreferencePair pp = pairs.get(i);
+                        n += 2L * pp.prompt().length + pp.chosen().length + pp.rejected().length;
+                    }
+                    return n;
+                });
         Series loss = new Series("DPO loss");
         Series accuracy = new Series("implicit reward accuracy");
         Trainer trainer = stageTrainer(d.steps(), policy.module(), OptimizerSettings.adamW(d.learningRate()), objective,
@@ -544,7 +564,7 @@ public final class RecipePipeline {
             public void onStep(StepMetrics m) {
                 loss.add(m.step(), m.loss());
                 accuracy.add(m.step(), m.metric("accuracy"));
-                listener.onStep(Stage.DPO, m.step(), m.maxSteps(), "loss", m.loss(), m.tokens(), m.seconds());
+                listener.onStep(Stage.DPO, m.step(), m.maxSteps(), "loss", m.loss(), batches.take(), m.seconds());
             }
         });
         run(trainer, Stage.DPO);

@@ -146,32 +146,34 @@ public final class RecipeCli {
             c = c.scaleSteps(positive(po, "--steps-scale"));
         }
         if (po.given("--steps-pretrain")) {
-            RecipeConfig.Pretrain p = c.pretrain();
-            c = c.withPretrain(new RecipeConfig.Pretrain(p.documents(), p.vocabSize(), p.contextLength(),
-                    count(po, "--steps-pretrain"), p.batchSize(), p.learningRate()));
+            c = c.withPretrain(c.pretrain().withSteps(count(po, "--steps-pretrain")));
         }
         if (po.given("--steps-sft")) {
-            RecipeConfig.Sft s = c.sft();
-            c = c.withSft(new RecipeConfig.Sft(s.examples(), count(po, "--steps-sft"), s.batchSize(), s.learningRate()));
+            c = c.withSft(c.sft().withSteps(count(po, "--steps-sft")));
         }
-        RecipeConfig.Reward r = c.reward();
-        if (po.given("--steps-rm") || po.given("--rm-prompts") || po.given("--rm-k") || po.given("--rm-readout")) {
-            c = c.withReward(new RecipeConfig.Reward(
-                    po.given("--rm-prompts") ? count(po, "--rm-prompts") : r.prompts(),
-                    po.given("--rm-k") ? po.integer("--rm-k", 2, 9) : r.k(), r.heldOutFraction(),
-                    po.given("--steps-rm") ? count(po, "--steps-rm") : r.steps(), r.batchSize(), r.learningRate(),
-                    po.given("--rm-readout") ? po.choice("--rm-readout", readouts()) : r.readout()));
+        if (po.given("--rm-prompts")) {
+            c = c.withReward(c.reward().withPrompts(count(po, "--rm-prompts")));
         }
-        RecipeConfig.Ppo p = c.ppo();
-        if (po.given("--steps-ppo") || po.given("--ptx") || po.given("--kl-target")) {
-            c = c.withPpo(new RecipeConfig.Ppo(po.given("--steps-ppo") ? count(po, "--steps-ppo") : p.iterations(),
-                    p.rolloutBatch(), p.minibatchSize(), p.epochs(), p.learningRate(), p.initialBeta(),
-                    po.given("--kl-target") ? positive(po, "--kl-target") : p.klTarget(), p.klHorizon(),
-                    po.given("--ptx") ? po.number("--ptx", 0, 1e6) : p.ptxCoef(), p.valueFromRewardModel()));
+        if (po.given("--rm-k")) {
+            c = c.withReward(c.reward().withK(po.integer("--rm-k", 2, 9)));
+        }
+        if (po.given("--steps-rm")) {
+            c = c.withReward(c.reward().withSteps(count(po, "--steps-rm")));
+        }
+        if (po.given("--rm-readout")) {
+            c = c.withReward(c.reward().withReadout(po.choice("--rm-readout", readouts())));
+        }
+        if (po.given("--steps-ppo")) {
+            c = c.withPpo(c.ppo().withIterations(count(po, "--steps-ppo")));
+        }
+        if (po.given("--kl-target")) {
+            c = c.withPpo(c.ppo().withKlTarget(positive(po, "--kl-target")));
+        }
+        if (po.given("--ptx")) {
+            c = c.withPpo(c.ppo().withPtxCoef(po.number("--ptx", 0, 1e6)));
         }
         if (po.given("--steps-dpo")) {
-            RecipeConfig.Dpo d = c.dpo();
-            c = c.withDpo(new RecipeConfig.Dpo(count(po, "--steps-dpo"), d.batchSize(), d.beta(), d.learningRate()));
+            c = c.withDpo(c.dpo().withSteps(count(po, "--steps-dpo")));
         }
         if (po.given("--pretrain-text")) {
             c = c.withPretrainText(Path.of(po.string("--pretrain-text")));

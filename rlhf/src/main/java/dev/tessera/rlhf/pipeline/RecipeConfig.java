@@ -65,6 +65,36 @@ public record RecipeConfig(long seed, ModelSize size, TaskGenerator task, Path p
             positive("pretrain.batchSize", batchSize);
             rate("pretrain.learningRate", learningRate);
         }
+
+        /** A copy with {@code pretrain.documents} = {@code v}. */
+        public Pretrain withDocuments(int v) {
+            return new Pretrain(v, vocabSize, contextLength, steps, batchSize, learningRate);
+        }
+
+        /** A copy with {@code pretrain.vocabSize} = {@code v}. */
+        public Pretrain withVocabSize(int v) {
+            return new Pretrain(documents, v, contextLength, steps, batchSize, learningRate);
+        }
+
+        /** A copy with {@code pretrain.contextLength} = {@code v}. */
+        public Pretrain withContextLength(int v) {
+            return new Pretrain(documents, vocabSize, v, steps, batchSize, learningRate);
+        }
+
+        /** A copy with {@code pretrain.steps} = {@code v}. */
+        public Pretrain withSteps(int v) {
+            return new Pretrain(documents, vocabSize, contextLength, v, batchSize, learningRate);
+        }
+
+        /** A copy with {@code pretrain.batchSize} = {@code v}. */
+        public Pretrain withBatchSize(int v) {
+            return new Pretrain(documents, vocabSize, contextLength, steps, v, learningRate);
+        }
+
+        /** A copy with {@code pretrain.learningRate} = {@code v}. */
+        public Pretrain withLearningRate(double v) {
+            return new Pretrain(documents, vocabSize, contextLength, steps, batchSize, v);
+        }
     }
 
     /**
@@ -83,6 +113,26 @@ public record RecipeConfig(long seed, ModelSize size, TaskGenerator task, Path p
             positive("sft.steps", steps);
             positive("sft.batchSize", batchSize);
             rate("sft.learningRate", learningRate);
+        }
+
+        /** A copy with {@code sft.examples} = {@code v}. */
+        public Sft withExamples(int v) {
+            return new Sft(v, steps, batchSize, learningRate);
+        }
+
+        /** A copy with {@code sft.steps} = {@code v}. */
+        public Sft withSteps(int v) {
+            return new Sft(examples, v, batchSize, learningRate);
+        }
+
+        /** A copy with {@code sft.batchSize} = {@code v}. */
+        public Sft withBatchSize(int v) {
+            return new Sft(examples, steps, v, learningRate);
+        }
+
+        /** A copy with {@code sft.learningRate} = {@code v}. */
+        public Sft withLearningRate(double v) {
+            return new Sft(examples, steps, batchSize, v);
         }
     }
 
@@ -120,6 +170,41 @@ public record RecipeConfig(long seed, ModelSize size, TaskGenerator task, Path p
             positive("reward.batchSize", batchSize);
             rate("reward.learningRate", learningRate);
         }
+
+        /** A copy with {@code reward.prompts} = {@code v}. */
+        public Reward withPrompts(int v) {
+            return new Reward(v, k, heldOutFraction, steps, batchSize, learningRate, readout);
+        }
+
+        /** A copy with {@code reward.k} = {@code v}. */
+        public Reward withK(int v) {
+            return new Reward(prompts, v, heldOutFraction, steps, batchSize, learningRate, readout);
+        }
+
+        /** A copy with {@code reward.heldOutFraction} = {@code v}. */
+        public Reward withHeldOutFraction(double v) {
+            return new Reward(prompts, k, v, steps, batchSize, learningRate, readout);
+        }
+
+        /** A copy with {@code reward.steps} = {@code v}. */
+        public Reward withSteps(int v) {
+            return new Reward(prompts, k, heldOutFraction, v, batchSize, learningRate, readout);
+        }
+
+        /** A copy with {@code reward.batchSize} = {@code v}. */
+        public Reward withBatchSize(int v) {
+            return new Reward(prompts, k, heldOutFraction, steps, v, learningRate, readout);
+        }
+
+        /** A copy with {@code reward.learningRate} = {@code v}. */
+        public Reward withLearningRate(double v) {
+            return new Reward(prompts, k, heldOutFraction, steps, batchSize, v, readout);
+        }
+
+        /** A copy with {@code reward.readout} = {@code v}. */
+        public Reward withReadout(RewardModel.Readout v) {
+            return new Reward(prompts, k, heldOutFraction, steps, batchSize, learningRate, v);
+        }
     }
 
     /**
@@ -129,7 +214,9 @@ public record RecipeConfig(long seed, ModelSize size, TaskGenerator task, Path p
      * @param rolloutBatch prompts sampled per iteration, typical 64
      * @param minibatchSize rollouts per gradient step, divides rolloutBatch, typical 32
      * @param epochs passes over each rollout batch, typical 2
-     * @param learningRate AdamW rate, typical 2e-4
+     * @param learningRate the policy's AdamW rate, typical 2e-4
+     * @param criticLearningRate the value model's AdamW rate, typical 2e-4 (the policy's; a value head
+     *     that starts from zero may learn faster)
      * @param initialBeta starting KL coefficient β and its floor (the controller only raises it:
      *     without the floor it fell to ~0.3 while the KL was still building up, and the KL ended
      *     0.4–0.9 nats over its target), typical 1.0
@@ -145,8 +232,9 @@ public record RecipeConfig(long seed, ModelSize size, TaskGenerator task, Path p
      *     (a second trunk: slower) rather than a fresh value head on the policy's hidden states
      *     (one forward serves both; the default)
      */
-    public record Ppo(int iterations, int rolloutBatch, int minibatchSize, int epochs, double learningRate, double initialBeta,
-            double klTarget, double klHorizon, double ptxCoef, boolean valueFromRewardModel) {
+    public record Ppo(int iterations, int rolloutBatch, int minibatchSize, int epochs, double learningRate,
+            double criticLearningRate, double initialBeta, double klTarget, double klHorizon, double ptxCoef,
+            boolean valueFromRewardModel) {
         public Ppo {
             positive("ppo.iterations", iterations);
             positive("ppo.rolloutBatch", rolloutBatch);
@@ -156,12 +244,79 @@ public record RecipeConfig(long seed, ModelSize size, TaskGenerator task, Path p
             }
             positive("ppo.epochs", epochs);
             rate("ppo.learningRate", learningRate);
+            rate("ppo.criticLearningRate", criticLearningRate);
             rate("ppo.initialBeta", initialBeta);
             rate("ppo.klTarget", klTarget);
             rate("ppo.klHorizon", klHorizon);
             if (!(ptxCoef >= 0) || Double.isInfinite(ptxCoef)) {
                 throw new IllegalArgumentException("RecipeConfig: ppo.ptxCoef must be finite and >= 0 but was " + ptxCoef);
             }
+        }
+
+        /** A copy with {@code ppo.iterations} = {@code v}. */
+        public Ppo withIterations(int v) {
+            return new Ppo(v, rolloutBatch, minibatchSize, epochs, learningRate, criticLearningRate, initialBeta,
+                    klTarget, klHorizon, ptxCoef, valueFromRewardModel);
+        }
+
+        /** A copy with {@code ppo.rolloutBatch} = {@code v}. */
+        public Ppo withRolloutBatch(int v) {
+            return new Ppo(iterations, v, minibatchSize, epochs, learningRate, criticLearningRate, initialBeta,
+                    klTarget, klHorizon, ptxCoef, valueFromRewardModel);
+        }
+
+        /** A copy with {@code ppo.minibatchSize} = {@code v}. */
+        public Ppo withMinibatchSize(int v) {
+            return new Ppo(iterations, rolloutBatch, v, epochs, learningRate, criticLearningRate, initialBeta,
+                    klTarget, klHorizon, ptxCoef, valueFromRewardModel);
+        }
+
+        /** A copy with {@code ppo.epochs} = {@code v}. */
+        public Ppo withEpochs(int v) {
+            return new Ppo(iterations, rolloutBatch, minibatchSize, v, learningRate, criticLearningRate, initialBeta,
+                    klTarget, klHorizon, ptxCoef, valueFromRewardModel);
+        }
+
+        /** A copy with {@code ppo.learningRate} = {@code v}. */
+        public Ppo withLearningRate(double v) {
+            return new Ppo(iterations, rolloutBatch, minibatchSize, epochs, v, criticLearningRate, initialBeta,
+                    klTarget, klHorizon, ptxCoef, valueFromRewardModel);
+        }
+
+        /** A copy with {@code ppo.criticLearningRate} = {@code v}. */
+        public Ppo withCriticLearningRate(double v) {
+            return new Ppo(iterations, rolloutBatch, minibatchSize, epochs, learningRate, v, initialBeta, klTarget,
+                    klHorizon, ptxCoef, valueFromRewardModel);
+        }
+
+        /** A copy with {@code ppo.initialBeta} = {@code v}. */
+        public Ppo withInitialBeta(double v) {
+            return new Ppo(iterations, rolloutBatch, minibatchSize, epochs, learningRate, criticLearningRate, v,
+                    klTarget, klHorizon, ptxCoef, valueFromRewardModel);
+        }
+
+        /** A copy with {@code ppo.klTarget} = {@code v}. */
+        public Ppo withKlTarget(double v) {
+            return new Ppo(iterations, rolloutBatch, minibatchSize, epochs, learningRate, criticLearningRate,
+                    initialBeta, v, klHorizon, ptxCoef, valueFromRewardModel);
+        }
+
+        /** A copy with {@code ppo.klHorizon} = {@code v}. */
+        public Ppo withKlHorizon(double v) {
+            return new Ppo(iterations, rolloutBatch, minibatchSize, epochs, learningRate, criticLearningRate,
+                    initialBeta, klTarget, v, ptxCoef, valueFromRewardModel);
+        }
+
+        /** A copy with {@code ppo.ptxCoef} = {@code v}. */
+        public Ppo withPtxCoef(double v) {
+            return new Ppo(iterations, rolloutBatch, minibatchSize, epochs, learningRate, criticLearningRate,
+                    initialBeta, klTarget, klHorizon, v, valueFromRewardModel);
+        }
+
+        /** A copy with {@code ppo.valueFromRewardModel} = {@code v}. */
+        public Ppo withValueFromRewardModel(boolean v) {
+            return new Ppo(iterations, rolloutBatch, minibatchSize, epochs, learningRate, criticLearningRate,
+                    initialBeta, klTarget, klHorizon, ptxCoef, v);
         }
     }
 
@@ -179,6 +334,26 @@ public record RecipeConfig(long seed, ModelSize size, TaskGenerator task, Path p
             positive("dpo.batchSize", batchSize);
             rate("dpo.beta", beta);
             rate("dpo.learningRate", learningRate);
+        }
+
+        /** A copy with {@code dpo.steps} = {@code v}. */
+        public Dpo withSteps(int v) {
+            return new Dpo(v, batchSize, beta, learningRate);
+        }
+
+        /** A copy with {@code dpo.batchSize} = {@code v}. */
+        public Dpo withBatchSize(int v) {
+            return new Dpo(steps, v, beta, learningRate);
+        }
+
+        /** A copy with {@code dpo.beta} = {@code v}. */
+        public Dpo withBeta(double v) {
+            return new Dpo(steps, batchSize, v, learningRate);
+        }
+
+        /** A copy with {@code dpo.learningRate} = {@code v}. */
+        public Dpo withLearningRate(double v) {
+            return new Dpo(steps, batchSize, beta, v);
         }
     }
 
@@ -200,6 +375,21 @@ public record RecipeConfig(long seed, ModelSize size, TaskGenerator task, Path p
                         + "] but was " + samples);
             }
         }
+
+        /** A copy with {@code eval.prompts} = {@code v}. */
+        public Eval withPrompts(int v) {
+            return new Eval(v, maxNewTokens, samples);
+        }
+
+        /** A copy with {@code eval.maxNewTokens} = {@code v}. */
+        public Eval withMaxNewTokens(int v) {
+            return new Eval(prompts, v, samples);
+        }
+
+        /** A copy with {@code eval.samples} = {@code v}. */
+        public Eval withSamples(int v) {
+            return new Eval(prompts, maxNewTokens, v);
+        }
     }
 
     /** The README demo: a few minutes on two cores. */
@@ -208,7 +398,7 @@ public record RecipeConfig(long seed, ModelSize size, TaskGenerator task, Path p
                 new Pretrain(6000, 384, 32, 600, 128, 3e-3),
                 new Sft(6000, 1000, 32, 2e-3),
                 new Reward(2400, 4, 0.2, 450, 16, 2e-3, RewardModel.Readout.RESPONSE_SUM_LM),
-                new Ppo(30, 64, 32, 2, 2e-4, 1.0, 1.5, 100, 0.05, false),
+                new Ppo(30, 64, 32, 2, 2e-4, 2e-4, 1.0, 1.5, 100, 0.05, false),
                 new Dpo(100, 32, 0.3, 2e-4),
                 new Eval(512, 8, 6));
     }
@@ -219,7 +409,7 @@ public record RecipeConfig(long seed, ModelSize size, TaskGenerator task, Path p
                 new Pretrain(400, 300, 24, 30, 16, 5e-3),
                 new Sft(64, 30, 16, 5e-3),
                 new Reward(24, 3, 0.25, 6, 4, 1e-3, RewardModel.Readout.RESPONSE_SUM),
-                new Ppo(2, 8, 4, 2, 5e-4, 0.1, 1.0, 1000, 0.1, false),
+                new Ppo(2, 8, 4, 2, 5e-4, 5e-4, 0.1, 1.0, 1000, 0.1, false),
                 new Dpo(4, 8, 0.1, 5e-4),
                 new Eval(16, 7, 2));
     }
@@ -252,6 +442,14 @@ public record RecipeConfig(long seed, ModelSize size, TaskGenerator task, Path p
         return new RecipeConfig(seed, size, task, pretrainText, pretrain, sft, reward, p, dpo, eval);
     }
 
+    public RecipeConfig withTask(TaskGenerator t) {
+        return new RecipeConfig(seed, size, t, pretrainText, pretrain, sft, reward, ppo, dpo, eval);
+    }
+
+    public RecipeConfig withEval(Eval e) {
+        return new RecipeConfig(seed, size, task, pretrainText, pretrain, sft, reward, ppo, dpo, e);
+    }
+
     public RecipeConfig withDpo(Dpo d) {
         return new RecipeConfig(seed, size, task, pretrainText, pretrain, sft, reward, ppo, d, eval);
     }
@@ -264,17 +462,11 @@ public record RecipeConfig(long seed, ModelSize size, TaskGenerator task, Path p
         if (!(factor > 0) || Double.isInfinite(factor)) {
             throw new IllegalArgumentException("RecipeConfig.scaleSteps: factor must be finite and > 0 but was " + factor);
         }
-        return new RecipeConfig(seed, size, task, pretrainText,
-                new Pretrain(pretrain.documents(), pretrain.vocabSize(), pretrain.contextLength(), scale(pretrain.steps(), factor),
-                        pretrain.batchSize(), pretrain.learningRate()),
-                new Sft(sft.examples(), scale(sft.steps(), factor), sft.batchSize(), sft.learningRate()),
-                new Reward(reward.prompts(), reward.k(), reward.heldOutFraction(), scale(reward.steps(), factor),
-                        reward.batchSize(), reward.learningRate(), reward.readout()),
-                new Ppo(scale(ppo.iterations(), factor), ppo.rolloutBatch(), ppo.minibatchSize(), ppo.epochs(),
-                        ppo.learningRate(), ppo.initialBeta(), ppo.klTarget(), ppo.klHorizon(), ppo.ptxCoef(),
-                        ppo.valueFromRewardModel()),
-                new Dpo(scale(dpo.steps(), factor), dpo.batchSize(), dpo.beta(), dpo.learningRate()),
-                eval);
+        return withPretrain(pretrain.withSteps(scale(pretrain.steps(), factor)))
+                .withSft(sft.withSteps(scale(sft.steps(), factor)))
+                .withReward(reward.withSteps(scale(reward.steps(), factor)))
+                .withPpo(ppo.withIterations(scale(ppo.iterations(), factor)))
+                .withDpo(dpo.withSteps(scale(dpo.steps(), factor)));
     }
 
     private static int scale(int steps, double factor) {

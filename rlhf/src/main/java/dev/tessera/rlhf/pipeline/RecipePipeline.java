@@ -6,15 +6,16 @@ import dev.tessera.attention.model.GptModel;
 import dev.tessera.backend.Backend;
 import dev.tessera.core.Rng;
 import dev.tessera.io.AtomicFiles;
-import dev.tessera.rlhf.dpo.DpoLoss;
-import dev.tessera.rlhf.dpo.DpoTrainer;
+import dev.tessera.nn.Module;
+import dev.tessera.rlhf.data.SequenceBatch;
+import dev.tessera.rlhf.dpo.DpoObjective;
 import dev.tessera.rlhf.dpo.PreferencePair;
 import dev.tessera.rlhf.math.KlEstimator;
 import dev.tessera.rlhf.model.RewardModel;
-import dev.tessera.rlhf.model.TrainSettings;
 import dev.tessera.rlhf.model.ValueModel;
 import dev.tessera.rlhf.ppo.AdaptiveKlController;
 import dev.tessera.rlhf.ppo.PpoConfig;
+import dev.tessera.rlhf.ppo.PpoOptimization;
 import dev.tessera.rlhf.ppo.PpoStats;
 import dev.tessera.rlhf.ppo.PpoTrainer;
 import dev.tessera.rlhf.ppo.RewardModelScorer;
@@ -22,23 +23,26 @@ import dev.tessera.rlhf.ppo.RewardShaping;
 import dev.tessera.rlhf.ppo.Rollouts;
 import dev.tessera.rlhf.report.Series;
 import dev.tessera.rlhf.reward.RankedGroup;
-import dev.tessera.rlhf.reward.RankingLoss;
-import dev.tessera.rlhf.reward.RewardModelTrainer;
 import dev.tessera.rlhf.chat.ChatTemplate;
-import dev.tessera.rlhf.sft.SftTrainer;
+import dev.tessera.rlhf.reward.RewardModelObjective;
+import dev.tessera.rlhf.sft.SftObjective;
 import dev.tessera.training.data.Batch;
+import dev.tessera.training.data.DataSource;
 import dev.tessera.training.generate.Generator;
 import dev.tessera.training.generate.SamplingConfig;
 import dev.tessera.training.generate.TokenListener;
 import dev.tessera.training.loop.EvalMetrics;
+import dev.tessera.training.loop.Objective;
 import dev.tessera.training.loop.StepMetrics;
+import dev.tessera.training.loop.StopReason;
 import dev.tessera.training.loop.Trainer;
 import dev.tessera.training.loop.TrainerConfig;
 import dev.tessera.training.loop.TrainingListener;
-import dev.tessera.training.loss.LossResult;
+import dev.tessera.training.loop.TrainingResult;
 import dev.tessera.training.optim.AdamW;
 import dev.tessera.training.optim.AdamWConfig;
 import dev.tessera.training.optim.LrSchedule;
+import dev.tessera.training.optim.OptimizerSettings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -162,7 +166,7 @@ public final class RecipePipeline {
 
         // 6. reward model
         RewardModel rewardModel = new RewardModel(sftModel.copy(), initRng, config.reward().readout());
-        double[] rmAccuracy = trainRewardModel(rewardModel, trainGroups, testGroups, tokenizer, orderRng);
+        RewardModelAccuracy rmAccuracy = trainRewardModel(rewardModel, trainGroups, testGroups, tokenizer, orderRng);
 
         // 7. PPO
         CausalLm ppoPolicy = sftModel.copy();
@@ -186,8 +190,8 @@ public final class RecipePipeline {
         long heldOutPairs = testGroups.stream().mapToLong(g -> (long) g.k() * (g.k() - 1) / 2).sum();
         RecipeTable table = new RecipeTable(config.seed(), config.size().name().toLowerCase(java.util.Locale.ROOT),
                 model.module().parameterCount(), tokenizer.vocabSize(), pre.tokens(), pre.heldOut().loss(),
-                pre.heldOut().perplexity(), sftLoss, groups.size(), rmAccuracy[0], rmAccuracy[1], heldOutPairs, rmAccuracy[2],
-                (long) rmAccuracy[3], sftScore,
+                pre.heldOut().perplexity(), sftLoss, groups.size(), rmAccuracy.train(), rmAccuracy.heldOut(), heldOutPairs,
+                rmAccuracy.sameFormat(), rmAccuracy.sameFormatPairs(), sftScore,
                 ppoScore, dpoScore, config.ppo().klTarget(), finalBeta);
 
         Path report = outDir.resolve("report.html");
@@ -292,34 +296,33 @@ public final class RecipePipeline {
             prompts.add(tokenizer.encode(instructions.get(i).text()));
             responses.add(tokenizer.encode(demonstrations.get(i)));
         }
-        SftTrainer trainer = new SftTrainer(model, tokenizer.chat(), TrainSettings.of(s.learningRate()));
-        Cycle order = new Cycle(prompts.size(), orderRng);
-        Series loss = new Series("SFT loss (response tokens)");
-        double tail = 0;
-        int tailCount = 0;
-        for (int step = 1; step <= s.steps(); step++) {
-            long st = System.nanoTime();
-            List<int[]> bp = new ArrayList<>();
-            List<int[]> br = new ArrayList<>();
-            long tokens = 0;
-            for (int idx : order.next(s.batchSize())) {
-                bp.add(prompts.get(idx));
-                br.add(responses.get(idx));
-                tokens += prompts.get(idx).length + responses.get(idx).length + 3;
-            }
-            LossResult r = trainer.step(bp, br);
-            double l = r.loss().item();
-            loss.add(step, l);
-            if (step > s.steps() - 10) {
-                tail += l;
-                tailCount++;
-            }
-            listener.onStep(Stage.SFT, step, s.steps(), "loss", l, tokens, (System.nanoTime() - st) / 1e9);
+        List<SftObjective.Example> examples = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            examples.add(new SftObjective.Example(prompts.get(i), responses.get(i)));
         }
+        // a row is the formatted conversation: prompt + response + 3 chat markers
+        TokenCount<SequenceBatch> batches = new TokenCount<>(SftObjective.batches(examples, tokenizer.chat(), s.batchSize(),
+                orderRng), b -> Arrays.stream(b.lengths()).asLongStream().sum());
+        Series loss = new Series("SFT loss (response tokens)");
+        double[] tail = new double[2]; // Σ loss and count of the last (up to) 10 steps
+        Trainer trainer = stageTrainer(s.steps(), model.module(), OptimizerSettings.adamW(s.learningRate()),
+                new SftObjective(model), batches);
+        trainer.addListener(new TrainingListener() {
+            @Override
+            public void onStep(StepMetrics m) {
+                loss.add(m.step(), m.loss());
+                if (m.step() > s.steps() - 10) {
+                    tail[0] += m.loss();
+                    tail[1]++;
+                }
+                listener.onStep(Stage.SFT, m.step(), m.maxSteps(), "loss", m.loss(), batches.take(), m.seconds());
+            }
+        });
+        run(trainer, Stage.SFT);
         charts.add(new Chart("SFT: loss on demonstrations", "step", "nats per response token", List.of(loss)));
         end(Stage.SFT, t0, String.format(java.util.Locale.ROOT, "%d demonstrations, final loss %.4f", prompts.size(),
-                tail / tailCount));
-        return tail / tailCount;
+                tail[0] / tail[1]));
+        return tail[0] / tail[1];
     }
 
     /**
@@ -370,7 +373,7 @@ public final class RecipePipeline {
                     for (int i = 0; i < order.length; i++) {
                         order[i] = i;
                     }
-                    java.util.Arrays.sort(order, Comparator.comparingDouble((Integer i) -> scores.get(i)).reversed());
+                    Arrays.sort(order, Comparator.comparingDouble((Integer i) -> scores.get(i)).reversed());
                     List<int[]> ranked = new ArrayList<>();
                     for (int i : order) {
                         ranked.add(candidates.get(i));
@@ -389,40 +392,42 @@ public final class RecipePipeline {
     }
 
     /**
-     * Trains the reward model and normalises it on its training responses; returns {train, held-out,
-     * held-out same-format} pairwise accuracy and the number of same-format pairs.
+     * Pairwise accuracy of the trained reward model.
+     *
+     * @param train on its training groups
+     * @param heldOut on the held-out groups
+     * @param sameFormat on the held-out pairs whose answers differ only in their digits
+     * @param sameFormatPairs how many such pairs there are
      */
-    private double[] trainRewardModel(RewardModel model, List<RankedGroup> train, List<RankedGroup> test,
+    private record RewardModelAccuracy(double train, double heldOut, double sameFormat, long sameFormatPairs) {}
+
+    /** Trains the reward model and normalises it on its training responses. */
+    private RewardModelAccuracy trainRewardModel(RewardModel model, List<RankedGroup> train, List<RankedGroup> test,
             ChatTokenizer tokenizer, Rng orderRng) {
         RecipeConfig.Reward r = config.reward();
         ChatTemplate chat = tokenizer.chat();
         long t0 = start(Stage.REWARD_MODEL, r.steps());
-        RewardModelTrainer trainer = new RewardModelTrainer(model, TrainSettings.of(r.learningRate()), chat.pad());
-        Cycle order = new Cycle(train.size(), orderRng);
+        RewardModelObjective objective = new RewardModelObjective(model, chat.pad());
+        TokenCount<List<RankedGroup>> batches = new TokenCount<>(RewardModelObjective.batches(train,
+                Math.min(r.batchSize(), train.size()), orderRng), RecipePipeline::tokens);
         Series loss = new Series("ranking loss");
         Series accuracy = new Series("batch pair accuracy");
-        for (int step = 1; step <= r.steps(); step++) {
-            long st = System.nanoTime();
-            List<RankedGroup> batch = new ArrayList<>();
-            long tokens = 0;
-            for (int idx : order.next(Math.min(r.batchSize(), train.size()))) {
-                RankedGroup g = train.get(idx);
-                batch.add(g);
-                for (int[] resp : g.responses()) {
-                    tokens += g.prompt().length + resp.length;
-                }
+        Trainer trainer = stageTrainer(r.steps(), model, OptimizerSettings.adamW(r.learningRate()), objective, batches);
+        trainer.addListener(new TrainingListener() {
+            @Override
+            public void onStep(StepMetrics m) {
+                loss.add(m.step(), m.loss());
+                accuracy.add(m.step(), m.metric("accuracy"));
+                listener.onStep(Stage.REWARD_MODEL, m.step(), m.maxSteps(), "loss", m.loss(), batches.take(), m.seconds());
             }
-            RankingLoss.Result res = trainer.step(batch);
-            loss.add(step, res.loss().item());
-            accuracy.add(step, res.accuracy());
-            listener.onStep(Stage.REWARD_MODEL, step, r.steps(), "loss", res.loss().item(), tokens, (System.nanoTime() - st) / 1e9);
-        }
+        });
+        run(trainer, Stage.REWARD_MODEL);
         model.eval();
-        double trainAcc = RewardModelTrainer.pairwiseAccuracy(model, train, chat.pad(), CHUNK / 4);
-        double testAcc = RewardModelTrainer.pairwiseAccuracy(model, test, chat.pad(), CHUNK / 4);
+        double trainAcc = RewardModelObjective.pairwiseAccuracy(model, train, chat.pad(), CHUNK / 4);
+        double testAcc = RewardModelObjective.pairwiseAccuracy(model, test, chat.pad(), CHUNK / 4);
         List<RankedGroup> digitPairs = sameFormatPairs(test, tokenizer);
-        double digitsAcc = RewardModelTrainer.pairwiseAccuracy(model, digitPairs, chat.pad(), CHUNK / 2);
-        var rows = RewardModelTrainer.rows(train, chat.pad());
+        double digitsAcc = RewardModelObjective.pairwiseAccuracy(model, digitPairs, chat.pad(), CHUNK / 2);
+        var rows = RewardModelObjective.rows(train, chat.pad());
         double mean = model.normalise(rows, CHUNK);
         charts.add(new Chart("Reward model: K-wise ranking loss", "step", "loss", List.of(loss)));
         charts.add(new Chart("Reward model: pairwise accuracy", "step", "fraction of pairs",
@@ -431,7 +436,18 @@ public final class RecipePipeline {
                 "pairwise accuracy train %.1f%%, held-out %.1f%% (%d / %d groups), %.1f%% of %d held-out pairs differing "
                         + "only in digits; offset %.4f", 100 * trainAcc, 100 * testAcc, train.size(), test.size(),
                 100 * digitsAcc, digitPairs.size(), -mean));
-        return new double[] {trainAcc, testAcc, digitsAcc, digitPairs.size()};
+        return new RewardModelAccuracy(trainAcc, testAcc, digitsAcc, digitPairs.size());
+    }
+
+    /** Tokens of a batch of groups: every response forwarded with its prompt. */
+    private static long tokens(List<RankedGroup> groups) {
+        long n = 0;
+        for (RankedGroup g : groups) {
+            for (int[] resp : g.responses()) {
+                n += g.prompt().length + resp.length;
+            }
+        }
+        return n;
     }
 
     /**
@@ -473,14 +489,15 @@ public final class RecipePipeline {
         AdaptiveKlController kl = new AdaptiveKlController(p.initialBeta(), p.klTarget(), p.klHorizon(), p.initialBeta());
         // reward-model scores are normalised (SFT samples average 0); clipping at ±5 keeps one
         // outlier score from dominating a batch
-        PpoConfig ppoConfig = new PpoConfig(p.rolloutBatch(), p.minibatchSize(), p.epochs(), 0.2, 0.2, 1.0, 0.95, 0.1, 0.0,
-                KlEstimator.K1, Double.POSITIVE_INFINITY, p.ptxCoef(), true, config.eval().maxNewTokens(), 1.0,
-                new RewardShaping(0, 1, 5));
+        PpoConfig ppoConfig = PpoConfig.defaults(p.rolloutBatch(), p.minibatchSize(), config.eval().maxNewTokens())
+                .withEpochs(p.epochs()).withPtxCoef(p.ptxCoef()).withShaping(new RewardShaping(0, 1, 5));
+        PpoOptimization optimization = PpoOptimization.of(p.learningRate()).withCriticLearningRate(p.criticLearningRate())
+                .withIterations(p.iterations());
         int ptxLength = config.pretrain().contextLength();
         Supplier<INDArray> ptx = p.ptxCoef() > 0 ? () -> pre.rows().packedRows(ptxLength) : null;
         RewardModelScorer scorer = new RewardModelScorer(rewardModel);
-        PpoTrainer trainer = new PpoTrainer(policy, sft, value, scorer, kl, ppoConfig, TrainSettings.of(p.learningRate()), chat,
-                ptx, sampleRng.fork());
+        PpoTrainer trainer = new PpoTrainer(policy, sft, value, scorer, kl, ppoConfig, optimization, chat, ptx,
+                sampleRng.fork());
         Series rmScore = new Series("reward-model score");
         Series labScore = new Series("labeller score");
         Series klSeries = new Series("KL to SFT");
@@ -534,27 +551,56 @@ public final class RecipePipeline {
                 }
             }
         }
-        DpoTrainer trainer = new DpoTrainer(policy, sft, pairs, d.beta(), 0.0, TrainSettings.of(d.learningRate()), chat.pad(),
-                CHUNK);
-        Cycle order = new Cycle(pairs.size(), orderRng);
+        DpoObjective objective = new DpoObjective(policy, sft, pairs, d.beta(), 0.0, chat.pad(), CHUNK);
+        TokenCount<int[]> batches = new TokenCount<>(objective.batches(Math.min(d.batchSize(), pairs.size()), orderRng),
+                idx -> {
+                    long n = 0;
+                    for (int i : idx) {
+                        PreferencePair pp = pairs.get(i);
+                        n += 2L * pp.prompt().length + pp.chosen().length + pp.rejected().length;
+                    }
+                    return n;
+                });
         Series loss = new Series("DPO loss");
         Series accuracy = new Series("implicit reward accuracy");
-        for (int step = 1; step <= d.steps(); step++) {
-            long st = System.nanoTime();
-            int[] idx = order.next(Math.min(d.batchSize(), pairs.size()));
-            long tokens = 0;
-            for (int i : idx) {
-                PreferencePair pp = pairs.get(i);
-                tokens += 2L * pp.prompt().length + pp.chosen().length + pp.rejected().length;
+        Trainer trainer = stageTrainer(d.steps(), policy.module(), OptimizerSettings.adamW(d.learningRate()), objective,
+                batches);
+        trainer.addListener(new TrainingListener() {
+            @Override
+            public void onStep(StepMetrics m) {
+                loss.add(m.step(), m.loss());
+                accuracy.add(m.step(), m.metric("accuracy"));
+                listener.onStep(Stage.DPO, m.step(), m.maxSteps(), "loss", m.loss(), batches.take(), m.seconds());
             }
-            DpoLoss.Result r = trainer.step(idx);
-            loss.add(step, r.loss().item());
-            accuracy.add(step, r.accuracy());
-            listener.onStep(Stage.DPO, step, d.steps(), "loss", r.loss().item(), tokens, (System.nanoTime() - st) / 1e9);
-        }
+        });
+        run(trainer, Stage.DPO);
         charts.add(new Chart("DPO: loss and implicit-reward accuracy", "step", "value", List.of(loss, accuracy)));
         end(Stage.DPO, t0, String.format(java.util.Locale.ROOT, "%d preference pairs, final loss %.4f", pairs.size(),
                 loss.last()));
+    }
+
+    /**
+     * The training module's loop for one fine-tuning stage: {@code steps} steps of {@code objective}
+     * on {@code batches}, AdamW and its schedule from {@code optimizer}, clipping at 1, no
+     * accumulation, evaluation or checkpoints, stopping on a non-finite loss or gradient.
+     */
+    private static <B> Trainer stageTrainer(int steps, Module model, OptimizerSettings optimizer, Objective<B> objective,
+            DataSource<B> batches) {
+        return new Trainer(TrainerConfig.simple(steps), model, optimizer.optimizer(model.namedParameters()),
+                optimizer.schedule(steps), objective, batches, List.of(), Map.of(), null, null);
+    }
+
+    /** Runs a stage's trainer; a non-finite stop ends the recipe with the trainer's report. */
+    private static void run(Trainer trainer, Stage stage) {
+        TrainingResult result;
+        try {
+            result = trainer.run();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // only checkpointing does I/O, and there is no store
+        }
+        if (result.reason() == StopReason.NON_FINITE) {
+            throw new IllegalStateException(stage.label() + ": " + result.message());
+        }
     }
 
     private PolicyScore timedEval(PolicyEvaluator evaluator, CausalLm policy, int step) {

@@ -80,4 +80,13 @@ public final class AdaptiveKlController implements KlController {
         double step = Math.min((double) sequences / horizon, 1.0);
         beta = Math.max(Math.max(minBeta, Double.MIN_NORMAL), beta * (1 + error * step));
     }
+
+    @Override
+    public void restoreBeta(double beta) {
+        if (!(beta >= minBeta) || !Double.isFinite(beta) || beta <= 0) {
+            throw new IllegalArgumentException("AdaptiveKlController: a restored beta must be finite, > 0 and >= minBeta "
+                    + minBeta + " but was " + beta);
+        }
+        this.beta = beta;
+    }
 }

@@ -20,4 +20,12 @@ public final class FixedKlController implements KlController {
     public void update(double observedKl, long sequences) {
         // fixed: observations do not move β
     }
+
+    @Override
+    public void restoreBeta(double beta) {
+        if (beta != this.beta) {
+            throw new IllegalArgumentException("FixedKlController: the checkpoint's beta must be this controller's "
+                    + this.beta + " but was " + beta);
+        }
+    }
 }

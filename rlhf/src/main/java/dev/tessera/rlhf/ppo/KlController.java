@@ -13,4 +13,10 @@ public sealed interface KlController permits FixedKlController, AdaptiveKlContro
      * summed per-token KL) and how many sequences it covered.
      */
     void update(double observedKl, long sequences);
+
+    /**
+     * Restores β from a checkpoint: an adaptive controller's only state. A fixed controller
+     * accepts only its own β (a checkpoint of another run is an error, not silently ignored).
+     */
+    void restoreBeta(double beta);
 }

@@ -85,33 +85,99 @@ public record PpoConfig(int rolloutBatch, int minibatchSize, int epochs, double 
                 Double.POSITIVE_INFINITY, 0.0, true, maxNewTokens, 1.0, RewardShaping.none());
     }
 
-    public PpoConfig withEpochs(int e) {
-        return new PpoConfig(rolloutBatch, minibatchSize, e, clipEps, valueClip, gamma, lambda, valueCoef, entropyCoef,
+    /** This config with {@code rolloutBatch} = {@code v}. */
+    public PpoConfig withRolloutBatch(int v) {
+        return new PpoConfig(v, minibatchSize, epochs, clipEps, valueClip, gamma, lambda, valueCoef, entropyCoef,
                 klEstimator, klStopBound, ptxCoef, whitenAdvantages, maxNewTokens, temperature, shaping);
     }
 
-    public PpoConfig withKlStopBound(double bound) {
-        return new PpoConfig(rolloutBatch, minibatchSize, epochs, clipEps, valueClip, gamma, lambda, valueCoef, entropyCoef,
-                klEstimator, bound, ptxCoef, whitenAdvantages, maxNewTokens, temperature, shaping);
-    }
-
-    public PpoConfig withPtxCoef(double coef) {
-        return new PpoConfig(rolloutBatch, minibatchSize, epochs, clipEps, valueClip, gamma, lambda, valueCoef, entropyCoef,
-                klEstimator, klStopBound, coef, whitenAdvantages, maxNewTokens, temperature, shaping);
-    }
-
-    public PpoConfig withKlEstimator(KlEstimator estimator) {
-        return new PpoConfig(rolloutBatch, minibatchSize, epochs, clipEps, valueClip, gamma, lambda, valueCoef, entropyCoef,
-                estimator, klStopBound, ptxCoef, whitenAdvantages, maxNewTokens, temperature, shaping);
-    }
-
-    public PpoConfig withEntropyCoef(double coef) {
-        return new PpoConfig(rolloutBatch, minibatchSize, epochs, clipEps, valueClip, gamma, lambda, valueCoef, coef,
+    /** This config with {@code minibatchSize} = {@code v}. */
+    public PpoConfig withMinibatchSize(int v) {
+        return new PpoConfig(rolloutBatch, v, epochs, clipEps, valueClip, gamma, lambda, valueCoef, entropyCoef,
                 klEstimator, klStopBound, ptxCoef, whitenAdvantages, maxNewTokens, temperature, shaping);
     }
 
-    public PpoConfig withShaping(RewardShaping s) {
-        return new PpoConfig(rolloutBatch, minibatchSize, epochs, clipEps, valueClip, gamma, lambda, valueCoef, entropyCoef,
-                klEstimator, klStopBound, ptxCoef, whitenAdvantages, maxNewTokens, temperature, s);
+    /** This config with {@code epochs} = {@code v}. */
+    public PpoConfig withEpochs(int v) {
+        return new PpoConfig(rolloutBatch, minibatchSize, v, clipEps, valueClip, gamma, lambda, valueCoef,
+                entropyCoef, klEstimator, klStopBound, ptxCoef, whitenAdvantages, maxNewTokens, temperature, shaping);
+    }
+
+    /** This config with {@code clipEps} = {@code v}. */
+    public PpoConfig withClipEps(double v) {
+        return new PpoConfig(rolloutBatch, minibatchSize, epochs, v, valueClip, gamma, lambda, valueCoef, entropyCoef,
+                klEstimator, klStopBound, ptxCoef, whitenAdvantages, maxNewTokens, temperature, shaping);
+    }
+
+    /** This config with {@code valueClip} = {@code v}. */
+    public PpoConfig withValueClip(double v) {
+        return new PpoConfig(rolloutBatch, minibatchSize, epochs, clipEps, v, gamma, lambda, valueCoef, entropyCoef,
+                klEstimator, klStopBound, ptxCoef, whitenAdvantages, maxNewTokens, temperature, shaping);
+    }
+
+    /** This config with {@code gamma} = {@code v}. */
+    public PpoConfig withGamma(double v) {
+        return new PpoConfig(rolloutBatch, minibatchSize, epochs, clipEps, valueClip, v, lambda, valueCoef,
+                entropyCoef, klEstimator, klStopBound, ptxCoef, whitenAdvantages, maxNewTokens, temperature, shaping);
+    }
+
+    /** This config with {@code lambda} = {@code v}. */
+    public PpoConfig withLambda(double v) {
+        return new PpoConfig(rolloutBatch, minibatchSize, epochs, clipEps, valueClip, gamma, v, valueCoef,
+                entropyCoef, klEstimator, klStopBound, ptxCoef, whitenAdvantages, maxNewTokens, temperature, shaping);
+    }
+
+    /** This config with {@code valueCoef} = {@code v}. */
+    public PpoConfig withValueCoef(double v) {
+        return new PpoConfig(rolloutBatch, minibatchSize, epochs, clipEps, valueClip, gamma, lambda, v, entropyCoef,
+                klEstimator, klStopBound, ptxCoef, whitenAdvantages, maxNewTokens, temperature, shaping);
+    }
+
+    /** This config with {@code entropyCoef} = {@code v}. */
+    public PpoConfig withEntropyCoef(double v) {
+        return new PpoConfig(rolloutBatch, minibatchSize, epochs, clipEps, valueClip, gamma, lambda, valueCoef, v,
+                klEstimator, klStopBound, ptxCoef, whitenAdvantages, maxNewTokens, temperature, shaping);
+    }
+
+    /** This config with {@code klEstimator} = {@code v}. */
+    public PpoConfig withKlEstimator(KlEstimator v) {
+        return new PpoConfig(rolloutBatch, minibatchSize, epochs, clipEps, valueClip, gamma, lambda, valueCoef,
+                entropyCoef, v, klStopBound, ptxCoef, whitenAdvantages, maxNewTokens, temperature, shaping);
+    }
+
+    /** This config with {@code klStopBound} = {@code v}. */
+    public PpoConfig withKlStopBound(double v) {
+        return new PpoConfig(rolloutBatch, minibatchSize, epochs, clipEps, valueClip, gamma, lambda, valueCoef,
+                entropyCoef, klEstimator, v, ptxCoef, whitenAdvantages, maxNewTokens, temperature, shaping);
+    }
+
+    /** This config with {@code ptxCoef} = {@code v}. */
+    public PpoConfig withPtxCoef(double v) {
+        return new PpoConfig(rolloutBatch, minibatchSize, epochs, clipEps, valueClip, gamma, lambda, valueCoef,
+                entropyCoef, klEstimator, klStopBound, v, whitenAdvantages, maxNewTokens, temperature, shaping);
+    }
+
+    /** This config with {@code whitenAdvantages} = {@code v}. */
+    public PpoConfig withWhitenAdvantages(boolean v) {
+        return new PpoConfig(rolloutBatch, minibatchSize, epochs, clipEps, valueClip, gamma, lambda, valueCoef,
+                entropyCoef, klEstimator, klStopBound, ptxCoef, v, maxNewTokens, temperature, shaping);
+    }
+
+    /** This config with {@code maxNewTokens} = {@code v}. */
+    public PpoConfig withMaxNewTokens(int v) {
+        return new PpoConfig(rolloutBatch, minibatchSize, epochs, clipEps, valueClip, gamma, lambda, valueCoef,
+                entropyCoef, klEstimator, klStopBound, ptxCoef, whitenAdvantages, v, temperature, shaping);
+    }
+
+    /** This config with {@code temperature} = {@code v}. */
+    public PpoConfig withTemperature(double v) {
+        return new PpoConfig(rolloutBatch, minibatchSize, epochs, clipEps, valueClip, gamma, lambda, valueCoef,
+                entropyCoef, klEstimator, klStopBound, ptxCoef, whitenAdvantages, maxNewTokens, v, shaping);
+    }
+
+    /** This config with {@code shaping} = {@code v}. */
+    public PpoConfig withShaping(RewardShaping v) {
+        return new PpoConfig(rolloutBatch, minibatchSize, epochs, clipEps, valueClip, gamma, lambda, valueCoef,
+                entropyCoef, klEstimator, klStopBound, ptxCoef, whitenAdvantages, maxNewTokens, temperature, v);
     }
 }

@@ -12,15 +12,26 @@ import dev.tessera.rlhf.math.KlPenalty;
 import dev.tessera.rlhf.math.LogProbs;
 import dev.tessera.rlhf.math.Masked;
 import dev.tessera.rlhf.model.SharedParameters;
-import dev.tessera.rlhf.model.TrainSettings;
 import dev.tessera.rlhf.model.ValueModel;
 import dev.tessera.rlhf.chat.ChatTemplate;
 import dev.tessera.training.generate.Generator;
 import dev.tessera.training.generate.SamplingConfig;
 import dev.tessera.training.generate.TokenListener;
+import dev.tessera.training.checkpoint.Checkpoint;
+import dev.tessera.training.checkpoint.CheckpointStore;
+import dev.tessera.training.checkpoint.TrainingState;
+import dev.tessera.training.loop.OnNonFinite;
+import dev.tessera.training.loop.StepGuard;
+import dev.tessera.training.loop.StepMetrics;
+import dev.tessera.training.loop.TrainingListener;
 import dev.tessera.training.loss.CausalLmLoss;
 import dev.tessera.training.loss.CrossEntropyOptions;
 import dev.tessera.training.optim.AdamW;
+import dev.tessera.training.optim.JointOptimizer;
+import dev.tessera.training.optim.LrSchedule;
+import dev.tessera.training.optim.Optimizer;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -45,7 +56,9 @@ import org.slf4j.LoggerFactory;
  *   <li>rewards r_t = −β·KL_t + score at the last token ({@link TokenRewards}), GAE
  *       ({@link Gae}), advantage whitening ({@link Masked#whiten});</li>
  *   <li>epochs × minibatches of loss = clipped policy loss + c_v·clipped value loss
- *       − c_e·entropy + γ_ptx·pretraining LM loss, AdamW with global-norm clipping, stopping the
+ *       − c_e·entropy + γ_ptx·pretraining LM loss; global-norm clipping and the non-finite check
+ *       of the training module's loop ({@link StepGuard}), then one AdamW step for the policy and
+ *       one for the critic, each at its own scheduled rate ({@link PpoOptimization}); stopping the
  *       iteration early once the approximate KL to the rollout policy exceeds the bound;</li>
  *   <li>update β with the {@link KlController} from the measured KL to the reference.</li>
  * </ol>
@@ -64,18 +77,26 @@ import org.slf4j.LoggerFactory;
  */
 public final class PpoTrainer {
     private static final Logger LOG = LoggerFactory.getLogger(PpoTrainer.class);
+    private static final String RNG = "ppo_sampling";
+    private static final String BETA = "kl_beta";
     private final CausalLm policy;
     private final CausalLm reference;
     private final ValueModel valueModel;
     private final RewardFunction reward;
     private final KlController kl;
     private final PpoConfig config;
-    private final TrainSettings settings;
+    private final PpoOptimization optimization;
     private final ChatTemplate chat;
     private final Supplier<INDArray> ptxBatches;
     private final Rng rng;
-    private final AdamW optimizer;
+    private final AdamW policyOptimizer;
+    private final AdamW criticOptimizer;
+    private final LrSchedule policySchedule;
+    private final LrSchedule criticSchedule;
     private final Map<String, Parameter> trained;
+    private final PpoModels models;
+    private final JointOptimizer optimizers;
+    private final List<TrainingListener> listeners = new ArrayList<>();
     private int iteration;
 
     /**
@@ -84,12 +105,13 @@ public final class PpoTrainer {
      * @param valueModel the critic (its own parameters are trained; a shared trunk is the policy's)
      * @param reward scores rollouts
      * @param kl chooses β
+     * @param optimization the policy's and the critic's optimizer settings and schedules, clipping, non-finite policy
      * @param ptxBatches pretraining batches (b, T) of token ids for PPO-ptx, or null when ptxCoef = 0
      */
     public PpoTrainer(CausalLm policy, CausalLm reference, ValueModel valueModel, RewardFunction reward, KlController kl,
-            PpoConfig config, TrainSettings settings, ChatTemplate chat, Supplier<INDArray> ptxBatches, Rng rng) {
+            PpoConfig config, PpoOptimization optimization, ChatTemplate chat, Supplier<INDArray> ptxBatches, Rng rng) {
         if (policy == null || reference == null || valueModel == null || reward == null || kl == null || config == null
-                || settings == null || chat == null || rng == null) {
+                || optimization == null || chat == null || rng == null) {
             throw new IllegalArgumentException("PpoTrainer: only ptxBatches may be null");
         }
         SharedParameters.requireNone("PpoTrainer", "reference", reference.module(), "policy", policy.module());
@@ -103,15 +125,73 @@ public final class PpoTrainer {
         this.reward = reward;
         this.kl = kl;
         this.config = config;
-        this.settings = settings;
+        this.optimization = optimization;
         this.chat = chat;
         this.ptxBatches = ptxBatches;
         this.rng = rng;
-        Map<String, Parameter> params = new LinkedHashMap<>();
-        policy.module().namedParameters().forEach((k, v) -> params.put("policy." + k, v));
-        valueModel.namedParameters().forEach((k, v) -> params.put("value." + k, v));
+        Map<String, Parameter> policyParams = new LinkedHashMap<>();
+        policy.module().namedParameters().forEach((k, v) -> policyParams.put("policy." + k, v));
+        Map<String, Parameter> criticParams = new LinkedHashMap<>();
+        valueModel.namedParameters().forEach((k, v) -> criticParams.put("value." + k, v));
+        Map<String, Parameter> params = new LinkedHashMap<>(policyParams);
+        params.putAll(criticParams);
         this.trained = params;
-        this.optimizer = settings.optimizer(params);
+        // AdamW updates every element on its own, so two optimizers at one rate step exactly as one over both
+        this.policyOptimizer = optimization.policy().optimizer(policyParams);
+        this.criticOptimizer = optimization.critic().optimizer(criticParams);
+        this.policySchedule = optimization.policy().schedule(optimization.iterations());
+        this.criticSchedule = optimization.critic().schedule(optimization.iterations());
+        this.models = new PpoModels(policy.module(), valueModel);
+        Map<String, Optimizer> parts = new LinkedHashMap<>();
+        parts.put("policy", policyOptimizer);
+        parts.put("critic", criticOptimizer);
+        this.optimizers = new JointOptimizer(parts);
+    }
+
+    /**
+     * Saves a checkpoint with the training module's {@link CheckpointStore}: the policy's and the
+     * critic's weights, both optimizers' state, the iterations done, the sampling generator and β.
+     * (The prompts and the reward function are the caller's: a resumed caller must draw the same
+     * prompts again for the run to continue exactly.)
+     */
+    public Path checkpoint(CheckpointStore store) throws IOException {
+        TrainingState state = new TrainingState(iteration, Map.of(RNG, rng.state()), Map.of(), Map.of(BETA, kl.beta()));
+        return store.save(models, optimizers, state);
+    }
+
+    /**
+     * Restores a {@link #checkpoint}. All or nothing: when a part is rejected (a weight's shape, an
+     * optimizer moment, a missing generator state or β) this trainer is left as it was.
+     */
+    public void restore(Checkpoint c) {
+        TrainingState s = c.state();
+        if (!s.rngStates().containsKey(RNG) || !s.scalars().containsKey(BETA)) {
+            throw new IllegalArgumentException("checkpoint " + c.dir() + " is not a PPO checkpoint: it lacks the '" + RNG
+                    + "' generator state or '" + BETA + "'");
+        }
+        Map<String, INDArray> weights = new LinkedHashMap<>();
+        models.stateDict().forEach((name, w) -> weights.put(name, w.dup()));
+        Map<String, INDArray> optimizerState = optimizers.stateDict();
+        long[] rngState = rng.state();
+        double beta = kl.beta();
+        try {
+            CheckpointStore.restore(c, models, optimizers);
+            rng.setState(s.rngStates().get(RNG));
+            kl.restoreBeta(s.scalars().get(BETA));
+        } catch (RuntimeException e) {
+            models.loadStateDict(weights, true);
+            optimizers.loadStateDict(optimizerState);
+            rng.setState(rngState);
+            kl.restoreBeta(beta);
+            throw e;
+        }
+        iteration = Math.toIntExact(s.step());
+        LOG.info("resumed PPO from {} at iteration {}", c.dir(), iteration);
+    }
+
+    /** Progress callbacks: one {@link StepMetrics} per iteration (the trainer's listener type, so one progress display serves both). */
+    public void addListener(TrainingListener l) {
+        listeners.add(l);
     }
 
     /** Samples rollouts for raw prompts (content tokens; the chat format is applied here). */
@@ -161,6 +241,7 @@ public final class PpoTrainer {
                     + " rollouts but got " + b);
         }
         TokenRewards.checkFinite("PpoTrainer", scores); // before anything changes
+        long t0 = System.nanoTime();
         DataType dt = policy.dtype();
         policy.module().eval();
         reference.module().eval();
@@ -200,11 +281,15 @@ public final class PpoTrainer {
                     + klPerSequence + " (a policy or reference log-probability of a sampled token is not finite);"
                     + " nothing was updated");
         }
+        double policyLr = policySchedule.lr(iteration);
+        double criticLr = criticSchedule.lr(iteration);
+        policyOptimizer.setLearningRate(policyLr);
+        criticOptimizer.setLearningRate(criticLr);
         iteration++;
 
         // 5. epochs × minibatches
         double pgSum = 0, vfSum = 0, entSum = 0, clipSum = 0, ptxSum = 0, approxKl = 0;
-        double firstMin = Double.NaN, firstMax = Double.NaN;
+        double firstMin = Double.NaN, firstMax = Double.NaN, gradNorm = Double.NaN;
         int steps = 0, skipped = 0;
         boolean stopped = false;
         policy.module().eval();
@@ -214,7 +299,7 @@ public final class PpoTrainer {
             for (int[] mb : order) {
                 SequenceBatch sub = batch.select(mb);
                 Tensor m = Tensor.constant(rows(mask, mb));
-                optimizer.zeroGrad();
+                zeroGrad();
                 Forward f = forward(sub);
                 PolicyLoss.Result pl = PolicyLoss.clipped(f.logp, Tensor.constant(rows(oldLogp, mb)),
                         Tensor.constant(rows(advantages, mb)), m, config.clipEps());
@@ -238,7 +323,18 @@ public final class PpoTrainer {
                 } else {
                     where += " (policy loss " + pl.loss().item() + ", value loss " + vl.loss().item() + ")";
                 }
-                if (!settings.clipForStep(where, total, trained)) {
+                String problem = StepGuard.lossProblem(total);
+                if (problem == null) {
+                    StepGuard.Verdict v = StepGuard.clip(trained, optimization.maxGradNorm());
+                    problem = v.problem();
+                    gradNorm = v.gradNorm();
+                }
+                if (problem != null) {
+                    zeroGrad(); // nothing of this step reaches the weights or the optimizers' moments
+                    if (optimization.onNonFinite() == OnNonFinite.STOP) {
+                        throw new IllegalStateException(where + ": non-finite " + problem + "; stopped before applying it");
+                    }
+                    LOG.warn("{}: non-finite {}; step skipped", where, problem);
                     skipped++;
                     continue;
                 }
@@ -246,7 +342,7 @@ public final class PpoTrainer {
                     firstMin = pl.minRatio();
                     firstMax = pl.maxRatio();
                 }
-                optimizer.step();
+                optimizers.step();
                 steps++;
                 pgSum += pl.loss().item();
                 vfSum += vl.loss().item();
@@ -277,6 +373,25 @@ public final class PpoTrainer {
                 fmt(meanScore), fmt(klPerSequence), fmt(beta), fmt(stats.policyLoss()), fmt(stats.valueLoss()),
                 fmt(stats.clipFraction()), steps, stopped ? " (early stop)" : "",
                 skipped == 0 ? "" : " (" + skipped + " skipped: non-finite)");
+        if (!listeners.isEmpty()) {
+            long tokens = 0;
+            for (int[] r : ro.responses()) {
+                tokens += r.length;
+            }
+            Map<String, Double> metrics = new LinkedHashMap<>();
+            metrics.put("score", meanScore);
+            metrics.put("kl", klPerSequence);
+            metrics.put("beta", beta);
+            metrics.put("value_loss", stats.valueLoss());
+            metrics.put("entropy", stats.entropy());
+            metrics.put("clip_fraction", stats.clipFraction());
+            metrics.put("critic_lr", criticLr);
+            StepMetrics m = new StepMetrics(iteration, optimization.iterations(), stats.policyLoss(), policyLr, gradNorm,
+                    tokens, (System.nanoTime() - t0) / 1e9, metrics);
+            for (TrainingListener l : listeners) {
+                l.onStep(m);
+            }
+        }
         return stats;
     }
 
@@ -330,6 +445,10 @@ public final class PpoTrainer {
         for (int i = 0; i < rows.length; i++) {
             target.putRow(rows[i], values.getRow(i));
         }
+    }
+
+    private void zeroGrad() {
+        optimizers.zeroGrad();
     }
 
     private static String fmt(double v) {

@@ -33,8 +33,10 @@ class RecipeConfigTest {
     @Test
     void validationNamesTheArgument() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new RecipeConfig.Ppo(10, 64, 24, 4, 1e-3, 0.1, 1, 1000, 0.1, true));
+                () -> RecipeConfig.defaults().ppo().withMinibatchSize(24));
         assertTrue(e.getMessage().contains("ppo.minibatchSize"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> RecipeConfig.defaults().ppo().withCriticLearningRate(0));
+        assertTrue(e.getMessage().contains("ppo.criticLearningRate"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new RecipeConfig.Reward(10, 10, 0.2, 5, 4, 1e-3, dev.tessera.rlhf.model.RewardModel.Readout.LAST_TOKEN));
         assertTrue(e.getMessage().contains("reward.k"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new RecipeConfig.Pretrain(10, 200, 32, 5, 4, 1e-3));
@@ -49,8 +51,24 @@ class RecipeConfigTest {
     void contextMustHoldAConversation() {
         RecipeConfig d = RecipeConfig.defaults();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> d.withPretrain(new RecipeConfig.Pretrain(100, 300, 8, 5, 4, 1e-3)));
+                () -> d.withPretrain(d.pretrain().withContextLength(8)));
         assertTrue(e.getMessage().contains("contextLength"), e.getMessage());
+    }
+
+    @Test
+    void withMethodsChangeOneFieldEach() {
+        RecipeConfig d = RecipeConfig.defaults();
+        RecipeConfig.Ppo p = d.ppo().withCriticLearningRate(1e-3).withKlTarget(2.5);
+        assertEquals(1e-3, p.criticLearningRate());
+        assertEquals(2.5, p.klTarget());
+        assertEquals(d.ppo().withCriticLearningRate(1e-3).withKlTarget(2.5), p);
+        assertEquals(d.ppo().learningRate(), p.learningRate());
+        assertEquals(d.ppo().iterations(), p.iterations());
+        RecipeConfig.Reward r = d.reward().withK(3).withReadout(dev.tessera.rlhf.model.RewardModel.Readout.LAST_TOKEN);
+        assertEquals(3, r.k());
+        assertEquals(d.reward().steps(), r.steps());
+        assertEquals(17, d.withDpo(d.dpo().withSteps(17)).dpo().steps());
+        assertEquals(d.dpo().learningRate(), d.withDpo(d.dpo().withSteps(17)).dpo().learningRate());
     }
 
     @Test

@@ -71,8 +71,8 @@ class RecipePipelineTest {
 
     @Test
     void anotherSeedAnotherTable() throws Exception {
-        RecipeResult other = new RecipePipeline(RecipeConfig.tiny().withSeed(8).withPpo(new RecipeConfig.Ppo(1, 8, 4, 1, 5e-4,
-                0.1, 1.0, 1000, 0.1, true)), RecipeListener.NONE).run(dir.resolve("c"));
+        RecipeResult other = new RecipePipeline(RecipeConfig.tiny().withSeed(8)
+                .withPpo(RecipeConfig.tiny().ppo().withIterations(1).withEpochs(1)), RecipeListener.NONE).run(dir.resolve("c"));
         assertFalse(first.table().equals(other.table()), "seeds 7 and 8 gave equal tables: the seed is not used");
     }
 

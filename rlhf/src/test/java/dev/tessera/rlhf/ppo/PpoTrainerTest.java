@@ -15,7 +15,6 @@ import dev.tessera.rlhf.math.KlEstimator;
 import dev.tessera.rlhf.math.LogProbs;
 import dev.tessera.rlhf.math.Masked;
 import dev.tessera.rlhf.model.RewardModel;
-import dev.tessera.rlhf.model.TrainSettings;
 import dev.tessera.rlhf.model.ValueModel;
 import dev.tessera.training.loop.OnNonFinite;
 import java.util.ArrayList;
@@ -57,7 +56,7 @@ class PpoTrainerTest {
         TinyLm policy = new TinyLm(12, 16, 16, seed, DataType.FLOAT);
         TinyLm reference = policy.copy();
         ValueModel value = ValueModel.sharedTrunk(policy, new Rng(seed + 1));
-        PpoTrainer t = new PpoTrainer(policy, reference, value, PpoTrainerTest::ruleScores, kl, config, TrainSettings.of(lr), CHAT,
+        PpoTrainer t = new PpoTrainer(policy, reference, value, PpoTrainerTest::ruleScores, kl, config, PpoOptimization.of(lr), CHAT,
                 ptx, new Rng(seed + 2));
         return new Setup(policy, reference, t);
     }
@@ -173,26 +172,24 @@ class PpoTrainerTest {
         for (TinyLm ref : List.of(p.alias(), p.storageAlias())) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new PpoTrainer(p, ref,
                     ValueModel.sharedTrunk(p, new Rng(1)), PpoTrainerTest::ruleScores, new FixedKlController(0.1),
-                    PpoConfig.defaults(16, 8, 4), TrainSettings.of(0.01), CHAT, null, new Rng(1)));
+                    PpoConfig.defaults(16, 8, 4), PpoOptimization.of(0.01), CHAT, null, new Rng(1)));
             assertTrue(e.getMessage().contains("reference") && e.getMessage().contains("wte"), e.getMessage());
         }
         new PpoTrainer(p, p.copy(), ValueModel.sharedTrunk(p, new Rng(1)), PpoTrainerTest::ruleScores,
-                new FixedKlController(0.1), PpoConfig.defaults(16, 8, 4), TrainSettings.of(0.01), CHAT, null, new Rng(1));
+                new FixedKlController(0.1), PpoConfig.defaults(16, 8, 4), PpoOptimization.of(0.01), CHAT, null, new Rng(1));
     }
 
     @Test
     void logProbsKlAndEntropyUseTheSamplingTemperature() {
         double temperature = 0.5;
-        PpoConfig d = PpoConfig.defaults(8, 8, 4);
-        PpoConfig cfg = new PpoConfig(8, 8, 1, d.clipEps(), d.valueClip(), d.gamma(), d.lambda(), d.valueCoef(), d.entropyCoef(),
-                d.klEstimator(), d.klStopBound(), d.ptxCoef(), d.whitenAdvantages(), d.maxNewTokens(), temperature, d.shaping());
+        PpoConfig cfg = PpoConfig.defaults(8, 8, 4).withEpochs(1).withTemperature(temperature);
         TinyLm policy = new TinyLm(12, 16, 16, 21, DataType.DOUBLE);
         TinyLm reference = new TinyLm(12, 16, 16, 22, DataType.DOUBLE);
         for (TinyLm m : List.of(policy, reference)) { // peaked next-token distributions, so that τ matters
             m.module().namedParameters().get("out.weight").data().muli(40);
         }
         PpoTrainer t = new PpoTrainer(policy, reference, ValueModel.sharedTrunk(policy, new Rng(23)), PpoTrainerTest::ruleScores,
-                new FixedKlController(0.05), cfg, TrainSettings.of(1e-3), CHAT, null, new Rng(24));
+                new FixedKlController(0.05), cfg, PpoOptimization.of(1e-3), CHAT, null, new Rng(24));
         Rollouts ro = t.rollout(prompts(new Rng(25), 8));
         INDArray ids = ro.batch().ids();
         Tensor mask = Tensor.constant(ro.batch().targetMask(DataType.DOUBLE));
@@ -241,6 +238,61 @@ class PpoTrainerTest {
     }
 
     @Test
+    void theCriticHasItsOwnLearningRateAndProgressReachesTheListener() {
+        TinyLm policy = new TinyLm(12, 16, 16, 31, DataType.FLOAT);
+        ValueModel value = ValueModel.sharedTrunk(policy, new Rng(32));
+        INDArray head = value.head().weight().data().dup();
+        TinyLm before = policy.copy();
+        PpoOptimization frozenCritic = PpoOptimization.of(0.02).withCriticLearningRate(0).withIterations(3);
+        PpoTrainer t = new PpoTrainer(policy, policy.copy(), value, PpoTrainerTest::ruleScores, new FixedKlController(0.05),
+                PpoConfig.defaults(16, 8, 4), frozenCritic, CHAT, null, new Rng(33));
+        List<dev.tessera.training.loop.StepMetrics> seen = new ArrayList<>();
+        t.addListener(new dev.tessera.training.loop.TrainingListener() {
+            @Override
+            public void onStep(dev.tessera.training.loop.StepMetrics m) {
+                seen.add(m);
+            }
+        });
+        PpoStats st = t.step(prompts(new Rng(34), 16));
+        assertTrue(st.minibatchSteps() > 0);
+        assertTrue(!policy.sameWeights(before), "the policy learns at 0.02");
+        assertEquals(head, value.head().weight().data(), "the critic's rate is 0: its head must not move");
+        assertEquals(1, seen.size());
+        assertEquals(1, seen.get(0).step());
+        assertEquals(3, seen.get(0).maxSteps());
+        assertEquals(0.02, seen.get(0).lr(), 0);
+        assertEquals(0.0, seen.get(0).metric("critic_lr"), 0);
+        assertEquals(st.meanScore(), seen.get(0).metric("score"), 0);
+    }
+
+    @Test
+    void resumingFromACheckpointReproducesTheUninterruptedRun(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        PpoConfig cfg = PpoConfig.defaults(16, 8, 4).withEpochs(2);
+        // uninterrupted: two iterations, β adapting
+        Setup whole = setup(cfg, new AdaptiveKlController(0.05, 0.5, 50), 0.03, 41, null);
+        whole.trainer().step(prompts(new Rng(51), 16));
+        whole.trainer().step(prompts(new Rng(52), 16));
+
+        // interrupted after one; a fresh trainer with other initial weights and generator resumes
+        Setup first = setup(cfg, new AdaptiveKlController(0.05, 0.5, 50), 0.03, 41, null);
+        first.trainer().step(prompts(new Rng(51), 16));
+        dev.tessera.training.checkpoint.CheckpointStore store = new dev.tessera.training.checkpoint.CheckpointStore(dir, 2);
+        first.trainer().checkpoint(store);
+        TinyLm policy = new TinyLm(12, 16, 16, 77, DataType.FLOAT);
+        AdaptiveKlController kl = new AdaptiveKlController(0.05, 0.5, 50);
+        PpoTrainer resumed = new PpoTrainer(policy, first.reference(), ValueModel.sharedTrunk(policy, new Rng(78)),
+                PpoTrainerTest::ruleScores, kl, cfg, PpoOptimization.of(0.03), CHAT, null, new Rng(79));
+        resumed.restore(store.latest().orElseThrow());
+        assertEquals(1, resumed.iteration());
+        assertEquals(first.trainer().klController().beta(), kl.beta(), 0);
+        resumed.step(prompts(new Rng(52), 16));
+        assertTrue(policy.sameWeights(whole.policy()), "resumed policy differs from the uninterrupted run's");
+        assertEquals(whole.trainer().klController().beta(), kl.beta(), 0);
+        assertTrue(!first.policy().sameWeights(whole.policy()), "one iteration must differ from two, or the test proves nothing");
+    }
+
+    @Test
     void badInputIsRejected() {
         Setup s = setup(PpoConfig.defaults(16, 8, 4), new FixedKlController(0.05), 0.03, 7, null);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.trainer().step(prompts(new Rng(1), 8)));
@@ -249,7 +301,7 @@ class PpoTrainerTest {
         assertThrows(IllegalArgumentException.class, () -> PpoConfig.defaults(16, 8, 4).withKlStopBound(0));
         TinyLm p = new TinyLm(12, 8, 16, 1, DataType.FLOAT);
         assertThrows(IllegalArgumentException.class, () -> new PpoTrainer(p, p, ValueModel.sharedTrunk(p, new Rng(1)),
-                PpoTrainerTest::ruleScores, new FixedKlController(0.1), PpoConfig.defaults(16, 8, 4), TrainSettings.of(0.01),
+                PpoTrainerTest::ruleScores, new FixedKlController(0.1), PpoConfig.defaults(16, 8, 4), PpoOptimization.of(0.01),
                 CHAT, null, new Rng(1)));
     }
 
@@ -258,7 +310,7 @@ class PpoTrainerTest {
         TinyLm policy = new TinyLm(12, 16, 16, 11, DataType.FLOAT);
         PpoTrainer t = new PpoTrainer(policy, policy.copy(), ValueModel.sharedTrunk(policy, new Rng(12)), PpoTrainerTest::ruleScores,
                 new FixedKlController(0.05), PpoConfig.defaults(16, 8, 4).withEpochs(2),
-                TrainSettings.of(0.05).withOnNonFinite(OnNonFinite.SKIP_STEP), CHAT, null, new Rng(13));
+                PpoOptimization.of(0.05).withOnNonFinite(OnNonFinite.SKIP_STEP), CHAT, null, new Rng(13));
         TinyLm before = policy.copy();
         policy.poisonGradients = true;
         PpoStats st = t.step(prompts(new Rng(17), 16));

@@ -8,12 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tessera.core.GradMode;
 import dev.tessera.core.Rng;
 import dev.tessera.core.Tensor;
+import dev.tessera.rlhf.Fit;
 import dev.tessera.rlhf.TinyLm;
 import dev.tessera.rlhf.data.SequenceBatch;
 import dev.tessera.rlhf.model.RewardModel;
-import dev.tessera.rlhf.model.TrainSettings;
 import dev.tessera.rlhf.math.LogSigmoid;
 import dev.tessera.training.loop.OnNonFinite;
+import dev.tessera.training.loop.StopReason;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -77,7 +78,7 @@ class RewardModelTest {
 
     @Test
     void kWiseLossThroughEveryReadoutPassesADoubleGradientCheck() {
-        SequenceBatch batch = RewardModelTrainer.rows(groups(), PAD); // 9 responses in groups of 3, 2, 4
+        SequenceBatch batch = RewardModelObjective.rows(groups(), PAD); // 9 responses in groups of 3, 2, 4
         Rng rng = new Rng(15);
         for (RewardModel.Readout readout : RewardModel.Readout.values()) {
             RewardModel rm = new RewardModel(new TinyLm(12, 8, 16, 13, DataType.DOUBLE), new Rng(14), readout);
@@ -117,7 +118,7 @@ class RewardModelTest {
     void kWiseForwardsEachResponseOnceAndEqualsTheMeanOverExplicitPairs() {
         RewardModel rm = model(2, DataType.DOUBLE);
         List<RankedGroup> gs = groups();
-        RankingLoss.Result r = RewardModelTrainer.kWiseLoss(rm, gs, PAD);
+        RankingLoss.Result r = RewardModelObjective.kWiseLoss(rm, gs, PAD);
         assertEquals(1, rm.forwardCalls(), "one trunk forward for the whole K-wise batch");
         assertEquals(3 + 2 + 4, rm.sequencesForwarded(), "each response forwarded exactly once");
         assertEquals(3 + 1 + 6, r.pairs());
@@ -127,7 +128,7 @@ class RewardModelTest {
             for (RankedGroup g : gs) {
                 double[] s = new double[g.k()];
                 for (int i = 0; i < g.k(); i++) {
-                    SequenceBatch one = RewardModelTrainer.rows(List.of(new RankedGroup(g.prompt(), List.of(g.responses().get(i),
+                    SequenceBatch one = RewardModelObjective.rows(List.of(new RankedGroup(g.prompt(), List.of(g.responses().get(i),
                             g.responses().get(i)))), PAD).select(new int[] {0});
                     s[i] = rm.scores(one.ids(), one.lengths()).item();
                 }
@@ -149,7 +150,7 @@ class RewardModelTest {
     void normalisationCentresTheReferenceSetWithEitherReadout() {
         for (RewardModel.Readout readout : RewardModel.Readout.values()) {
             RewardModel rm = new RewardModel(new TinyLm(12, 8, 16, 3, DataType.FLOAT), new Rng(103), readout);
-            SequenceBatch ref = RewardModelTrainer.rows(groups(), PAD);
+            SequenceBatch ref = RewardModelObjective.rows(groups(), PAD);
             double mean = rm.normalise(ref, 4);
             try (GradMode.Scope ignored = GradMode.noGrad()) {
                 assertEquals(0, rm.scores(ref).data().meanNumber().doubleValue(), 1e-5, readout.name());
@@ -161,7 +162,7 @@ class RewardModelTest {
     @Test
     void normalisationCentresTheReferenceSet() {
         RewardModel rm = model(3, DataType.FLOAT);
-        SequenceBatch ref = RewardModelTrainer.rows(groups(), PAD);
+        SequenceBatch ref = RewardModelObjective.rows(groups(), PAD);
         double mean = rm.normalise(ref.ids(), ref.lengths(), 4);
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             double after = rm.scores(ref.ids(), ref.lengths()).data().meanNumber().doubleValue();
@@ -182,12 +183,12 @@ class RewardModelTest {
                     new int[] {4 + rng.nextInt(4), 5 + rng.nextInt(3)})));
         }
         RewardModel rm = model(4, DataType.FLOAT);
-        RewardModelTrainer t = new RewardModelTrainer(rm, TrainSettings.of(0.03), PAD);
-        double before = RewardModelTrainer.pairwiseAccuracy(rm, train, PAD, 8);
-        for (int step = 0; step < 40; step++) {
-            t.step(train.subList((step % 3) * 8, (step % 3) * 8 + 8));
-        }
-        double after = RewardModelTrainer.pairwiseAccuracy(rm, train, PAD, 8);
+        double before = RewardModelObjective.pairwiseAccuracy(rm, train, PAD, 8);
+        List<List<RankedGroup>> batches = List.of(train.subList(0, 8), train.subList(8, 16), train.subList(16, 24));
+        Fit.Run run = Fit.run(Fit.trainer(rm, 0.03, new RewardModelObjective(rm, PAD), Fit.fixed(batches), 40,
+                OnNonFinite.STOP, null));
+        assertEquals(8, run.steps().get(0).tokens(), "the count is the batch's groups");
+        double after = RewardModelObjective.pairwiseAccuracy(rm, train, PAD, 8);
         assertTrue(after > 0.95 && after > before, "pairwise accuracy " + before + " -> " + after);
     }
 
@@ -195,7 +196,7 @@ class RewardModelTest {
     void pairwiseWithMarginForwardsChosenAndRejectedTogether() {
         RewardModel rm = model(5, DataType.DOUBLE);
         List<int[]> prompts = List.of(new int[] {1, 7, 2}, new int[] {1, 8, 2});
-        RankingLoss.Result r = RewardModelTrainer.pairwiseLoss(rm, prompts, List.of(new int[] {9, 3}, new int[] {9, 3}),
+        RankingLoss.Result r = RewardModelObjective.pairwiseLoss(rm, prompts, List.of(new int[] {9, 3}, new int[] {9, 3}),
                 List.of(new int[] {10, 3}, new int[] {11}), Nd4j.createFromArray(0.5, 0.0), PAD);
         assertEquals(1, rm.forwardCalls());
         assertEquals(4, rm.sequencesForwarded());
@@ -203,24 +204,45 @@ class RewardModelTest {
     }
 
     @Test
-    void nonFiniteGradientStopsByDefaultNamingTheStep() {
+    void theLoopGivesTheLossesOfTheHandWrittenRewardModelLoop() {
+        // step losses of the hand-written reward-model loop this objective replaced (AdamW 0.03,
+        // betas 0.9/0.95, clip 1), on the same model and batches
+        double[] pinned = {0.6940311789512634, 0.6842052936553955, 0.6615432500839233, 0.6240795254707336};
+        RewardModel rm = new RewardModel(new TinyLm(12, 8, 16, 4, DataType.FLOAT), new Rng(104));
+        Rng rng = new Rng(7);
+        List<RankedGroup> train = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            int[] prompt = {1, 4 + rng.nextInt(4), 2};
+            train.add(new RankedGroup(prompt, List.of(new int[] {4 + rng.nextInt(4), 9}, new int[] {4 + rng.nextInt(4), 10},
+                    new int[] {4 + rng.nextInt(4), 5 + rng.nextInt(3)})));
+        }
+        List<List<RankedGroup>> batches = List.of(train.subList(0, 4), train.subList(4, 8), train.subList(8, 12));
+        Fit.Run run = Fit.run(Fit.trainer(rm, 0.03, new RewardModelObjective(rm, PAD), Fit.fixed(batches), 4,
+                OnNonFinite.STOP, null));
+        for (int i = 0; i < 4; i++) {
+            assertEquals(pinned[i], run.steps().get(i).loss(), 0, "step " + (i + 1));
+        }
+    }
+
+    @Test
+    void nonFiniteGradientStopsTheLoopNamingTheStep() {
         TinyLm trunk = new TinyLm(12, 8, 16, 6, DataType.FLOAT);
         RewardModel rm = new RewardModel(trunk, new Rng(106));
-        RewardModelTrainer t = new RewardModelTrainer(rm, TrainSettings.of(0.03), PAD);
-        t.step(groups());
         Map<String, INDArray> before = new LinkedHashMap<>();
         rm.stateDict().forEach((k, v) -> before.put(k, v.dup()));
         trunk.poisonGradients = true; // finite loss, NaN gradients
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> t.step(groups()));
-        assertTrue(e.getMessage().contains("reward model step 2") && e.getMessage().contains("gradient"), e.getMessage());
+        Fit.Run run = Fit.run(Fit.trainer(rm, 0.03, new RewardModelObjective(rm, PAD), Fit.fixed(List.of(groups())), 2,
+                OnNonFinite.STOP, null));
+        assertEquals(StopReason.NON_FINITE, run.result().reason());
+        assertTrue(run.result().message().contains("step 1") && run.result().message().contains("gradient"),
+                run.result().message());
         rm.stateDict().forEach((k, v) -> assertEquals(before.get(k), v, k + " changed by a non-finite step"));
-        assertEquals(1, t.steps());
     }
 
     @Test
     void aNonFiniteNormalisationIsRejectedAndKeepsTheOffset() {
         RewardModel rm = model(7, DataType.DOUBLE);
-        SequenceBatch ref = RewardModelTrainer.rows(groups(), PAD);
+        SequenceBatch ref = RewardModelObjective.rows(groups(), PAD);
         double mean = rm.normalise(ref, 4);
         assertEquals(-mean, rm.offset(), 0);
         rm.head().weight().data().putScalar(0, Double.NaN); // a NaN weight makes every score NaN
@@ -228,21 +250,7 @@ class RewardModelTest {
         assertTrue(e.getMessage().contains("NaN"), e.getMessage());
         assertEquals(-mean, rm.offset(), 0);
         IllegalArgumentException a = assertThrows(IllegalArgumentException.class,
-                () -> RewardModelTrainer.pairwiseAccuracy(rm, groups(), PAD, 0));
+                () -> RewardModelObjective.pairwiseAccuracy(rm, groups(), PAD, 0));
         assertTrue(a.getMessage().contains("groupsPerBatch"), a.getMessage());
-    }
-
-    @Test
-    void nonFiniteStepCanBeSkippedInstead() {
-        TinyLm trunk = new TinyLm(12, 8, 16, 6, DataType.FLOAT);
-        RewardModel rm = new RewardModel(trunk, new Rng(106));
-        RewardModelTrainer t = new RewardModelTrainer(rm, TrainSettings.of(0.03).withOnNonFinite(OnNonFinite.SKIP_STEP), PAD);
-        Map<String, INDArray> before = new LinkedHashMap<>();
-        rm.stateDict().forEach((k, v) -> before.put(k, v.dup()));
-        trunk.poisonGradients = true;
-        t.step(groups());
-        rm.stateDict().forEach((k, v) -> assertEquals(before.get(k), v, k + " changed by a skipped step"));
-        assertEquals(0, t.steps());
-        assertEquals(1, t.skippedSteps());
     }
 }

@@ -1,15 +1,10 @@
 package dev.tessera.training.data;
 
 /**
- * An endless stream of training batches whose position can be saved and restored, so that a
- * resumed run sees exactly the batches the uninterrupted run would have seen.
+ * An endless stream of token-row {@link Batch}es (inputs and aligned targets), the kind the
+ * cross-entropy objective trains on.
  */
-public interface BatchSource {
+public interface BatchSource extends DataSource<Batch> {
+    @Override
     Batch next();
-
-    /** The position (opaque longs) after the last {@link #next()}. */
-    long[] position();
-
-    /** Restores a {@link #position()}. */
-    void setPosition(long[] position);
 }

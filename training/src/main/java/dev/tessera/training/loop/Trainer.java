@@ -10,10 +10,8 @@ import dev.tessera.training.checkpoint.CheckpointStore;
 import dev.tessera.training.checkpoint.TrainingState;
 import dev.tessera.training.data.Batch;
 import dev.tessera.training.data.BatchSource;
+import dev.tessera.training.data.DataSource;
 import dev.tessera.training.distributed.GradientExchange;
-import dev.tessera.training.loss.CrossEntropy;
-import dev.tessera.training.loss.LossResult;
-import dev.tessera.training.optim.GradClip;
 import dev.tessera.training.optim.LrSchedule;
 import dev.tessera.training.optim.Optimizer;
 import java.io.IOException;
@@ -28,10 +26,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The training loop. Each step: set the scheduled learning rate, draw {@code gradAccumSteps}
- * micro-batches, count their valid targets N, run forward + cross-entropy (normalised by N) +
- * backward per micro-batch, check the loss and every gradient for NaN/Inf, clip, take the
- * optimizer step. Evaluation, early stopping, checkpoints and listeners run between steps.
+ * The training loop, for any {@link Objective}: language-model cross-entropy
+ * ({@link CrossEntropyObjective}), supervised fine-tuning, a reward model's ranking loss, DPO.
+ * Each step: set the scheduled learning rate, draw {@code gradAccumSteps} micro-batches from the
+ * {@link DataSource}, ask the objective for their counts N (valid tokens, groups, pairs), run
+ * the objective's forward + loss (normalised by N) + backward per micro-batch, check the loss and
+ * every gradient for NaN/Inf, clip, take the optimizer step. Evaluation, early stopping,
+ * checkpoints and listeners run between steps.
  *
  * <p>Opt-in, {@link #reuseStepMemory(boolean)}: with one micro-batch per step
  * ({@code gradAccumSteps == 1}) the forward pass runs inside a {@link StepWorkspace}, so its native
@@ -72,9 +73,9 @@ public final class Trainer {
     private final Map<String, Parameter> params;
     private final Optimizer optimizer;
     private final LrSchedule schedule;
-    private final ForwardFunction forward;
-    private final BatchSource train;
-    private final List<Batch> validation;
+    private final Objective<Object> objective;
+    private final DataSource<Object> train;
+    private final List<Object> validation;
     private final Map<String, Rng> rngs;
     private final CheckpointStore store;
     private final GradientExchange exchange;
@@ -88,6 +89,9 @@ public final class Trainer {
     private volatile boolean stopRequested;
 
     /**
+     * Next-token (or masked-token) cross-entropy of {@code forward}'s logits against the batches'
+     * targets, with {@code config.loss()}'s options: a {@link CrossEntropyObjective}.
+     *
      * @param validation fixed validation batches (may be empty when {@code evalEvery} is 0)
      * @param rngs every random generator the forward pass or the data draw from (saved in checkpoints)
      * @param store where checkpoints go, or null for none
@@ -98,7 +102,7 @@ public final class Trainer {
     }
 
     /**
-     * One replica of a data-parallel run.
+     * One replica of a data-parallel cross-entropy run.
      *
      * @param train this replica's shard of the global batches (e.g. a sharded {@code WindowSampler})
      * @param store where rank 0 writes checkpoints and every rank restores them from, or null
@@ -107,8 +111,26 @@ public final class Trainer {
     public Trainer(TrainerConfig config, Module model, Optimizer optimizer, LrSchedule schedule, ForwardFunction forward,
             BatchSource train, List<Batch> validation, Map<String, Rng> rngs, CheckpointStore store,
             GradientExchange exchange) {
-        if (config == null || model == null || optimizer == null || schedule == null || forward == null || train == null) {
-            throw new IllegalArgumentException("config, model, optimizer, schedule, forward and train must not be null");
+        this(config, model, optimizer, schedule, crossEntropy(forward, config), train, validation, rngs, store, exchange);
+    }
+
+    /**
+     * A run of {@code objective} on batches from {@code train} ({@code config.loss()} is not used:
+     * the objective owns its loss).
+     *
+     * @param model the module whose parameters are trained and checkpointed
+     * @param validation fixed validation batches (may be empty when {@code evalEvery} is 0)
+     * @param rngs every random generator the forward pass or the data draw from (saved in checkpoints)
+     * @param store where checkpoints go, or null for none
+     * @param exchange sums counts, gradients and loss over data-parallel replicas; null for a single process
+     * @param <B> the batch type
+     */
+    @SuppressWarnings("unchecked")
+    public <B> Trainer(TrainerConfig config, Module model, Optimizer optimizer, LrSchedule schedule, Objective<B> objective,
+            DataSource<B> train, List<B> validation, Map<String, Rng> rngs, CheckpointStore store,
+            GradientExchange exchange) {
+        if (config == null || model == null || optimizer == null || schedule == null || objective == null || train == null) {
+            throw new IllegalArgumentException("config, model, optimizer, schedule, objective and train must not be null");
         }
         if (config.evalEvery() > 0 && (validation == null || validation.isEmpty())) {
             throw new IllegalArgumentException("evalEvery is " + config.evalEvery() + " but there are no validation batches");
@@ -118,12 +140,20 @@ public final class Trainer {
         this.params = model.namedParameters();
         this.optimizer = optimizer;
         this.schedule = schedule;
-        this.forward = forward;
-        this.train = train;
+        // one B throughout: the objective only ever sees batches of the source and the validation list
+        this.objective = (Objective<Object>) objective;
+        this.train = (DataSource<Object>) train;
         this.validation = validation == null ? List.of() : List.copyOf(validation);
         this.rngs = rngs == null ? Map.of() : new LinkedHashMap<>(rngs);
         this.store = store;
         this.exchange = exchange;
+    }
+
+    private static Objective<Batch> crossEntropy(ForwardFunction forward, TrainerConfig config) {
+        if (forward == null || config == null) {
+            throw new IllegalArgumentException("config, model, optimizer, schedule, forward and train must not be null");
+        }
+        return new CrossEntropyObjective(forward, config.loss());
     }
 
     /**
@@ -222,7 +252,6 @@ public final class Trainer {
         LOG.info("resumed from {} at step {}", c.dir(), step);
     }
 
-    /** What one step's forward/backward/update produced; {@code bad} names a non-finite value, else null. */
     /** Runs until maxSteps, early stopping or a non-finite value. */
     public TrainingResult run() throws IOException {
         model.train(true);
@@ -231,12 +260,12 @@ public final class Trainer {
             long t0 = System.nanoTime();
             double lr = schedule.lr(step);
             optimizer.setLearningRate(lr);
-            List<Batch> micro = new ArrayList<>(config.gradAccumSteps());
+            List<Object> micro = new ArrayList<>(config.gradAccumSteps());
             long valid = 0;
             for (int i = 0; i < config.gradAccumSteps(); i++) {
-                Batch b = train.next();
+                Object b = train.next();
                 micro.add(b);
-                valid += CrossEntropy.countValid(b.targets(), config.loss().ignoreIndex());
+                valid += objective.count(b);
             }
             if (exchange != null) {
                 valid = exchange.sumCount(valid);
@@ -244,18 +273,20 @@ public final class Trainer {
             double normalizer = Math.max(1, valid);
             double loss = 0;
             String bad = null;
+            Map<String, MetricSum> metrics = new LinkedHashMap<>();
             // Opt-in: with one micro-batch the forward pass's arrays live in the reused step memory;
             // the backward pass allocates outside it (its gradients are freed as they propagate).
             StepWorkspace ws = reuseStepMemory && micro.size() == 1 ? StepWorkspace.open() : null;
             try {
-                for (Batch b : micro) {
-                    LossResult r = CrossEntropy.loss(forward.logits(b), b.targets(), config.loss(), normalizer);
+                for (Object b : micro) {
+                    BatchLoss r = objective.compute(b, normalizer);
                     double l = r.loss().item();
-                    if (!Double.isFinite(l)) {
-                        bad = "loss (" + l + ")";
+                    bad = StepGuard.lossProblem(l);
+                    if (bad != null) {
                         break;
                     }
                     loss += l;
+                    r.metrics().forEach((name, m) -> metrics.merge(name, m, MetricSum::plus));
                     if (r.loss().requiresGrad()) {
                         if (ws != null) {
                             StepWorkspace.runOutside(() -> r.loss().backward());
@@ -279,12 +310,9 @@ public final class Trainer {
             }
             double norm = Double.NaN;
             if (bad == null) {
-                norm = config.clipNorm() > 0 ? GradClip.clipGlobalNorm(params.values(), config.clipNorm())
-                        : GradClip.globalNorm(params.values());
-                if (!Double.isFinite(norm)) {
-                    String name = GradClip.firstNonFiniteGradient(params);
-                    bad = "gradient of '" + (name == null ? "?" : name) + "' (global norm " + norm + ")";
-                }
+                StepGuard.Verdict v = StepGuard.clip(params, config.clipNorm());
+                norm = v.gradNorm();
+                bad = v.problem();
             }
             if (bad != null && config.onNonFinite() == OnNonFinite.STOP) {
                 optimizer.zeroGrad();
@@ -303,7 +331,8 @@ public final class Trainer {
                 optimizer.step();
                 optimizer.zeroGrad();
                 step++;
-                StepMetrics m = new StepMetrics(step, config.maxSteps(), loss, lr, norm, valid, (System.nanoTime() - t0) / 1e9);
+                StepMetrics m = new StepMetrics(step, config.maxSteps(), loss, lr, norm, valid, (System.nanoTime() - t0) / 1e9,
+                        means(metrics));
                 if (config.logEvery() > 0 && step % config.logEvery() == 0) {
                     LOG.info("step {}/{} loss {} lr {} grad-norm {} tokens/s {}", step, config.maxSteps(),
                             String.format("%.4f", loss), String.format("%.3g", lr), String.format("%.3g", norm),
@@ -358,30 +387,39 @@ public final class Trainer {
         return result;
     }
 
-    /** Mean NLL and accuracy over the validation batches, without recording a graph and with dropout off. */
+    /**
+     * The objective's mean loss (Σ loss / Σ count) and metrics over the validation batches,
+     * without recording a graph and with dropout off.
+     */
     public EvalMetrics evaluate() {
         model.eval();
-        double nll = 0;
-        long tokens = 0;
-        long correct = 0;
+        double sum = 0;
+        long count = 0;
+        Map<String, MetricSum> metrics = new LinkedHashMap<>();
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            for (Batch b : validation) {
-                LossResult r = CrossEntropy.loss(forward.logits(b), b.targets(), config.loss());
-                nll += r.nllSum();
-                tokens += r.validTokens();
-                correct += r.correct();
+            for (Object b : validation) {
+                BatchLoss r = objective.compute(b, Math.max(1, objective.count(b)));
+                sum += r.sum();
+                count += r.count();
+                r.metrics().forEach((name, m) -> metrics.merge(name, m, MetricSum::plus));
             }
         } finally {
             model.train(true);
         }
-        lastEval = new EvalMetrics(step, tokens == 0 ? Double.NaN : nll / tokens,
-                tokens == 0 ? Double.NaN : (double) correct / tokens, tokens);
-        LOG.info("eval at step {}: loss {} accuracy {}", step, String.format("%.4f", lastEval.loss()),
-                String.format("%.4f", lastEval.accuracy()));
+        Map<String, Double> means = means(metrics);
+        lastEval = new EvalMetrics(step, count == 0 ? Double.NaN : sum / count, means.getOrDefault("accuracy", Double.NaN),
+                count, means);
+        LOG.info("eval at step {}: loss {} {}", step, String.format("%.4f", lastEval.loss()), means);
         for (TrainingListener l : listeners) {
             l.onEval(lastEval);
         }
         return lastEval;
+    }
+
+    private static Map<String, Double> means(Map<String, MetricSum> sums) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        sums.forEach((name, m) -> out.put(name, m.mean()));
+        return out;
     }
 
     /** Saves a checkpoint of the current state (requires a store). */

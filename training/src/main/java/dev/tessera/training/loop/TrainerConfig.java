@@ -14,7 +14,8 @@ import dev.tessera.training.loss.CrossEntropyOptions;
  * @param patience stop after this many evaluations without improvement (0: never), e.g. 5
  * @param minDelta an evaluation improves when its loss is below best − minDelta, e.g. 0
  * @param logEvery log a line every N steps through slf4j (0: never), e.g. 10
- * @param loss cross-entropy options (ignore index, label smoothing, z-loss)
+ * @param loss cross-entropy options (ignore index, label smoothing, z-loss) of the trainer's
+ *     cross-entropy constructors; an explicit {@link Objective} owns its loss and ignores them
  * @param onNonFinite what to do when a step's loss or gradient norm is NaN/Inf, default {@link OnNonFinite#STOP}
  */
 public record TrainerConfig(long maxSteps, int gradAccumSteps, long evalEvery, long checkpointEvery, double clipNorm,

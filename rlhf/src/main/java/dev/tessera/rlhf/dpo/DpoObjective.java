@@ -3,42 +3,41 @@ package dev.tessera.rlhf.dpo;
 import dev.tessera.host.HostMemory;
 import dev.tessera.core.GradMode;
 import dev.tessera.core.Tensor;
-import dev.tessera.nn.Parameter;
+import dev.tessera.core.Rng;
 import dev.tessera.rlhf.data.SequenceBatch;
 import dev.tessera.rlhf.math.LogProbs;
 import dev.tessera.rlhf.math.Masked;
 import dev.tessera.attention.model.CausalLm;
 import dev.tessera.rlhf.model.SharedParameters;
-import dev.tessera.rlhf.model.TrainSettings;
-import dev.tessera.training.optim.AdamW;
+import dev.tessera.rlhf.data.ShuffledBatches;
+import dev.tessera.training.loop.BatchLoss;
+import dev.tessera.training.loop.MetricSum;
+import dev.tessera.training.loop.Objective;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Direct preference optimisation over a fixed set of {@link PreferencePair}s. The frozen
+ * Direct preference optimisation over a fixed set of {@link PreferencePair}s, as an objective of
+ * the training module's {@code Trainer}; a batch is the indices of its pairs. The frozen
  * reference model's sequence log-probs are computed once, at construction (they never change),
- * so each step forwards only the policy: chosen and rejected rows of the minibatch in one batch.
+ * so each step forwards only the policy: chosen and rejected rows of the batch in one batch. The
+ * count is the batch's pairs; the metrics are the implicit-reward {@code accuracy} (chosen above
+ * rejected), {@code margin} β·h and the mean implicit rewards {@code chosen_reward} and
+ * {@code rejected_reward}.
  */
-public final class DpoTrainer {
-    private static final Logger LOG = LoggerFactory.getLogger(DpoTrainer.class);
+public final class DpoObjective implements Objective<int[]> {
     private final CausalLm policy;
     private final List<PreferencePair> pairs;
     private final double beta;
     private final double labelSmoothing;
-    private final TrainSettings settings;
     private final int pad;
-    private final AdamW optimizer;
     private final double[] refChosen;
     private final double[] refRejected;
-    private final Map<String, Parameter> params;
     private long referenceForwards;
-    private long steps;
-    private long skipped;
 
     /**
      * @param policy the model being optimised (initialised from the SFT model)
@@ -47,32 +46,29 @@ public final class DpoTrainer {
      * @param labelSmoothing ε in [0, 0.5), 0 for plain DPO
      * @param chunk pairs per reference forward
      */
-    public DpoTrainer(CausalLm policy, CausalLm reference, List<PreferencePair> pairs, double beta, double labelSmoothing,
-            TrainSettings settings, int pad, int chunk) {
-        if (policy == null || reference == null || pairs == null || settings == null) {
-            throw new IllegalArgumentException("DpoTrainer: policy, reference, pairs and settings must not be null");
+    public DpoObjective(CausalLm policy, CausalLm reference, List<PreferencePair> pairs, double beta, double labelSmoothing,
+            int pad, int chunk) {
+        if (policy == null || reference == null || pairs == null) {
+            throw new IllegalArgumentException("DpoObjective: policy, reference and pairs must not be null");
         }
         if (pairs.isEmpty()) {
-            throw new IllegalArgumentException("DpoTrainer: pairs must not be empty");
+            throw new IllegalArgumentException("DpoObjective: pairs must not be empty");
         }
         if (!(beta > 0) || Double.isInfinite(beta)) {
-            throw new IllegalArgumentException("DpoTrainer: beta must be finite and > 0 but was " + beta);
+            throw new IllegalArgumentException("DpoObjective: beta must be finite and > 0 but was " + beta);
         }
         if (!(labelSmoothing >= 0 && labelSmoothing < 0.5)) {
-            throw new IllegalArgumentException("DpoTrainer: labelSmoothing must be in [0, 0.5) but was " + labelSmoothing);
+            throw new IllegalArgumentException("DpoObjective: labelSmoothing must be in [0, 0.5) but was " + labelSmoothing);
         }
         if (chunk < 1) {
-            throw new IllegalArgumentException("DpoTrainer: chunk must be >= 1 pairs per reference forward but was " + chunk);
+            throw new IllegalArgumentException("DpoObjective: chunk must be >= 1 pairs per reference forward but was " + chunk);
         }
-        SharedParameters.requireNone("DpoTrainer", "reference", reference.module(), "policy", policy.module());
+        SharedParameters.requireNone("DpoObjective", "reference", reference.module(), "policy", policy.module());
         this.policy = policy;
         this.pairs = List.copyOf(pairs);
         this.beta = beta;
         this.labelSmoothing = labelSmoothing;
-        this.settings = settings;
         this.pad = pad;
-        this.params = policy.module().namedParameters();
-        this.optimizer = settings.optimizer(params);
         this.refChosen = new double[pairs.size()];
         this.refRejected = new double[pairs.size()];
         reference.module().eval();
@@ -86,7 +82,7 @@ public final class DpoTrainer {
                     refRejected[idx[i]] = both[idx.length + i];
                     if (!Double.isFinite(both[i]) || !Double.isFinite(both[idx.length + i])) {
                         // every step on this pair would have a non-finite loss: say which pair, now
-                        throw new IllegalArgumentException("DpoTrainer: the reference gives pair " + idx[i]
+                        throw new IllegalArgumentException("DpoObjective: the reference gives pair " + idx[i]
                                 + " a non-finite log-probability (chosen " + both[i] + ", rejected "
                                 + both[idx.length + i] + ")");
                     }
@@ -128,47 +124,39 @@ public final class DpoTrainer {
                 beta, labelSmoothing);
     }
 
-    /**
-     * One optimiser step on pairs {@code idx}. A non-finite loss or gradient is handled as
-     * {@link TrainSettings#onNonFinite()} says: an {@link IllegalStateException} naming the step,
-     * or a skipped step.
-     */
-    public DpoLoss.Result step(int[] idx) {
+    /** Shuffled batches of {@code batchSize} pair indices over all pairs, in epochs drawn by {@code rng}. */
+    public ShuffledBatches<Integer, int[]> batches(int batchSize, Rng rng) {
+        return new ShuffledBatches<>(ShuffledBatches.indices(pairs.size()), batchSize, rng,
+                part -> part.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    @Override
+    public long count(int[] idx) {
         checkIndices(idx);
-        policy.module().train(true);
-        optimizer.zeroGrad();
+        return idx.length;
+    }
+
+    @Override
+    public BatchLoss compute(int[] idx, double normalizer) {
         DpoLoss.Result r = loss(idx);
-        double loss = r.loss().item();
-        if (Double.isFinite(loss)) {
-            r.loss().backward();
-        }
-        if (!settings.clipForStep("DPO step " + (steps + skipped + 1), loss, params)) {
-            skipped++;
-            return r;
-        }
-        optimizer.step();
-        steps++;
-        LOG.debug("dpo step {} loss {} reward accuracy {} margin {}", steps, loss, r.accuracy(), r.margin());
-        return r;
-    }
-
-    /** Optimiser steps taken. */
-    public long steps() {
-        return steps;
-    }
-
-    /** Steps skipped for a non-finite loss or gradient ({@code OnNonFinite.SKIP_STEP}). */
-    public long skippedSteps() {
-        return skipped;
+        int n = idx.length;
+        // DpoLoss is the mean over the batch's pairs; the trainer wants Σ over pairs / normalizer
+        Tensor loss = normalizer == n ? r.loss() : r.loss().mul(n / normalizer);
+        Map<String, MetricSum> metrics = new LinkedHashMap<>();
+        metrics.put("accuracy", MetricSum.ofMean(r.accuracy(), n));
+        metrics.put("margin", MetricSum.ofMean(r.margin(), n));
+        metrics.put("chosen_reward", MetricSum.ofMean(r.chosenReward(), n));
+        metrics.put("rejected_reward", MetricSum.ofMean(r.rejectedReward(), n));
+        return new BatchLoss(loss, r.loss().item() * n, n, metrics);
     }
 
     private void checkIndices(int[] idx) {
         if (idx == null || idx.length == 0) {
-            throw new IllegalArgumentException("DpoTrainer: idx must name at least one pair");
+            throw new IllegalArgumentException("DpoObjective: idx must name at least one pair");
         }
         for (int i = 0; i < idx.length; i++) {
             if (idx[i] < 0 || idx[i] >= pairs.size()) {
-                throw new IllegalArgumentException("DpoTrainer: idx[" + i + "] must be a pair index in [0, " + pairs.size()
+                throw new IllegalArgumentException("DpoObjective: idx[" + i + "] must be a pair index in [0, " + pairs.size()
                         + ") but was " + idx[i]);
             }
         }

@@ -2,46 +2,60 @@ package dev.tessera.rlhf.reward;
 
 import dev.tessera.core.GradMode;
 import dev.tessera.core.Tensor;
-import dev.tessera.nn.Parameter;
+import dev.tessera.core.Rng;
 import dev.tessera.rlhf.data.SequenceBatch;
+import dev.tessera.rlhf.data.ShuffledBatches;
 import dev.tessera.rlhf.model.RewardModel;
-import dev.tessera.rlhf.model.TrainSettings;
-import dev.tessera.training.optim.AdamW;
+import dev.tessera.training.loop.BatchLoss;
+import dev.tessera.training.loop.MetricSum;
+import dev.tessera.training.loop.Objective;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Trains a {@link RewardModel} on K-wise rankings (InstructGPT): every response of every prompt
- * in the batch is laid out as one right-padded row and forwarded once; the C(K, 2) pairs of a
- * prompt then only index into those R scores, and {@link RankingLoss#kWise} averages them per
- * prompt. (Forwarding each pair separately would run each response K − 1 times and, as
- * InstructGPT notes, overfit: each comparison would be seen as an independent sample.)
+ * The reward model's objective for the training module's {@code Trainer}: K-wise rankings
+ * (InstructGPT). Every response of every prompt in the batch is laid out as one right-padded row
+ * and forwarded once; the C(K, 2) pairs of a prompt then only index into those R scores, and
+ * {@link RankingLoss#kWise} averages them per prompt. (Forwarding each pair separately would run
+ * each response K − 1 times and, as InstructGPT notes, overfit: each comparison would be seen as
+ * an independent sample.) The count is the batch's prompts (groups); the metric {@code accuracy}
+ * is the fraction of its ranked pairs that the model orders correctly.
  */
-public final class RewardModelTrainer {
-    private static final Logger LOG = LoggerFactory.getLogger(RewardModelTrainer.class);
+public final class RewardModelObjective implements Objective<List<RankedGroup>> {
     private final RewardModel model;
-    private final TrainSettings settings;
-    private final AdamW optimizer;
     private final int pad;
-    private final Map<String, Parameter> params;
-    private long steps;
-    private long skipped;
 
     /**
      * @param pad the padding token id of the chat format
      */
-    public RewardModelTrainer(RewardModel model, TrainSettings settings, int pad) {
-        if (model == null || settings == null) {
-            throw new IllegalArgumentException("RewardModelTrainer: model and settings must not be null");
+    public RewardModelObjective(RewardModel model, int pad) {
+        if (model == null) {
+            throw new IllegalArgumentException("RewardModelObjective: model must not be null");
         }
         this.model = model;
-        this.settings = settings;
         this.pad = pad;
-        this.params = model.namedParameters();
-        this.optimizer = settings.optimizer(params);
+    }
+
+    /** Shuffled batches of {@code batchSize} groups, in epochs drawn by {@code rng}. */
+    public static ShuffledBatches<RankedGroup, List<RankedGroup>> batches(List<RankedGroup> groups, int batchSize, Rng rng) {
+        return new ShuffledBatches<>(groups, batchSize, rng, part -> part);
+    }
+
+    @Override
+    public long count(List<RankedGroup> groups) {
+        return groups.size();
+    }
+
+    @Override
+    public BatchLoss compute(List<RankedGroup> groups, double normalizer) {
+        RankingLoss.Result r = kWiseLoss(model, groups, pad);
+        int n = groups.size();
+        // kWise is the mean over the batch's groups; the trainer wants Σ over groups / normalizer
+        Tensor loss = normalizer == n ? r.loss() : r.loss().mul(n / normalizer);
+        return new BatchLoss(loss, r.loss().item() * n, n, Map.of("accuracy", MetricSum.ofMean(r.accuracy(), r.pairs())));
     }
 
     /** All responses of the groups as rows (prompt + response), group by group, best first. */
@@ -50,7 +64,7 @@ public final class RewardModelTrainer {
         List<Integer> promptLengths = new ArrayList<>();
         for (RankedGroup g : groups) {
             for (int[] r : g.responses()) {
-                int[] row = java.util.Arrays.copyOf(g.prompt(), g.prompt().length + r.length);
+                int[] row = Arrays.copyOf(g.prompt(), g.prompt().length + r.length);
                 System.arraycopy(r, 0, row, g.prompt().length, r.length);
                 rows.add(row);
                 promptLengths.add(g.prompt().length);
@@ -83,7 +97,7 @@ public final class RewardModelTrainer {
      * @param margin (N) required reward gaps, or null
      */
     public static RankingLoss.Result pairwiseLoss(RewardModel model, List<int[]> prompts, List<int[]> chosen,
-            List<int[]> rejected, org.nd4j.linalg.api.ndarray.INDArray margin, int pad) {
+            List<int[]> rejected, INDArray margin, int pad) {
         int n = prompts.size();
         if (n == 0 || chosen.size() != n || rejected.size() != n) {
             throw new IllegalArgumentException("pairwiseLoss: need N >= 1 prompts and N chosen and N rejected responses, but got "
@@ -94,36 +108,13 @@ public final class RewardModelTrainer {
         for (int i = 0; i < 2 * n; i++) {
             int[] p = prompts.get(i % n);
             int[] r = i < n ? chosen.get(i) : rejected.get(i - n);
-            rows[i] = java.util.Arrays.copyOf(p, p.length + r.length);
+            rows[i] = Arrays.copyOf(p, p.length + r.length);
             System.arraycopy(r, 0, rows[i], p.length, r.length);
             promptLengths[i] = p.length;
         }
         SequenceBatch batch = SequenceBatch.ofFormatted(rows, promptLengths, pad);
         Tensor scores = model.scores(batch); // (2N)
         return RankingLoss.pairwise(scores.slice(0, 0, n), scores.slice(0, n, 2 * n), margin);
-    }
-
-    /**
-     * One optimiser step on a batch of ranked groups. A non-finite loss or gradient is handled as
-     * {@link TrainSettings#onNonFinite()} says: an {@link IllegalStateException} naming the step,
-     * or a skipped step.
-     */
-    public RankingLoss.Result step(List<RankedGroup> groups) {
-        model.train(true);
-        optimizer.zeroGrad();
-        RankingLoss.Result r = kWiseLoss(model, groups, pad);
-        double loss = r.loss().item();
-        if (Double.isFinite(loss)) {
-            r.loss().backward();
-        }
-        if (!settings.clipForStep("reward model step " + (steps + skipped + 1), loss, params)) {
-            skipped++;
-            return r;
-        }
-        optimizer.step();
-        steps++;
-        LOG.debug("reward model step {} loss {} pair accuracy {}", steps, loss, r.accuracy());
-        return r;
     }
 
     /** Fraction of all ranked pairs (over all groups) that the model orders correctly, without gradients. */
@@ -141,15 +132,5 @@ public final class RewardModelTrainer {
             }
         }
         return pairs == 0 ? Double.NaN : (double) right / pairs;
-    }
-
-    /** Optimiser steps taken. */
-    public long steps() {
-        return steps;
-    }
-
-    /** Steps skipped for a non-finite loss or gradient ({@code OnNonFinite.SKIP_STEP}). */
-    public long skippedSteps() {
-        return skipped;
     }
 }

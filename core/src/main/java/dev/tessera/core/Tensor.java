@@ -19,7 +19,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * are enabled ({@link GradMode}) and some input requires a gradient, records a node whose
  * {@link Backward} adds ({@code +=}) into its inputs' gradients. {@link #backward()} walks the
  * recorded nodes in reverse topological order. Leaf tensors that require gradients
- * ({@link Parameter}s, or {@link #variable}) keep their accumulated gradient in {@link #grad()}
+ * ({@link dev.tessera.nn.Parameter}s, or {@link #variable}) keep their accumulated gradient in {@link #grad()}
  * until {@link #zeroGrad()}; gradients of intermediate tensors are released once propagated.
  *
  * <pre>{@code
@@ -68,7 +68,7 @@ public class Tensor {
         return new Tensor(data, false, "constant", null, null);
     }
 
-    /** A leaf tensor that accumulates a gradient (use {@link Parameter} for module weights). */
+    /** A leaf tensor that accumulates a gradient (use {@link dev.tessera.nn.Parameter} for module weights). */
     public static Tensor variable(INDArray data) {
         return new Tensor(data, true, "variable", null, null);
     }

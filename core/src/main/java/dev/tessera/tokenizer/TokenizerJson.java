@@ -386,10 +386,7 @@ public final class TokenizerJson {
     /** Writes a GPT-2-style tokenizer.json for a built-in tiktoken encoding (e.g. r50k_base). */
     public static void writeFromTiktoken(TiktokenEncoding encoding, Path file) throws IOException {
         byte[][] ranks;
-        try (InputStream in = TokenizerJson.class.getClassLoader().getResourceAsStream(encoding.resource())) {
-            if (in == null) {
-                throw new IOException("rank file " + encoding.resource() + " not found on the classpath");
-            }
+        try (InputStream in = encoding.openRanks()) {
             ranks = TiktokenRanks.read(in, encoding.resource());
         }
         writeByteLevelBpe(ranks, encoding.specialTokens(), encoding.pattern(), file);

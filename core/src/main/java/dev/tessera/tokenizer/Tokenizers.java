@@ -42,16 +42,16 @@ public final class Tokenizers {
         return get(TiktokenEncoding.O200K_BASE);
     }
 
-    /** A built-in encoding, loaded from the classpath on first use. */
+    /**
+     * A built-in encoding, loaded from the classpath on first use.
+     *
+     * @throws IllegalStateException when the rank file is not on the class path (it comes from
+     *     {@link TiktokenEncoding#RANKS_ARTIFACT}, an optional dependency); the message names the artifact
+     */
     public static synchronized Tokenizer get(TiktokenEncoding encoding) {
         Tokenizer t = CACHE.get(encoding);
         if (t == null) {
-            ClassLoader cl = Tokenizers.class.getClassLoader();
-            try (InputStream in = cl.getResourceAsStream(encoding.resource())) {
-                if (in == null) {
-                    throw new IllegalStateException("rank file " + encoding.resource()
-                            + " not found on the classpath; add com.knuddels:jtokkit as a dependency");
-                }
+            try (InputStream in = encoding.openRanks()) {
                 t = TiktokenRanks.build(TiktokenRanks.read(in, encoding.resource()),
                         encoding.pattern().scanner(), encoding.specialTokens());
             } catch (IOException e) {

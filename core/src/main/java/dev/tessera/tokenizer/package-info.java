@@ -13,7 +13,7 @@
  *     {@code decodeBytes}.</li>
  * <li>{@link dev.tessera.tokenizer.BpeTrainer} with {@link dev.tessera.tokenizer.BpeTrainerConfig},
  *     giving a {@link dev.tessera.tokenizer.TrainedBpe} that writes tiktoken and tokenizer.json
- *     files ({@code dev.tessera.tokenizer.cli.TrainBpeCli} on the command line).</li>
+ *     files ({@code dev.tessera.cli.TrainBpeCli} on the command line).</li>
  * <li>{@link dev.tessera.tokenizer.TokenizerJson}: read and write tokenizer.json.</li>
  * <li>{@link dev.tessera.tokenizer.BatchEncoder}: many texts, padding, truncation, masks.</li>
  * </ul>

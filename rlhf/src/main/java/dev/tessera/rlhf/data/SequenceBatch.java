@@ -18,7 +18,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *   lengths      (B)           tokens before the padding
  * </pre>
  * Log-probs from {@code LogProbs.ofSequence} are (B, T − 1) with column t scoring token t + 1, so
- * they pair with {@link #targetMask()} = responseMask[:, 1:].
+ * they pair with {@link #targetMask(DataType)} = responseMask[:, 1:].
  */
 public record SequenceBatch(INDArray ids, INDArray responseMask, int[] lengths) {
     public SequenceBatch {

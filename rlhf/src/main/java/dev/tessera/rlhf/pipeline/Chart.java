@@ -1,6 +1,5 @@
 package dev.tessera.rlhf.pipeline;
 
-import dev.tessera.rlhf.report.Series;
 import java.util.List;
 
 /**

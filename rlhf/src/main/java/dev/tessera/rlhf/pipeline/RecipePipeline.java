@@ -21,7 +21,6 @@ import dev.tessera.rlhf.ppo.PpoTrainer;
 import dev.tessera.rlhf.ppo.RewardModelScorer;
 import dev.tessera.rlhf.ppo.RewardShaping;
 import dev.tessera.rlhf.ppo.Rollouts;
-import dev.tessera.rlhf.report.Series;
 import dev.tessera.rlhf.reward.RankedGroup;
 import dev.tessera.rlhf.chat.ChatTemplate;
 import dev.tessera.rlhf.reward.RewardModelObjective;
@@ -78,11 +77,12 @@ import org.slf4j.LoggerFactory;
  *       SFT model, PPO-ptx on the pretraining corpus, the critic initialised from the reward model;</li>
  *   <li><b>DPO</b> from the SFT model on the same rankings, for comparison;</li>
  *   <li><b>evaluation</b> of the SFT, PPO and DPO policies on held-out prompts by the labeller,
- *       and their KL to the SFT model; a report.</li>
+ *       and their KL to the SFT model.</li>
  * </ol>
  * Everything random derives from the config's seed, so one seed gives one {@link RecipeTable}.
- * Artifacts go to the output folder: {@code tokenizer.json}, {@code report.html},
- * {@code table.json}, {@code table.csv}.
+ * Artifacts go to the output folder: {@code tokenizer.json}, {@code table.json}, {@code table.csv};
+ * the {@link RecipeResult} carries the curves and samples, which the command line turns into its
+ * HTML report.
  */
 public final class RecipePipeline {
     private static final Logger LOG = LoggerFactory.getLogger(RecipePipeline.class);
@@ -194,17 +194,15 @@ public final class RecipePipeline {
                 rmAccuracy.sameFormat(), rmAccuracy.sameFormatPairs(), sftScore,
                 ppoScore, dpoScore, config.ppo().klTarget(), finalBeta);
 
-        Path report = outDir.resolve("report.html");
         Path json = outDir.resolve("table.json");
         Path csv = outDir.resolve("table.csv");
-        RecipeResult result = new RecipeResult(table, charts, samples, seconds, report, json, csv);
-        // all three complete before any appears: a failure leaves an earlier run's set whole
+        RecipeResult result = new RecipeResult(table, charts, samples, seconds, json, csv);
+        // both complete before either appears: a failure leaves an earlier run's pair whole
         Map<Path, AtomicFiles.Content> files = new LinkedHashMap<>();
-        files.put(report, tmp -> RecipeReport.write(result, config, tmp));
         files.put(json, tmp -> Files.writeString(tmp, table.toJson(), StandardCharsets.UTF_8));
         files.put(csv, tmp -> Files.writeString(tmp, table.toCsv(), StandardCharsets.UTF_8));
         AtomicFiles.writeAll(files);
-        LOG.info("recipe done in {} s; report {}", String.format("%.1f", result.totalSeconds()), report);
+        LOG.info("recipe done in {} s; table {}", String.format("%.1f", result.totalSeconds()), json);
         return result;
     }
 

@@ -8,15 +8,14 @@ import java.util.Map;
  * What a pipeline run produced.
  *
  * @param table the headline figures (deterministic for a seed)
- * @param charts the training curves shown in the report
+ * @param charts the training curves (the command line's report draws them)
  * @param samples greedy answers before (SFT) and after PPO and DPO on held-out prompts
  * @param stageSeconds wall time of each stage
- * @param report the HTML report
  * @param json the table as JSON
  * @param csv the table as CSV
  */
 public record RecipeResult(RecipeTable table, List<Chart> charts, List<Sample> samples, Map<Stage, Double> stageSeconds,
-        Path report, Path json, Path csv) {
+        Path json, Path csv) {
     public RecipeResult {
         charts = List.copyOf(charts);
         samples = List.copyOf(samples);

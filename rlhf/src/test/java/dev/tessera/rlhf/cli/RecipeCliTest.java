@@ -1,9 +1,11 @@
-package dev.tessera.rlhf.pipeline;
+package dev.tessera.rlhf.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tessera.rlhf.pipeline.ModelSize;
+import dev.tessera.rlhf.pipeline.RecipeConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

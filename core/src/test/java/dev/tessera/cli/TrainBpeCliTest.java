@@ -1,4 +1,4 @@
-package dev.tessera.tokenizer.cli;
+package dev.tessera.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

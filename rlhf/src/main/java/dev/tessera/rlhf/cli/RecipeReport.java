@@ -1,6 +1,11 @@
-package dev.tessera.rlhf.pipeline;
+package dev.tessera.rlhf.cli;
 
-import dev.tessera.rlhf.report.HtmlReport;
+import dev.tessera.rlhf.pipeline.Chart;
+import dev.tessera.rlhf.pipeline.RecipeConfig;
+import dev.tessera.rlhf.pipeline.RecipeResult;
+import dev.tessera.rlhf.pipeline.RecipeTable;
+import dev.tessera.rlhf.pipeline.Sample;
+import dev.tessera.rlhf.pipeline.Stage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

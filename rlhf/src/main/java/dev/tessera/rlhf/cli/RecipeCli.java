@@ -1,11 +1,18 @@
-package dev.tessera.rlhf.pipeline;
+package dev.tessera.rlhf.cli;
 
 import dev.tessera.cli.CliOption;
 import dev.tessera.cli.InputFiles;
 import dev.tessera.cli.OptionParser;
 import dev.tessera.cli.ParsedOptions;
 import dev.tessera.cli.UsageException;
+import dev.tessera.io.AtomicFiles;
 import dev.tessera.rlhf.model.RewardModel;
+import dev.tessera.rlhf.pipeline.ModelSize;
+import dev.tessera.rlhf.pipeline.RecipeConfig;
+import dev.tessera.rlhf.pipeline.RecipePipeline;
+import dev.tessera.rlhf.pipeline.RecipeResult;
+import dev.tessera.rlhf.pipeline.RecipeTable;
+import dev.tessera.rlhf.pipeline.Sample;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -97,7 +104,9 @@ public final class RecipeCli {
         long t0 = System.nanoTime();
         try {
             RecipeResult r = new RecipePipeline(config, new ConsoleStageProgress(out, System.console() != null)).run(p.out());
-            print(out, r, (System.nanoTime() - t0) / 1e9);
+            Path report = p.out().resolve("report.html");
+            AtomicFiles.write(report, tmp -> RecipeReport.write(r, config, tmp));
+            print(out, r, report, (System.nanoTime() - t0) / 1e9);
             return 0;
         } catch (IOException | UncheckedIOException e) {
             err.println("RecipeCli: failed: " + e.getMessage());
@@ -209,7 +218,7 @@ public final class RecipeCli {
         return s.toLowerCase(Locale.ROOT);
     }
 
-    private static void print(PrintStream o, RecipeResult r, double total) {
+    private static void print(PrintStream o, RecipeResult r, Path report, double total) {
         RecipeTable t = r.table();
         o.println();
         o.println("== Results (held-out prompts, scored by the hidden labeller) ==");
@@ -231,7 +240,7 @@ public final class RecipeCli {
             o.printf(Locale.ROOT, "    DPO [%.2f]  %s%n", s.dpo().score(), s.dpo().shown());
         }
         o.println();
-        o.printf(Locale.ROOT, "report: %s%ntable:  %s, %s%ntotal:  %.1f s%n", r.report().toAbsolutePath(), r.json().toAbsolutePath(),
+        o.printf(Locale.ROOT, "report: %s%ntable:  %s, %s%ntotal:  %.1f s%n", report.toAbsolutePath(), r.json().toAbsolutePath(),
                 r.csv().toAbsolutePath(), total);
     }
 }

@@ -1,10 +1,5 @@
-package dev.tessera.tokenizer.cli;
+package dev.tessera.cli;
 
-import dev.tessera.cli.CliOption;
-import dev.tessera.cli.InputFiles;
-import dev.tessera.cli.OptionParser;
-import dev.tessera.cli.ParsedOptions;
-import dev.tessera.cli.UsageException;
 import dev.tessera.io.AtomicFiles;
 import dev.tessera.tokenizer.BpeTrainer;
 import dev.tessera.tokenizer.BpeTrainerConfig;
@@ -28,7 +23,7 @@ import java.util.Map;
  * {@code <out>.tokenizer.json}.
  *
  * <pre>
- * java -cp ... dev.tessera.tokenizer.cli.TrainBpeCli --vocab 8192 --threads 2 --pattern CL100K \
+ * java -cp ... dev.tessera.cli.TrainBpeCli --vocab 8192 --threads 2 --pattern CL100K \
  *      --out /tmp/bpe8k corpus.txt [more files]
  * </pre>
  * Every input is checked before training: a missing, empty or unreadable file, a directory, or

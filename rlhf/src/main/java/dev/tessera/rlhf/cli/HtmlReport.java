@@ -1,5 +1,6 @@
-package dev.tessera.rlhf.report;
+package dev.tessera.rlhf.cli;
 
+import dev.tessera.rlhf.pipeline.Series;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.tessera.rlhf.report;
+package dev.tessera.rlhf.cli;
 
 /** HTML escaping for report text (model samples are untrusted: they may contain any characters). */
 public final class Html {

@@ -1,5 +1,6 @@
-package dev.tessera.rlhf.report;
+package dev.tessera.rlhf.cli;
 
+import dev.tessera.rlhf.pipeline.Series;
 import java.util.List;
 import java.util.Locale;
 

@@ -1,4 +1,4 @@
-package dev.tessera.rlhf.report;
+package dev.tessera.rlhf.pipeline;
 
 import java.util.ArrayList;
 import java.util.Collections;

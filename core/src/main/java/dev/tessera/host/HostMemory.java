@@ -8,6 +8,8 @@ import java.util.Arrays;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.indexer.FloatIndexer;
+import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -80,6 +82,10 @@ public final class HostMemory {
             throw new IllegalArgumentException("host float view needs a dense row-major array, got shape "
                     + Arrays.toString(x.shape()) + " order " + x.ordering() + " offset " + x.offset());
         }
+        if (isReleased(x)) {
+            throw new IllegalStateException("host float view of an array whose memory was released (shape "
+                    + Arrays.toString(x.shape()) + "); it must not be used after HostMemory.release");
+        }
         int n = Math.toIntExact(x.length());
         Pointer p = x.data().addressPointer();
         return new FloatPointer(p).capacity(n).asByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer();
@@ -132,8 +138,135 @@ public final class HostMemory {
         return out;
     }
 
-    /** A new uninitialised dense float32 array (kernels overwrite every element). */
+    /**
+     * A new uninitialised dense float32 array (kernels overwrite every element). On the CPU backend
+     * its memory comes from Tessera's pool of native blocks (see {@link #release}): warm pages of an
+     * earlier array of the same size where one was released, so the first touch costs no page faults.
+     * Inside an open ND4J workspace (the step workspace) the workspace's memory is used instead.
+     */
     public static INDArray newFloats(long... shape) {
-        return Nd4j.createUninitialized(DataType.FLOAT, shape);
+        long n = 1;
+        for (long d : shape) {
+            if (d < 0) {
+                throw new IllegalArgumentException("newFloats: shape " + Arrays.toString(shape) + " has a negative size");
+            }
+            n = Math.multiplyExact(n, d);
+        }
+        if (!pooling() || n == 0 || Nd4j.getMemoryManager().getCurrentWorkspace() != null) {
+            return Nd4j.createUninitialized(DataType.FLOAT, shape);
+        }
+        NativePool.Block block = NativePool.take(n * Float.BYTES);
+        FloatPointer p = new FloatPointer(new Pointer() {
+            {
+                address = block.address;
+            }
+        });
+        p.capacity(n);
+        DataBuffer buffer = Nd4j.createBuffer(p, DataType.FLOAT, n, FloatIndexer.create(p));
+        NativePool.attach(block, buffer);
+        return Nd4j.create(buffer, shape, Nd4j.getStrides(shape, 'c'), 0, 'c');
+    }
+
+    /**
+     * Frees {@code x}'s native memory now instead of when the garbage collector finds it: a block
+     * of Tessera's pool goes back to the pool (its pages stay warm for the next array of that size),
+     * memory ND4J allocated is freed. It acts on the buffer {@code x} is over, which every view of
+     * it shares, so the caller guarantees that no array over that buffer is used afterwards; using
+     * one then throws an {@link IllegalStateException} (ND4J's "released" check), not a crash.
+     * Does nothing, and returns false, where {@code x} does not span its whole buffer (a slice),
+     * lives in a workspace, is one of ND4J's constants, or was released already.
+     *
+     * @return whether memory was released
+     */
+    public static boolean release(INDArray x) {
+        if (x == null || x.isEmpty() || !AVAILABLE) {
+            return false;
+        }
+        DataBuffer root = rootBuffer(x);
+        if (x.wasClosed() || x.offset() != 0 || x.length() != root.length()) {
+            return false;
+        }
+        return releaseBuffer(root);
+    }
+
+    /**
+     * {@link #release} for a root buffer ({@link #rootBuffer}): frees it whole, with the same
+     * guarantee asked of the caller and the same cases where it does nothing.
+     *
+     * @return whether memory was released
+     */
+    public static boolean releaseBuffer(DataBuffer root) {
+        if (!AVAILABLE || root.wasClosed() || root.isAttached() || root.isConstant() || root.length() == 0) {
+            return false;
+        }
+        long address = root.address();
+        if (NativePool.owns(address)) {
+            root.close(); // marks it released for ND4J; the memory is the pool's, ND4J does not free it
+            return NativePool.release(address);
+        }
+        if (!root.closeable()) {
+            return false;
+        }
+        root.close();
+        return true;
+    }
+
+    /** Whether {@code x}'s memory was released ({@link #release}) or closed. */
+    public static boolean isReleased(INDArray x) {
+        return x.wasClosed() || rootBuffer(x).wasClosed();
+    }
+
+    /**
+     * The buffer that owns {@code x}'s memory: a view's buffer refers to the buffer it was cut
+     * from. Arrays over the same memory have the same root buffer.
+     */
+    public static DataBuffer rootBuffer(INDArray x) {
+        DataBuffer b = x.data();
+        DataBuffer u = b.underlyingDataBuffer();
+        while (u != null && u != b) {
+            b = u;
+            u = b.underlyingDataBuffer();
+        }
+        return b;
+    }
+
+    private static volatile boolean poolingOff = "false".equalsIgnoreCase(System.getProperty("tessera.pool"));
+
+    /** Whether {@link #newFloats} takes memory from the pool (default on; {@code -Dtessera.pool=false} turns it off). */
+    public static boolean pooling() {
+        return AVAILABLE && !poolingOff;
+    }
+
+    /** Turns the pool on or off for arrays created from now on (tests compare both). */
+    public static void setPooling(boolean on) {
+        poolingOff = !on;
+    }
+
+    /** Bytes of pool blocks in use (handed out and not yet released or collected). */
+    public static long pooledBytesInUse() {
+        return NativePool.inUseBytes();
+    }
+
+    /** Bytes of idle pool blocks, kept warm for reuse. */
+    public static long pooledBytesIdle() {
+        return NativePool.idleBytes();
+    }
+
+    /** How many pool requests were served from an idle (warm) block, and how many needed malloc. */
+    public static long[] poolCounts() {
+        return new long[] {NativePool.reusedCount(), NativePool.allocatedCount()};
+    }
+
+    /**
+     * Caps the idle bytes the pool keeps (default 1 GiB, {@code -Dtessera.pool.maxIdleBytes});
+     * frees every idle block now.
+     */
+    public static void setPoolMaxIdleBytes(long bytes) {
+        NativePool.setMaxIdleBytes(bytes);
+    }
+
+    /** Frees every idle pool block (e.g. after training). */
+    public static void trimPool() {
+        NativePool.trim();
     }
 }

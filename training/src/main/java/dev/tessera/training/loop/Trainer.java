@@ -81,6 +81,7 @@ public final class Trainer {
     private final List<TrainingListener> listeners = new ArrayList<>();
     private long step;
     private boolean reuseStepMemory;
+    private boolean freeStepMemory = true;
     private double bestEval = Double.POSITIVE_INFINITY;
     private int badEvals;
     private long skippedSteps;
@@ -140,6 +141,21 @@ public final class Trainer {
      */
     public Trainer reuseStepMemory(boolean on) {
         this.reuseStepMemory = on;
+        return this;
+    }
+
+    /**
+     * Whether each step frees its memory as soon as it is dead (default true): the backward pass
+     * runs as {@code Tensor.backwardAndFree()}, and the parameters' gradients are freed after the
+     * optimizer step, so that Tessera's memory pool hands the same warm pages to the next step
+     * instead of the step waiting for fresh memory while the old waits for the garbage collector.
+     * Same results bit for bit. Turn it off only for a forward function whose intermediate tensors
+     * are read after the backward pass.
+     *
+     * @return this trainer
+     */
+    public Trainer freeStepMemory(boolean on) {
+        this.freeStepMemory = on;
         return this;
     }
 
@@ -257,10 +273,13 @@ public final class Trainer {
                     }
                     loss += l;
                     if (r.loss().requiresGrad()) {
+                        // freeing the graph as backward goes hands its memory back to the pool, warm for
+                        // the next step (unless freeStepMemory(false))
+                        Runnable backward = freeStepMemory ? () -> r.loss().backwardAndFree() : () -> r.loss().backward();
                         if (ws != null) {
-                            StepWorkspace.runOutside(() -> r.loss().backward());
+                            StepWorkspace.runOutside(backward);
                         } else {
-                            r.loss().backward();
+                            backward.run();
                         }
                     }
                 }
@@ -301,6 +320,9 @@ public final class Trainer {
                 LOG.warn("non-finite {} at step {}; step skipped ({} skipped so far)", bad, step, skippedSteps);
             } else {
                 optimizer.step();
+                if (freeStepMemory) {
+                    params.values().forEach(Parameter::freeGrad); // the step has used them
+                }
                 optimizer.zeroGrad();
                 step++;
                 StepMetrics m = new StepMetrics(step, config.maxSteps(), loss, lr, norm, valid, (System.nanoTime() - t0) / 1e9);

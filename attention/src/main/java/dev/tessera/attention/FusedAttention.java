@@ -84,7 +84,7 @@ final class FusedAttention {
         INDArray v3 = AttentionShapes.sanitize(HostMemory.dense(v.data()), m).reshape('c', bk, s.tk, s.dv); // (B·Hkv, Tk, Dv)
 
         java.util.List<int[]> blocks = blocks(m, s);
-        INDArray p = Nd4j.createUninitialized(s.dtype, bk, (long) s.group * s.tq, s.tk); // (B·Hkv, g·Tq, Tk) = (B, H, Tq, Tk)
+        INDArray p = HostMemory.newUninitialized(s.dtype, bk, (long) s.group * s.tq, s.tk); // (B·Hkv, g·Tq, Tk) = (B, H, Tq, Tk)
         for (int[] r : blocks) { // entries right of kEnd stay unwritten: the softmax zero-fills masked entries
             Gemm.matmulInto(view(q3, r[0], r[1], 0, s.d), view(k3, 0, r[2], 0, s.d), false, true,
                     view(p, r[0], r[1], 0, r[2]), scale, 0.0);
@@ -96,13 +96,16 @@ final class FusedAttention {
         long seed = o.dropout() > 0 ? o.rng().nextLong() : 0;
         INDArray pd = p; // probabilities after dropout
         if (o.dropout() > 0) {
-            pd = Nd4j.createUninitialized(s.dtype, p.shape());
+            pd = HostMemory.newUninitialized(s.dtype, p.shape());
             AttentionRows.dropout(p, pd, m, seed, o.dropout());
         }
-        INDArray out3 = Nd4j.createUninitialized(s.dtype, bk, (long) s.group * s.tq, s.dv); // (B·Hkv, g·Tq, Dv)
+        INDArray out3 = HostMemory.newUninitialized(s.dtype, bk, (long) s.group * s.tq, s.dv); // (B·Hkv, g·Tq, Dv)
         for (int[] r : blocks) {
             Gemm.matmulInto(view(pd, r[0], r[1], 0, r[2]), view(v3, 0, r[2], 0, s.dv), false, false,
                     view(out3, r[0], r[1], 0, s.dv), 1.0, 0.0);
+        }
+        if (pd != p) {
+            HostMemory.release(pd); // the backward recomputes the dropped probabilities
         }
         INDArray out = out3.reshape('c', s.batch, s.heads, s.tq, s.dv); // (B, H, Tq, Dv)
         Tensor bias = o.bias();
@@ -111,7 +114,7 @@ final class FusedAttention {
         Tensor y = Tensor.fromOp("attention", out, g -> {
             INDArray g3 = HostMemory.dense(g).reshape('c', bk, (long) s.group * s.tq, s.dv); // (B·Hkv, g·Tq, Dv)
             if (v.requiresGrad()) {
-                INDArray pdb = drop > 0 ? Nd4j.createUninitialized(s.dtype, p.shape()) : p;
+                INDArray pdb = drop > 0 ? HostMemory.newUninitialized(s.dtype, p.shape()) : p;
                 if (drop > 0) {
                     AttentionRows.dropout(p, pdb, m, seed, drop);
                 }
@@ -121,11 +124,15 @@ final class FusedAttention {
                             view(dv, 0, r[2], 0, s.dv), 1.0, 1.0);
                 }
                 v.accumulateGradOwned(dv.reshape('c', v.shape())); // (B, Hkv, Tk, Dv)
+                if (pdb != p) {
+                    HostMemory.release(pdb);
+                }
             }
             if (!q.requiresGrad() && !k.requiresGrad() && (bias == null || !bias.requiresGrad())) {
+                Tensor.releaseSaved(wantProbs ? null : p);
                 return;
             }
-            INDArray ds = Nd4j.createUninitialized(s.dtype, bk, (long) s.group * s.tq, s.tk); // (B·Hkv, g·Tq, Tk): dL/dP_dropped
+            INDArray ds = HostMemory.newUninitialized(s.dtype, bk, (long) s.group * s.tq, s.tk); // (B·Hkv, g·Tq, Tk): dL/dP_dropped
             for (int[] r : blocks) { // right of kEnd unwritten: P is 0 there and the loop writes 0
                 Gemm.matmulInto(view(g3, r[0], r[1], 0, s.dv), view(v3, 0, r[2], 0, s.dv), false, true,
                         view(ds, r[0], r[1], 0, r[2]), 1.0, 0.0);
@@ -136,7 +143,7 @@ final class FusedAttention {
                 bias.accumulateGradOwned(bias.size(0) == 1 && s.batch != 1 ? ds4.sum(true, 0) : ds4.dup('c'));
             }
             if (q.requiresGrad()) {
-                INDArray dq = Nd4j.createUninitialized(s.dtype, bk, (long) s.group * s.tq, s.d);
+                INDArray dq = HostMemory.newUninitialized(s.dtype, bk, (long) s.group * s.tq, s.d);
                 for (int[] r : blocks) {
                     Gemm.matmulInto(view(ds, r[0], r[1], 0, r[2]), view(k3, 0, r[2], 0, s.d), false, false,
                             view(dq, r[0], r[1], 0, s.d), scale, 0.0);
@@ -151,6 +158,8 @@ final class FusedAttention {
                 }
                 k.accumulateGradOwned(dk.reshape('c', k.shape()));
             }
+            HostMemory.release(ds); // this backward's own scratch
+            Tensor.releaseSaved(wantProbs ? null : p); // the probabilities, unless the caller has them
         }, inputs);
         return new AttentionResult(y, wantProbs ? p.reshape('c', s.batch, s.heads, s.tq, s.tk) : null);
     }

@@ -299,6 +299,26 @@ public class Tensor {
         backward(gradOutput, true);
     }
 
+    /** Whether the backward running on this thread is {@link #backwardAndFree}. */
+    private static final ThreadLocal<boolean[]> FREEING = ThreadLocal.withInitial(() -> new boolean[1]);
+
+    /**
+     * For an op's backward function: frees arrays the op saved for its backward and made itself
+     * (never an input's or its output's value, never an array it returned to the caller) when the
+     * backward running is {@link #backwardAndFree}, as the graph cannot run again. Under
+     * {@link #backward} it does nothing: a second backward through the same graph may need them.
+     */
+    public static void releaseSaved(INDArray... saved) {
+        if (!FREEING.get()[0]) {
+            return;
+        }
+        for (INDArray a : saved) {
+            if (a != null) {
+                HostMemory.release(a);
+            }
+        }
+    }
+
     private INDArray seedGradient(String method) {
         if (data.length() != 1) {
             throw new IllegalStateException(method + "() without a gradient needs a one-element tensor, but shape is "
@@ -315,6 +335,17 @@ public class Tensor {
         List<Tensor> order = topologicalOrder(this);
         GraphMemory memory = free ? new GraphMemory(this, order) : null;
         accumulateGrad(gradOutput);
+        boolean[] freeing = FREEING.get();
+        boolean outer = freeing[0];
+        freeing[0] = free;
+        try {
+            propagate(order, memory);
+        } finally {
+            freeing[0] = outer;
+        }
+    }
+
+    private void propagate(List<Tensor> order, GraphMemory memory) {
         for (int i = order.size() - 1; i >= 0; i--) {
             Tensor t = order.get(i);
             if (t.backward == null) {

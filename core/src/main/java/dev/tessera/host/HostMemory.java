@@ -168,6 +168,14 @@ public final class HostMemory {
     }
 
     /**
+     * A new uninitialised dense array of {@code dtype}: float32 from the pool as {@link #newFloats},
+     * other types from ND4J. For kernel outputs that every element of is written.
+     */
+    public static INDArray newUninitialized(DataType dtype, long... shape) {
+        return dtype == DataType.FLOAT ? newFloats(shape) : Nd4j.createUninitialized(dtype, shape);
+    }
+
+    /**
      * Frees {@code x}'s native memory now instead of when the garbage collector finds it: a block
      * of Tessera's pool goes back to the pool (its pages stay warm for the next array of that size),
      * memory ND4J allocated is freed. It acts on the buffer {@code x} is over, which every view of

@@ -7,6 +7,7 @@ import ai.djl.nn.Activation;
 import ai.djl.training.GradientCollector;
 import dev.tessera.backend.Backend;
 import dev.tessera.bench.BenchInputs;
+import dev.tessera.bench.Outputs;
 import dev.tessera.bench.PyTorch;
 import dev.tessera.core.GradMode;
 import dev.tessera.core.Tensor;
@@ -77,8 +78,8 @@ public class ActivationBenchmark {
         }
 
         void zeroGrads() {
-            x.zeroGrad();
-            up.zeroGrad();
+            x.freeGrad(); // PyTorch's twin accumulates into its kept .grad; here the previous call's is freed
+            up.freeGrad();
         }
     }
 
@@ -134,17 +135,17 @@ public class ActivationBenchmark {
     // ---------------------------------------------------------------- exact GELU
 
     @Benchmark
-    public INDArray tessera_gelu(Nd4jSide s) {
+    public float tessera_gelu(Nd4jSide s) {
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            return s.x.gelu().data();
+            return Outputs.firstAndRelease(s.x.gelu().data());
         }
     }
 
     @Benchmark
-    public INDArray scalar_gelu(Nd4jSide s) {
+    public float scalar_gelu(Nd4jSide s) {
         Simd.setForceScalar(true);
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            return s.x.gelu().data();
+            return Outputs.firstAndRelease(s.x.gelu().data());
         } finally {
             Simd.setForceScalar(false);
         }
@@ -160,7 +161,7 @@ public class ActivationBenchmark {
     @Benchmark
     public INDArray tessera_geluFwdBwd(Nd4jSide s) {
         s.zeroGrads();
-        s.x.gelu().backward(s.g);
+        Outputs.backwardAndRelease(s.x.gelu(), s.g);
         return s.x.grad();
     }
 
@@ -175,18 +176,18 @@ public class ActivationBenchmark {
     // ---------------------------------------------------------------- GELU, tanh approximation
 
     @Benchmark
-    public INDArray tessera_geluTanh(Nd4jSide s) {
+    public float tessera_geluTanh(Nd4jSide s) {
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            return s.x.geluTanh().data();
+            return Outputs.firstAndRelease(s.x.geluTanh().data());
         }
     }
 
     /** Tessera's kernel on its scalar implementation (a JVM without jdk.incubator.vector). */
     @Benchmark
-    public INDArray scalar_geluTanh(Nd4jSide s) {
+    public float scalar_geluTanh(Nd4jSide s) {
         Simd.setForceScalar(true);
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            return s.x.geluTanh().data();
+            return Outputs.firstAndRelease(s.x.geluTanh().data());
         } finally {
             Simd.setForceScalar(false);
         }
@@ -209,7 +210,7 @@ public class ActivationBenchmark {
     @Benchmark
     public INDArray tessera_geluTanhFwdBwd(Nd4jSide s) {
         s.zeroGrads();
-        s.x.geluTanh().backward(s.g);
+        Outputs.backwardAndRelease(s.x.geluTanh(), s.g);
         return s.x.grad();
     }
 
@@ -231,9 +232,9 @@ public class ActivationBenchmark {
     // ---------------------------------------------------------------- SwiGLU
 
     @Benchmark
-    public INDArray tessera_swiglu(Nd4jSide s) {
+    public float tessera_swiglu(Nd4jSide s) {
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            return s.x.swiglu(s.up).data();
+            return Outputs.firstAndRelease(s.x.swiglu(s.up).data());
         }
     }
 
@@ -259,7 +260,7 @@ public class ActivationBenchmark {
     @Benchmark
     public INDArray tessera_swigluFwdBwd(Nd4jSide s) {
         s.zeroGrads();
-        s.x.swiglu(s.up).backward(s.g);
+        Outputs.backwardAndRelease(s.x.swiglu(s.up), s.g);
         return s.x.grad();
     }
 
@@ -285,6 +286,29 @@ public class ActivationBenchmark {
         try (NDManager ignored = s.scope()) {
             s.forwardBackward(s::swiglu);
             return s.x.getGradient().getFloat(0, 0);
+        }
+    }
+
+    // ---------------------------------------------------------------- full outputs, for the unit test
+
+    /** Tessera's exact GELU output, whole (the benchmark reads one element and releases it). */
+    static INDArray geluOutput(Nd4jSide s) {
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            return s.x.gelu().data();
+        }
+    }
+
+    /** Tessera's tanh-GELU output, whole. */
+    static INDArray geluTanhOutput(Nd4jSide s) {
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            return s.x.geluTanh().data();
+        }
+    }
+
+    /** Tessera's SwiGLU output, whole. */
+    static INDArray swigluOutput(Nd4jSide s) {
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            return s.x.swiglu(s.up).data();
         }
     }
 }

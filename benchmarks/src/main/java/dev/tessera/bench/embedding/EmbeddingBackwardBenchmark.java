@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.training.GradientCollector;
 import dev.tessera.backend.Backend;
 import dev.tessera.bench.BenchInputs;
+import dev.tessera.bench.Outputs;
 import dev.tessera.bench.PyTorch;
 import dev.tessera.core.Indexing;
 import dev.tessera.core.Tensor;
@@ -120,8 +121,8 @@ public class EmbeddingBackwardBenchmark {
 
     @Benchmark
     public INDArray tessera_embeddingFwdBwd(Nd4jSide s) {
-        s.table.zeroGrad();
-        Indexing.embedding(s.table, s.ids).backward(s.g);
+        s.table.freeGrad(); // the previous call's gradient (PyTorch's twin accumulates into its kept .grad)
+        Outputs.backwardAndRelease(Indexing.embedding(s.table, s.ids), s.g);
         return s.table.grad();
     }
 

@@ -138,8 +138,8 @@ public class CrossEntropyBenchmark {
 
     @Benchmark
     public INDArray tessera_crossEntropyFwdBwd(Nd4jSide s) {
-        s.logits.zeroGrad();
-        CrossEntropy.loss(s.logits, s.targets, CrossEntropyOptions.defaults()).loss().backward();
+        s.logits.freeGrad(); // the previous call's gradient (PyTorch's twin accumulates into its kept .grad)
+        CrossEntropy.loss(s.logits, s.targets, CrossEntropyOptions.defaults()).loss().backwardAndFree();
         return s.logits.grad();
     }
 

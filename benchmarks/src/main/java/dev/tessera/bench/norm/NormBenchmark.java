@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.tessera.backend.Backend;
 import dev.tessera.bench.BenchInputs;
+import dev.tessera.bench.Outputs;
 import dev.tessera.bench.PyTorch;
 import dev.tessera.core.GradMode;
 import dev.tessera.core.Normalization;
@@ -76,9 +77,9 @@ public class NormBenchmark {
         }
 
         void zeroGrads() {
-            x.zeroGrad();
-            weight.zeroGrad();
-            bias.zeroGrad();
+            x.freeGrad(); // PyTorch's twin accumulates into its kept .grad; here the previous call's is freed
+            weight.freeGrad();
+            bias.freeGrad();
         }
     }
 
@@ -145,9 +146,9 @@ public class NormBenchmark {
     // ---------------------------------------------------------------- layer norm
 
     @Benchmark
-    public INDArray tessera_layerNorm(Nd4jSide s) {
+    public float tessera_layerNorm(Nd4jSide s) {
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            return Normalization.layerNorm(s.x, s.weight, s.bias, EPS).data();
+            return Outputs.firstAndRelease(Normalization.layerNorm(s.x, s.weight, s.bias, EPS).data());
         }
     }
 
@@ -160,10 +161,10 @@ public class NormBenchmark {
 
     /** Tessera's kernel on its scalar implementation (a JVM without jdk.incubator.vector). */
     @Benchmark
-    public INDArray scalar_layerNorm(Nd4jSide s) {
+    public float scalar_layerNorm(Nd4jSide s) {
         Simd.setForceScalar(true);
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            return Normalization.layerNorm(s.x, s.weight, s.bias, EPS).data();
+            return Outputs.firstAndRelease(Normalization.layerNorm(s.x, s.weight, s.bias, EPS).data());
         } finally {
             Simd.setForceScalar(false);
         }
@@ -185,7 +186,7 @@ public class NormBenchmark {
     @Benchmark
     public INDArray tessera_layerNormFwdBwd(Nd4jSide s) {
         s.zeroGrads();
-        Normalization.layerNorm(s.x, s.weight, s.bias, EPS).backward(s.g);
+        Outputs.backwardAndRelease(Normalization.layerNorm(s.x, s.weight, s.bias, EPS), s.g);
         return s.x.grad();
     }
 
@@ -201,7 +202,7 @@ public class NormBenchmark {
         Simd.setForceScalar(true);
         try {
             s.zeroGrads();
-            Normalization.layerNorm(s.x, s.weight, s.bias, EPS).backward(s.g);
+            Outputs.backwardAndRelease(Normalization.layerNorm(s.x, s.weight, s.bias, EPS), s.g);
             return s.x.grad();
         } finally {
             Simd.setForceScalar(false);
@@ -235,9 +236,9 @@ public class NormBenchmark {
     // ---------------------------------------------------------------- RMS norm
 
     @Benchmark
-    public INDArray tessera_rmsNorm(Nd4jSide s) {
+    public float tessera_rmsNorm(Nd4jSide s) {
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            return Normalization.rmsNorm(s.x, s.weight, EPS).data();
+            return Outputs.firstAndRelease(Normalization.rmsNorm(s.x, s.weight, EPS).data());
         }
     }
 
@@ -258,7 +259,7 @@ public class NormBenchmark {
     @Benchmark
     public INDArray tessera_rmsNormFwdBwd(Nd4jSide s) {
         s.zeroGrads();
-        Normalization.rmsNorm(s.x, s.weight, EPS).backward(s.g);
+        Outputs.backwardAndRelease(Normalization.rmsNorm(s.x, s.weight, EPS), s.g);
         return s.x.grad();
     }
 
@@ -274,6 +275,22 @@ public class NormBenchmark {
         try (NDManager ignored = s.scope()) {
             s.forwardBackward(s::rmsNorm);
             return s.x.getGradient().getFloat(0, 0);
+        }
+    }
+
+    // ---------------------------------------------------------------- full outputs, for the unit test
+
+    /** Tessera's layer norm output, whole (the benchmark reads one element and releases it). */
+    static INDArray layerNormOutput(Nd4jSide s) {
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            return Normalization.layerNorm(s.x, s.weight, s.bias, EPS).data();
+        }
+    }
+
+    /** Tessera's RMS norm output, whole. */
+    static INDArray rmsNormOutput(Nd4jSide s) {
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            return Normalization.rmsNorm(s.x, s.weight, EPS).data();
         }
     }
 }

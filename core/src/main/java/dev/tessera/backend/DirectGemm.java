@@ -103,6 +103,7 @@ final class DirectGemm {
             Reference.reachabilityFence(ax);
             Reference.reachabilityFence(bx);
             Gemm.combine(p, c, alpha, beta);
+            HostMemory.release(p); // scratch: its warm block serves the next product of this size
             return true;
         }
         if (!fitsInt(ma.ld, mb.ld, mc.ld)) {

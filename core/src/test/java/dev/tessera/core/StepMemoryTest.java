@@ -207,11 +207,14 @@ class StepMemoryTest {
             }
             losses.add(step(m, ids, targets, true));
             if (step >= 3) {
-                // every block the step took was given back (nothing waits for the collector)
-                assertEquals(inUseAfterWarmup, HostMemory.pooledBytesInUse(), "pool bytes in use after step " + step);
+                // every block the step took was given back: nothing of it waits for the collector
+                // (blocks other tests left to the collector may only make this smaller)
+                assertTrue(HostMemory.pooledBytesInUse() <= inUseAfterWarmup, "pool bytes in use after step " + step
+                        + ": " + HostMemory.pooledBytesInUse() + " > " + inUseAfterWarmup);
             }
         }
-        // steps after warm-up are served entirely from the blocks earlier steps released
+        // steps after warm-up are served entirely from the blocks earlier steps released (a block the
+        // collector finds is freed, not kept, so a step that left one to it would need a new block)
         assertEquals(mallocsBefore, HostMemory.poolCounts()[1], "new native blocks after warm-up");
         assertEquals(plainLosses, losses.subList(0, plainLosses.size()), "losses with and without freeing");
     }

@@ -33,6 +33,10 @@ import org.slf4j.LoggerFactory;
  * backward per micro-batch, check the loss and every gradient for NaN/Inf, clip, take the
  * optimizer step. Evaluation, early stopping, checkpoints and listeners run between steps.
  *
+ * <p>By default each step frees its memory as soon as it is dead ({@link #freeStepMemory(boolean)}:
+ * {@code backwardAndFree}, gradients freed after the update), so Tessera's memory pool serves the
+ * next step from the same warm blocks; same results bit for bit.
+ *
  * <p>Opt-in, {@link #reuseStepMemory(boolean)}: with one micro-batch per step
  * ({@code gradAccumSteps == 1}) the forward pass runs inside a {@link StepWorkspace}, so its native
  * buffers are reused from step to step instead of allocated anew (same results bit for bit;

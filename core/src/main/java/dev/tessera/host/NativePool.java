@@ -27,8 +27,7 @@ import org.slf4j.LoggerFactory;
  * <p>Release is explicit ({@link #release}) or, for an array nobody released, done by a
  * {@link Cleaner} once its buffer is unreachable, so no block is ever lost. Only explicitly
  * released blocks are kept for reuse; a block the collector found is freed, as ND4J would free
- * it, so code that never releases keeps its old memory profile (measured: keeping those too raised
- * the GPT step's peak RSS without deterministic release from 1.27 to 2.2 GB). Idle blocks above
+ * it. Idle blocks above
  * {@link #maxIdleBytes()} are freed instead of kept, which bounds what the pool holds beyond what
  * is in use.
  *

@@ -14,6 +14,7 @@ import dev.tessera.nn.Parameter;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -111,9 +112,14 @@ class StepMemoryTest {
         }
     }
 
-    @AfterEach
-    void poolBackOn() {
+    @BeforeEach
+    void poolOn() {
         HostMemory.setPooling(true);
+    }
+
+    @AfterEach
+    void poolOff() {
+        HostMemory.setPooling(false);
     }
 
     @Test
@@ -195,7 +201,8 @@ class StepMemoryTest {
     void trainingMemoryStaysFlatOverManyStepsAndRepeatsBitForBit() {
         INDArray ids = ids(9);
         INDArray targets = oneHotTargets(ids);
-        List<Double> plainLosses = run(ids, targets, false, 20);
+        List<Double> plainLosses = run(ids, targets, false, 20); // no pool, memory left to the collector
+        HostMemory.setPooling(true);
         long mallocsBefore = 0;
         long inUseAfterWarmup = -1;
         Model m = new Model(13);
@@ -220,6 +227,7 @@ class StepMemoryTest {
     }
 
     private static List<Double> run(INDArray ids, INDArray targets, boolean free, int steps) {
+        HostMemory.setPooling(free);
         Model m = new Model(13);
         List<Double> losses = new ArrayList<>();
         for (int s = 0; s < steps; s++) {

@@ -11,6 +11,7 @@ import dev.tessera.bench.Outputs;
 import dev.tessera.bench.PyTorch;
 import dev.tessera.core.GradMode;
 import dev.tessera.core.Tensor;
+import dev.tessera.host.HostMemory;
 import dev.tessera.host.Simd;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -69,6 +70,7 @@ public class ActivationBenchmark {
 
         @Setup(Level.Trial)
         public void setUp(ActivationBenchmark b) {
+            HostMemory.setPooling(true); // outputs from the pool, released after each call (Outputs)
             Backend.init();
             int[] rc = BenchInputs.rowsCols(b.shape);
             long[] sh = {rc[0], rc[1]};

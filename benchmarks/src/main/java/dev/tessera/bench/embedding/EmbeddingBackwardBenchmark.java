@@ -11,6 +11,7 @@ import dev.tessera.bench.Outputs;
 import dev.tessera.bench.PyTorch;
 import dev.tessera.core.Indexing;
 import dev.tessera.core.Tensor;
+import dev.tessera.host.HostMemory;
 import java.util.concurrent.TimeUnit;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -75,6 +76,7 @@ public class EmbeddingBackwardBenchmark {
 
         @Setup(Level.Trial)
         public void setUp(EmbeddingBackwardBenchmark b) {
+            HostMemory.setPooling(true); // outputs from the pool, released after each call (Outputs)
             Backend.init();
             int[] d = dims(b.shape);
             vocab = d[1];

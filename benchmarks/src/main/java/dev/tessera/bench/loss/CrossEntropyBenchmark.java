@@ -10,6 +10,7 @@ import dev.tessera.bench.PyTorch;
 import dev.tessera.core.GradMode;
 import dev.tessera.core.Indexing;
 import dev.tessera.core.Tensor;
+import dev.tessera.host.HostMemory;
 import dev.tessera.training.loss.CrossEntropy;
 import dev.tessera.training.loss.CrossEntropyOptions;
 import java.util.concurrent.TimeUnit;
@@ -66,6 +67,7 @@ public class CrossEntropyBenchmark {
 
         @Setup(Level.Trial)
         public void setUp(CrossEntropyBenchmark b) {
+            HostMemory.setPooling(true); // outputs from the pool, released after each call (Outputs)
             Backend.init();
             int[] nv = BenchInputs.rowsCols(b.shape);
             n = nv[0];

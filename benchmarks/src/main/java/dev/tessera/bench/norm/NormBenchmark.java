@@ -11,6 +11,7 @@ import dev.tessera.bench.PyTorch;
 import dev.tessera.core.GradMode;
 import dev.tessera.core.Normalization;
 import dev.tessera.core.Tensor;
+import dev.tessera.host.HostMemory;
 import dev.tessera.host.Simd;
 import java.util.concurrent.TimeUnit;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -68,6 +69,7 @@ public class NormBenchmark {
 
         @Setup(Level.Trial)
         public void setUp(NormBenchmark b) {
+            HostMemory.setPooling(true); // outputs from the pool, released after each call (Outputs)
             Backend.init();
             int[] rc = BenchInputs.rowsCols(b.shape);
             x = Tensor.variable(Nd4j.create(BenchInputs.gaussian(rc[0] * rc[1], 1, 1.0), new long[] {rc[0], rc[1]}, 'c'));

@@ -8,6 +8,7 @@ import dev.tessera.attention.model.GptModel;
 import dev.tessera.backend.Backend;
 import dev.tessera.backend.StepWorkspace;
 import dev.tessera.core.Rng;
+import dev.tessera.host.HostMemory;
 import dev.tessera.nn.Parameter;
 import dev.tessera.training.loss.CausalLmLoss;
 import dev.tessera.training.loss.CrossEntropyOptions;
@@ -112,6 +113,7 @@ public final class TrainStepPeakMemory {
 
     /** One step, its memory handled as {@code memory} says. */
     static double step(GptModel model, AdamW optimizer, INDArray ids, StepMemory memory) {
+        HostMemory.setPooling(memory != StepMemory.PLAIN); // as Trainer: the pool for steps that free
         if (memory == StepMemory.PLAIN) {
             LossResult r = CausalLmLoss.loss(model.forward(ids), ids, CrossEntropyOptions.defaults());
             r.loss().backward();

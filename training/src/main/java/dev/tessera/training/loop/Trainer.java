@@ -2,6 +2,7 @@ package dev.tessera.training.loop;
 
 import dev.tessera.backend.StepWorkspace;
 import dev.tessera.core.GradMode;
+import dev.tessera.host.HostMemory;
 import dev.tessera.core.Rng;
 import dev.tessera.nn.Module;
 import dev.tessera.nn.Parameter;
@@ -245,6 +246,16 @@ public final class Trainer {
     /** What one step's forward/backward/update produced; {@code bad} names a non-finite value, else null. */
     /** Runs until maxSteps, early stopping or a non-finite value. */
     public TrainingResult run() throws IOException {
+        // steps that free their memory take it from the pool, warm (see freeStepMemory)
+        boolean pooled = HostMemory.setPooling(freeStepMemory);
+        try {
+            return runSteps();
+        } finally {
+            HostMemory.setPooling(pooled);
+        }
+    }
+
+    private TrainingResult runSteps() throws IOException {
         model.train(true);
         TrainingResult result = null;
         while (result == null && step < config.maxSteps()) {

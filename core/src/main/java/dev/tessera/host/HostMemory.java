@@ -212,9 +212,9 @@ public final class HostMemory {
         if (!NativePool.owns(address)) {
             // ND4J's own memory is left to the collector: closing it frees the block at once, but the
             // small native record ND4J keeps per buffer until collection then splits the freed block
-            // and the next array of that size gets fresh pages. Measured: the GPT step with plain
-            // backward() and its ND4J gradients closed this way peaked at 3.3 GB RSS, where it had
-            // peaked at 1.27 GB with everything left to the collector.
+            // and the next array of that size gets fresh pages (seen with strace and RSS: +8 MB per
+            // create/close of 8 MB). The GPT step with plain backward() and its ND4J gradients closed
+            // this way peaked at 3.3 GB RSS under heavy load; closing them is not worth the risk.
             return false;
         }
         root.close(); // marks it released for ND4J; the memory is the pool's, ND4J does not free it
@@ -248,8 +248,9 @@ public final class HostMemory {
      * Whether {@link #newFloats} takes memory from the pool on this thread. Off by default: the
      * pool pays off only for code that releases what it no longer needs ({@code backwardAndFree},
      * {@code freeGrad}, {@link #release}); memory left to the collector comes back later than ND4J's
-     * own (measured: the GPT step with plain {@code backward()} peaked at 2.15 GB from the pool
-     * against 1.27 GB from ND4J). {@code Trainer} turns it on for its steps, which free their memory.
+     * own (measured under heavy load: the GPT step with plain {@code backward()} peaked at 2.15 GB
+     * RSS from the pool; 1.27 GB from ND4J, measured earlier). {@code Trainer} turns it on for its
+     * steps, which free their memory.
      */
     public static boolean pooling() {
         return AVAILABLE && POOLING.get()[0];

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Where the GPT training step's time goes (issue 13 item 7): GEMM / allocation / ND4J ops / Java
 # kernels / other, from JFR samples of the stepping thread
-# (dev.tessera.bench.training.TrainStepBreakdown), once with ordinary allocation (--plain, the
-# "before" of the reused step memory) and once in the StepWorkspace, as the benchmark runs it.
+# (dev.tessera.bench.training.TrainStepBreakdown), with memory left to the GC (--plain, the "before"),
+# freed deterministically and reused from the pool (--free, the library's default, as the benchmark
+# runs it) and with the forward pass also in the StepWorkspace (--workspace).
 # Writes benchmarks/results/train-breakdown-<UTC stamp>.txt and prints it.
 #
 # usage: benchmarks/train-breakdown.sh [--no-build] [MEASURED_STEPS (default 20)] [WARMUP_STEPS (default 5)]
@@ -33,8 +34,8 @@ out="benchmarks/results/train-breakdown-$(date -u +%Y%m%dT%H%M%SZ).txt"
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "command: benchmarks/train-breakdown.sh $steps $warmup   JAVA_OPTS=$java_opts"
   echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //') x $(nproc)"
-  for mode in --plain ""; do
-    echo "== ${mode:-StepWorkspace}"
+  for mode in --plain --free --workspace; do
+    echo "== ${mode#--}"
     # shellcheck disable=SC2086 # JAVA_OPTS is a list of options; an empty mode adds no argument
     java $java_opts -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$cp" \
         dev.tessera.bench.training.TrainStepBreakdown $mode "$steps" "$warmup"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Peak RSS of one GPT training step setup (issue 5: Tessera must use no more memory than PyTorch),
 # each side in its own JVM: dev.tessera.bench.training.TrainStepPeakMemory TESSERA|TESSERA_PLAIN|PYTORCH STEPS
-# (TESSERA: steps in the reused StepWorkspace, as the benchmark runs them; TESSERA_PLAIN: ordinary allocation).
+# (TESSERA: the library's default, step memory freed deterministically and reused from Tessera's pool;
+# TESSERA_WORKSPACE: also the forward pass in the reused StepWorkspace; TESSERA_PLAIN: memory left to the GC).
 # Writes benchmarks/results/train-memory-<UTC stamp>.txt and prints it.
 #
 # usage: benchmarks/train-memory.sh [--no-build] [STEPS (default 5)]
@@ -32,7 +33,7 @@ out="benchmarks/results/train-memory-$(date -u +%Y%m%dT%H%M%SZ).txt"
   echo "command: benchmarks/train-memory.sh $steps   JAVA_OPTS=$java_opts"
   echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //') x $(nproc)"
   echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-  for side in TESSERA TESSERA_PLAIN PYTORCH; do
+  for side in TESSERA TESSERA_WORKSPACE TESSERA_PLAIN PYTORCH; do
     log="$(mktemp)"
     # shellcheck disable=SC2086 # JAVA_OPTS is a list of options
     if ! java $java_opts -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$cp" \

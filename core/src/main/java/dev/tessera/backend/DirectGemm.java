@@ -1,5 +1,6 @@
 package dev.tessera.backend;
 
+import dev.tessera.host.HostMemory;
 import java.lang.ref.Reference;
 import java.util.Arrays;
 import org.bytedeco.javacpp.DoublePointer;
@@ -93,8 +94,8 @@ final class DirectGemm {
             // An output with an irregular layout, or one that aliases an input: BLAS forbids both, so
             // form the product in a fresh array and combine.
             INDArray p = c.rank() == 2
-                    ? Nd4j.createUninitialized(c.dataType(), m, n)         // (M, N)
-                    : Nd4j.createUninitialized(c.dataType(), batch, m, n); // (Bt, M, N)
+                    ? HostMemory.newUninitialized(c.dataType(), m, n)       // (M, N)
+                    : HostMemory.newUninitialized(c.dataType(), batch, m, n); // (Bt, M, N)
             Mat mp = describe(p);
             if (!fitsInt(ma.ld, mb.ld, mp.ld)) {
                 return false;
@@ -103,6 +104,7 @@ final class DirectGemm {
             Reference.reachabilityFence(ax);
             Reference.reachabilityFence(bx);
             Gemm.combine(p, c, alpha, beta);
+            HostMemory.release(p); // scratch: its warm block serves the next product of this size
             return true;
         }
         if (!fitsInt(ma.ld, mb.ld, mc.ld)) {

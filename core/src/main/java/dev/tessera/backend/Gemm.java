@@ -1,5 +1,6 @@
 package dev.tessera.backend;
 
+import dev.tessera.host.HostMemory;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -65,7 +66,7 @@ public final class Gemm {
      */
     public static INDArray matmul(INDArray a, INDArray b, boolean transA, boolean transB) {
         Dims d = check("matmul", a, b, transA, transB, 2);
-        INDArray c = Nd4j.createUninitialized(a.dataType(), d.m, d.n); // (M, N)
+        INDArray c = HostMemory.newUninitialized(a.dataType(), d.m, d.n); // (M, N)
         compute(a, b, transA, transB, c, 1.0, 0.0, d);
         return c;
     }
@@ -79,7 +80,7 @@ public final class Gemm {
      */
     public static INDArray batchedMatmul(INDArray a, INDArray b, boolean transA, boolean transB) {
         Dims d = check("batchedMatmul", a, b, transA, transB, 3);
-        INDArray c = Nd4j.createUninitialized(a.dataType(), d.batch, d.m, d.n); // (Bt, M, N)
+        INDArray c = HostMemory.newUninitialized(a.dataType(), d.batch, d.m, d.n); // (Bt, M, N)
         compute(a, b, transA, transB, c, 1.0, 0.0, d);
         return c;
     }

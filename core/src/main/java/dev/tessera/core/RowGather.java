@@ -53,7 +53,7 @@ final class RowGather {
         }
         int n = idx.length;
         int c = cols;
-        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, n, c); // (N, C)
+        INDArray out = HostMemory.newFloats(n, c); // (N, C)
         FloatBuffer src = HostMemory.floats(t);
         FloatBuffer dst = HostMemory.floats(out);
         int tasks = taskCount(n);

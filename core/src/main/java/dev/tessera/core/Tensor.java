@@ -8,6 +8,7 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
+import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -46,6 +47,8 @@ public class Tensor {
     private final Backward backward;
     private final String op;
     private INDArray grad;
+    /** Set when {@link #backwardAndFree} released this intermediate tensor's value. */
+    private boolean released;
 
     /** A leaf; {@code requiresGrad} leaves accumulate gradients (subclassed by {@code Parameter}). */
     protected Tensor(INDArray data, boolean requiresGrad) {
@@ -118,9 +121,22 @@ public class Tensor {
 
     // ---------------------------------------------------------------- accessors
 
-    /** The value. Callers must not modify it in place if it takes part in a recorded graph. */
+    /**
+     * The value. Callers must not modify it in place if it takes part in a recorded graph.
+     *
+     * @throws IllegalStateException when the value was freed ({@link #backwardAndFree})
+     */
     public INDArray data() {
+        if (released || data.wasClosed()) {
+            throw new IllegalStateException("the value of '" + op + "' " + Arrays.toString(data.shape())
+                    + " was freed by backwardAndFree() (or HostMemory.release); keep what you need before it");
+        }
         return data;
+    }
+
+    /** Whether this tensor's value was freed ({@link #backwardAndFree}, {@code HostMemory.release}). */
+    public boolean isFreed() {
+        return released || data.wasClosed();
     }
 
     /** The accumulated gradient (same shape as {@link #data()}), or {@code null} if none yet. */
@@ -184,6 +200,19 @@ public class Tensor {
     }
 
     /**
+     * Clears the accumulated gradient and frees its memory now (back to the pool it came from)
+     * instead of when the collector finds it. The caller guarantees that nobody still uses the
+     * array {@link #grad()} returned (an optimizer that has taken its step does not).
+     */
+    public void freeGrad() {
+        INDArray g = grad;
+        grad = null;
+        if (g != null) {
+            HostMemory.release(g);
+        }
+    }
+
+    /**
      * Adds {@code g} into this tensor's gradient (a no-op when it does not require one). The
      * array is copied when it becomes the first gradient, so callers may pass arrays they still
      * use (for example the incoming gradient itself).
@@ -202,7 +231,8 @@ public class Tensor {
 
     /**
      * Like {@link #accumulateGrad} but takes ownership of {@code g}: the caller must not use or
-     * hand it to anyone else afterwards. Saves one copy for freshly computed gradients.
+     * hand it to anyone else afterwards (it is freed once added into an existing gradient). Saves one
+     * copy for freshly computed gradients.
      */
     public void accumulateGradOwned(INDArray g) {
         if (!requiresGrad) {
@@ -213,6 +243,7 @@ public class Tensor {
             grad = HostMemory.dense(g);
         } else {
             grad.addi(g);
+            HostMemory.release(g); // ours, and added: free it now rather than at the next collection
         }
     }
 
@@ -231,11 +262,7 @@ public class Tensor {
 
     /** Backpropagates from this one-element tensor (a loss) with seed gradient 1. */
     public void backward() {
-        if (data.length() != 1) {
-            throw new IllegalStateException("backward() without a gradient needs a one-element tensor, but shape is "
-                    + Arrays.toString(shape()) + "; pass the output gradient to backward(INDArray)");
-        }
-        backward(Nd4j.ones(data.dataType(), data.shape()));
+        backward(seedGradient("backward"), false);
     }
 
     /**
@@ -243,20 +270,161 @@ public class Tensor {
      * accumulating into every leaf that requires a gradient.
      */
     public void backward(INDArray gradOutput) {
+        backward(gradOutput, false);
+    }
+
+    /**
+     * {@link #backward()}, freeing the graph's memory as it goes instead of leaving it to the
+     * garbage collector: each intermediate gradient as soon as its op has propagated it, and each
+     * intermediate tensor's value as soon as the last op that needs it (its own backward, those of
+     * the ops that consumed it) has run. Freed memory that came from Tessera's pool is handed out
+     * again, warm, to the next array of its size (see {@code HostMemory.release}); this is what
+     * lets a training step reuse its memory from one step to the next.
+     *
+     * <p>Ownership: only values the graph made are freed: never a leaf (parameters, inputs,
+     * constants), never this tensor (the loss), never memory shared with any of those, never a value
+     * that is a slice of a larger buffer. Afterwards every other tensor of the graph is freed:
+     * {@link #data()} on it throws {@link IllegalStateException}, as does a second backward through
+     * it. Read what you need (logits, metrics) before calling this. Results are the same as with
+     * {@link #backward()} bit for bit.
+     */
+    public void backwardAndFree() {
+        backward(seedGradient("backwardAndFree"), true);
+    }
+
+    /** {@link #backwardAndFree()} with an explicit output gradient (same shape as this tensor). */
+    public void backwardAndFree(INDArray gradOutput) {
+        backward(gradOutput, true);
+    }
+
+    /** Whether the backward running on this thread is {@link #backwardAndFree}. */
+    private static final ThreadLocal<boolean[]> FREEING = ThreadLocal.withInitial(() -> new boolean[1]);
+
+    /**
+     * For an op's backward function: frees arrays the op saved for its backward and made itself
+     * (never an input's or its output's value, never an array it returned to the caller) when the
+     * backward running is {@link #backwardAndFree}, as the graph cannot run again. Under
+     * {@link #backward} it does nothing: a second backward through the same graph may need them.
+     */
+    public static void releaseSaved(INDArray... saved) {
+        if (!FREEING.get()[0]) {
+            return;
+        }
+        for (INDArray a : saved) {
+            if (a != null) {
+                HostMemory.release(a);
+            }
+        }
+    }
+
+    private INDArray seedGradient(String method) {
+        if (data.length() != 1) {
+            throw new IllegalStateException(method + "() without a gradient needs a one-element tensor, but shape is "
+                    + Arrays.toString(shape()) + "; pass the output gradient to " + method + "(INDArray)");
+        }
+        return Nd4j.ones(data.dataType(), data.shape());
+    }
+
+    private void backward(INDArray gradOutput, boolean free) {
         if (!requiresGrad) {
             throw new IllegalStateException("backward() on a tensor that does not require a gradient (op '" + op
                     + "'): no input requires a gradient, or it was computed under GradMode.noGrad()");
         }
         List<Tensor> order = topologicalOrder(this);
+        GraphMemory memory = free ? new GraphMemory(this, order) : null;
         accumulateGrad(gradOutput);
+        boolean[] freeing = FREEING.get();
+        boolean outer = freeing[0];
+        freeing[0] = free;
+        try {
+            propagate(order, memory);
+        } finally {
+            freeing[0] = outer;
+        }
+    }
+
+    private void propagate(List<Tensor> order, GraphMemory memory) {
         for (int i = order.size() - 1; i >= 0; i--) {
             Tensor t = order.get(i);
-            if (t.backward == null || t.grad == null) {
-                continue;
+            if (t.backward == null) {
+                continue; // a leaf: keeps its value and its accumulated gradient
             }
             INDArray g = t.grad;
-            t.grad = null; // intermediate gradients are released as soon as they are propagated
-            t.backward.apply(g);
+            if (g != null) {
+                t.grad = null; // intermediate gradients are released as soon as they are propagated
+                t.backward.apply(g);
+                if (memory != null) {
+                    memory.gradientDone(t, g);
+                }
+            }
+            if (memory != null && t != this) {
+                memory.valueDone(t); // every op that reads t's value (t's consumers, t itself) has run
+                t.released = true;
+            }
+        }
+    }
+
+    /**
+     * Which native buffers of a graph {@link #backwardAndFree} may free and when: a buffer is
+     * freed once every intermediate tensor over it is done, unless a leaf, the root or an input
+     * outside the graph uses it, and only if some tensor's value spans it whole (a slice may be
+     * of memory the graph does not own, e.g. a cache).
+     */
+    private static final class GraphMemory {
+        private final Set<DataBuffer> kept = Collections.newSetFromMap(new IdentityHashMap<>());
+        private final IdentityHashMap<DataBuffer, int[]> users = new IdentityHashMap<>();
+        private final Set<DataBuffer> owned = Collections.newSetFromMap(new IdentityHashMap<>());
+
+        GraphMemory(Tensor root, List<Tensor> order) {
+            kept.add(HostMemory.rootBuffer(root.data));
+            for (Tensor t : order) {
+                if (t.backward == null) {
+                    kept.add(HostMemory.rootBuffer(t.data));
+                    if (t.grad != null) {
+                        kept.add(HostMemory.rootBuffer(t.grad));
+                    }
+                }
+                if (t.inputs != null) {
+                    for (Tensor in : t.inputs) {
+                        if (!in.requiresGrad) {
+                            kept.add(HostMemory.rootBuffer(in.data)); // a constant: not the graph's
+                        }
+                    }
+                }
+            }
+            for (Tensor t : order) {
+                if (t.backward != null && t != root) {
+                    DataBuffer b = HostMemory.rootBuffer(t.data);
+                    users.computeIfAbsent(b, k -> new int[1])[0]++;
+                    if (t.data.offset() == 0 && t.data.length() == b.length()) {
+                        owned.add(b);
+                    }
+                }
+            }
+        }
+
+        /** After {@code t}'s backward consumed {@code g}: free it unless an input's gradient or a value shares it. */
+        void gradientDone(Tensor t, INDArray g) {
+            DataBuffer b = HostMemory.rootBuffer(g);
+            if (kept.contains(b) || users.containsKey(b)) {
+                return;
+            }
+            for (Tensor in : t.inputs) {
+                if (in.grad != null && HostMemory.rootBuffer(in.grad) == b) {
+                    return; // the op handed (a view of) its output gradient on as an input's gradient
+                }
+            }
+            HostMemory.release(g);
+        }
+
+        /** {@code t}'s value is no longer needed by the graph: free its buffer once no other tensor uses it. */
+        void valueDone(Tensor t) {
+            DataBuffer b = HostMemory.rootBuffer(t.data);
+            int[] n = users.get(b);
+            if (n == null || --n[0] > 0 || kept.contains(b) || !owned.contains(b)) {
+                return;
+            }
+            HostMemory.releaseBuffer(b);
         }
     }
 
@@ -270,6 +438,10 @@ public class Tensor {
         while (!stack.isEmpty()) {
             Object[] frame = stack.peek();
             Tensor t = (Tensor) frame[0];
+            if (t.released) {
+                throw new IllegalStateException("backward through '" + t.op + "' " + Arrays.toString(t.data.shape())
+                        + ", whose value an earlier backwardAndFree() freed; build the graph again");
+            }
             int next = (Integer) frame[1];
             Tensor[] in = t.inputs;
             if (in != null && next < in.length) {

@@ -7,9 +7,11 @@ import ai.djl.nn.Activation;
 import ai.djl.training.GradientCollector;
 import dev.tessera.backend.Backend;
 import dev.tessera.bench.BenchInputs;
+import dev.tessera.bench.Outputs;
 import dev.tessera.bench.PyTorch;
 import dev.tessera.core.GradMode;
 import dev.tessera.core.Tensor;
+import dev.tessera.host.HostMemory;
 import dev.tessera.host.Simd;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -68,6 +70,7 @@ public class ActivationBenchmark {
 
         @Setup(Level.Trial)
         public void setUp(ActivationBenchmark b) {
+            HostMemory.setPooling(true); // outputs from the pool, released after each call (Outputs)
             Backend.init();
             int[] rc = BenchInputs.rowsCols(b.shape);
             long[] sh = {rc[0], rc[1]};
@@ -77,8 +80,8 @@ public class ActivationBenchmark {
         }
 
         void zeroGrads() {
-            x.zeroGrad();
-            up.zeroGrad();
+            x.freeGrad(); // PyTorch's twin accumulates into its kept .grad; here the previous call's is freed
+            up.freeGrad();
         }
     }
 
@@ -134,17 +137,17 @@ public class ActivationBenchmark {
     // ---------------------------------------------------------------- exact GELU
 
     @Benchmark
-    public INDArray tessera_gelu(Nd4jSide s) {
+    public float tessera_gelu(Nd4jSide s) {
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            return s.x.gelu().data();
+            return Outputs.firstAndRelease(s.x.gelu().data());
         }
     }
 
     @Benchmark
-    public INDArray scalar_gelu(Nd4jSide s) {
+    public float scalar_gelu(Nd4jSide s) {
         Simd.setForceScalar(true);
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            return s.x.gelu().data();
+            return Outputs.firstAndRelease(s.x.gelu().data());
         } finally {
             Simd.setForceScalar(false);
         }
@@ -160,7 +163,7 @@ public class ActivationBenchmark {
     @Benchmark
     public INDArray tessera_geluFwdBwd(Nd4jSide s) {
         s.zeroGrads();
-        s.x.gelu().backward(s.g);
+        Outputs.backwardAndRelease(s.x.gelu(), s.g);
         return s.x.grad();
     }
 
@@ -175,18 +178,18 @@ public class ActivationBenchmark {
     // ---------------------------------------------------------------- GELU, tanh approximation
 
     @Benchmark
-    public INDArray tessera_geluTanh(Nd4jSide s) {
+    public float tessera_geluTanh(Nd4jSide s) {
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            return s.x.geluTanh().data();
+            return Outputs.firstAndRelease(s.x.geluTanh().data());
         }
     }
 
     /** Tessera's kernel on its scalar implementation (a JVM without jdk.incubator.vector). */
     @Benchmark
-    public INDArray scalar_geluTanh(Nd4jSide s) {
+    public float scalar_geluTanh(Nd4jSide s) {
         Simd.setForceScalar(true);
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            return s.x.geluTanh().data();
+            return Outputs.firstAndRelease(s.x.geluTanh().data());
         } finally {
             Simd.setForceScalar(false);
         }
@@ -209,7 +212,7 @@ public class ActivationBenchmark {
     @Benchmark
     public INDArray tessera_geluTanhFwdBwd(Nd4jSide s) {
         s.zeroGrads();
-        s.x.geluTanh().backward(s.g);
+        Outputs.backwardAndRelease(s.x.geluTanh(), s.g);
         return s.x.grad();
     }
 
@@ -231,9 +234,9 @@ public class ActivationBenchmark {
     // ---------------------------------------------------------------- SwiGLU
 
     @Benchmark
-    public INDArray tessera_swiglu(Nd4jSide s) {
+    public float tessera_swiglu(Nd4jSide s) {
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            return s.x.swiglu(s.up).data();
+            return Outputs.firstAndRelease(s.x.swiglu(s.up).data());
         }
     }
 
@@ -259,7 +262,7 @@ public class ActivationBenchmark {
     @Benchmark
     public INDArray tessera_swigluFwdBwd(Nd4jSide s) {
         s.zeroGrads();
-        s.x.swiglu(s.up).backward(s.g);
+        Outputs.backwardAndRelease(s.x.swiglu(s.up), s.g);
         return s.x.grad();
     }
 
@@ -285,6 +288,29 @@ public class ActivationBenchmark {
         try (NDManager ignored = s.scope()) {
             s.forwardBackward(s::swiglu);
             return s.x.getGradient().getFloat(0, 0);
+        }
+    }
+
+    // ---------------------------------------------------------------- full outputs, for the unit test
+
+    /** Tessera's exact GELU output, whole (the benchmark reads one element and releases it). */
+    static INDArray geluOutput(Nd4jSide s) {
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            return s.x.gelu().data();
+        }
+    }
+
+    /** Tessera's tanh-GELU output, whole. */
+    static INDArray geluTanhOutput(Nd4jSide s) {
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            return s.x.geluTanh().data();
+        }
+    }
+
+    /** Tessera's SwiGLU output, whole. */
+    static INDArray swigluOutput(Nd4jSide s) {
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            return s.x.swiglu(s.up).data();
         }
     }
 }

@@ -7,9 +7,11 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.training.GradientCollector;
 import dev.tessera.backend.Backend;
 import dev.tessera.bench.BenchInputs;
+import dev.tessera.bench.Outputs;
 import dev.tessera.bench.PyTorch;
 import dev.tessera.core.Indexing;
 import dev.tessera.core.Tensor;
+import dev.tessera.host.HostMemory;
 import java.util.concurrent.TimeUnit;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -74,6 +76,7 @@ public class EmbeddingBackwardBenchmark {
 
         @Setup(Level.Trial)
         public void setUp(EmbeddingBackwardBenchmark b) {
+            HostMemory.setPooling(true); // outputs from the pool, released after each call (Outputs)
             Backend.init();
             int[] d = dims(b.shape);
             vocab = d[1];
@@ -120,8 +123,8 @@ public class EmbeddingBackwardBenchmark {
 
     @Benchmark
     public INDArray tessera_embeddingFwdBwd(Nd4jSide s) {
-        s.table.zeroGrad();
-        Indexing.embedding(s.table, s.ids).backward(s.g);
+        s.table.freeGrad(); // the previous call's gradient (PyTorch's twin accumulates into its kept .grad)
+        Outputs.backwardAndRelease(Indexing.embedding(s.table, s.ids), s.g);
         return s.table.grad();
     }
 

@@ -10,6 +10,7 @@ import dev.tessera.bench.PyTorch;
 import dev.tessera.core.GradMode;
 import dev.tessera.core.Indexing;
 import dev.tessera.core.Tensor;
+import dev.tessera.host.HostMemory;
 import dev.tessera.training.loss.CrossEntropy;
 import dev.tessera.training.loss.CrossEntropyOptions;
 import java.util.concurrent.TimeUnit;
@@ -66,6 +67,7 @@ public class CrossEntropyBenchmark {
 
         @Setup(Level.Trial)
         public void setUp(CrossEntropyBenchmark b) {
+            HostMemory.setPooling(true); // outputs from the pool, released after each call (Outputs)
             Backend.init();
             int[] nv = BenchInputs.rowsCols(b.shape);
             n = nv[0];
@@ -138,8 +140,8 @@ public class CrossEntropyBenchmark {
 
     @Benchmark
     public INDArray tessera_crossEntropyFwdBwd(Nd4jSide s) {
-        s.logits.zeroGrad();
-        CrossEntropy.loss(s.logits, s.targets, CrossEntropyOptions.defaults()).loss().backward();
+        s.logits.freeGrad(); // the previous call's gradient (PyTorch's twin accumulates into its kept .grad)
+        CrossEntropy.loss(s.logits, s.targets, CrossEntropyOptions.defaults()).loss().backwardAndFree();
         return s.logits.grad();
     }
 

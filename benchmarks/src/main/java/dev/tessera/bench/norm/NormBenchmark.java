@@ -6,10 +6,12 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.tessera.backend.Backend;
 import dev.tessera.bench.BenchInputs;
+import dev.tessera.bench.Outputs;
 import dev.tessera.bench.PyTorch;
 import dev.tessera.core.GradMode;
 import dev.tessera.core.Normalization;
 import dev.tessera.core.Tensor;
+import dev.tessera.host.HostMemory;
 import dev.tessera.host.Simd;
 import java.util.concurrent.TimeUnit;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -67,6 +69,7 @@ public class NormBenchmark {
 
         @Setup(Level.Trial)
         public void setUp(NormBenchmark b) {
+            HostMemory.setPooling(true); // outputs from the pool, released after each call (Outputs)
             Backend.init();
             int[] rc = BenchInputs.rowsCols(b.shape);
             x = Tensor.variable(Nd4j.create(BenchInputs.gaussian(rc[0] * rc[1], 1, 1.0), new long[] {rc[0], rc[1]}, 'c'));
@@ -76,9 +79,9 @@ public class NormBenchmark {
         }
 
         void zeroGrads() {
-            x.zeroGrad();
-            weight.zeroGrad();
-            bias.zeroGrad();
+            x.freeGrad(); // PyTorch's twin accumulates into its kept .grad; here the previous call's is freed
+            weight.freeGrad();
+            bias.freeGrad();
         }
     }
 
@@ -145,9 +148,9 @@ public class NormBenchmark {
     // ---------------------------------------------------------------- layer norm
 
     @Benchmark
-    public INDArray tessera_layerNorm(Nd4jSide s) {
+    public float tessera_layerNorm(Nd4jSide s) {
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            return Normalization.layerNorm(s.x, s.weight, s.bias, EPS).data();
+            return Outputs.firstAndRelease(Normalization.layerNorm(s.x, s.weight, s.bias, EPS).data());
         }
     }
 
@@ -160,10 +163,10 @@ public class NormBenchmark {
 
     /** Tessera's kernel on its scalar implementation (a JVM without jdk.incubator.vector). */
     @Benchmark
-    public INDArray scalar_layerNorm(Nd4jSide s) {
+    public float scalar_layerNorm(Nd4jSide s) {
         Simd.setForceScalar(true);
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            return Normalization.layerNorm(s.x, s.weight, s.bias, EPS).data();
+            return Outputs.firstAndRelease(Normalization.layerNorm(s.x, s.weight, s.bias, EPS).data());
         } finally {
             Simd.setForceScalar(false);
         }
@@ -185,7 +188,7 @@ public class NormBenchmark {
     @Benchmark
     public INDArray tessera_layerNormFwdBwd(Nd4jSide s) {
         s.zeroGrads();
-        Normalization.layerNorm(s.x, s.weight, s.bias, EPS).backward(s.g);
+        Outputs.backwardAndRelease(Normalization.layerNorm(s.x, s.weight, s.bias, EPS), s.g);
         return s.x.grad();
     }
 
@@ -201,7 +204,7 @@ public class NormBenchmark {
         Simd.setForceScalar(true);
         try {
             s.zeroGrads();
-            Normalization.layerNorm(s.x, s.weight, s.bias, EPS).backward(s.g);
+            Outputs.backwardAndRelease(Normalization.layerNorm(s.x, s.weight, s.bias, EPS), s.g);
             return s.x.grad();
         } finally {
             Simd.setForceScalar(false);
@@ -235,9 +238,9 @@ public class NormBenchmark {
     // ---------------------------------------------------------------- RMS norm
 
     @Benchmark
-    public INDArray tessera_rmsNorm(Nd4jSide s) {
+    public float tessera_rmsNorm(Nd4jSide s) {
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            return Normalization.rmsNorm(s.x, s.weight, EPS).data();
+            return Outputs.firstAndRelease(Normalization.rmsNorm(s.x, s.weight, EPS).data());
         }
     }
 
@@ -258,7 +261,7 @@ public class NormBenchmark {
     @Benchmark
     public INDArray tessera_rmsNormFwdBwd(Nd4jSide s) {
         s.zeroGrads();
-        Normalization.rmsNorm(s.x, s.weight, EPS).backward(s.g);
+        Outputs.backwardAndRelease(Normalization.rmsNorm(s.x, s.weight, EPS), s.g);
         return s.x.grad();
     }
 
@@ -274,6 +277,22 @@ public class NormBenchmark {
         try (NDManager ignored = s.scope()) {
             s.forwardBackward(s::rmsNorm);
             return s.x.getGradient().getFloat(0, 0);
+        }
+    }
+
+    // ---------------------------------------------------------------- full outputs, for the unit test
+
+    /** Tessera's layer norm output, whole (the benchmark reads one element and releases it). */
+    static INDArray layerNormOutput(Nd4jSide s) {
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            return Normalization.layerNorm(s.x, s.weight, s.bias, EPS).data();
+        }
+    }
+
+    /** Tessera's RMS norm output, whole. */
+    static INDArray rmsNormOutput(Nd4jSide s) {
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            return Normalization.rmsNorm(s.x, s.weight, EPS).data();
         }
     }
 }

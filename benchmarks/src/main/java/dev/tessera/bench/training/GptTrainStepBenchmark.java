@@ -43,7 +43,8 @@ import org.openjdk.jmh.annotations.Warmup;
 public class GptTrainStepBenchmark {
 
     /** Whether Tessera's forward pass runs in the reused step memory (off by default, as in {@code Trainer}). */
-    static final boolean STEP_WORKSPACE = Boolean.getBoolean("tessera.bench.stepWorkspace");
+    static final StepMemory STEP_MEMORY = Boolean.getBoolean("tessera.bench.stepWorkspace") ? StepMemory.WORKSPACE
+            : StepMemory.parse(System.getProperty("tessera.bench.stepMemory", "free"));
 
     /** Tokens per op, for the report's tokens/s. */
     public static double tokensPerOp(Map<String, String> params) {
@@ -84,13 +85,15 @@ public class GptTrainStepBenchmark {
     }
 
     /**
-     * One step with ordinary allocation (the library's default), or with its forward pass in the
-     * reused {@link StepWorkspace} when the fork runs with {@code -Dtessera.bench.stepWorkspace=true}
-     * (e.g. {@code benchmarks/run.sh GptTrainStep -- -jvmArgsAppend -Dtessera.bench.stepWorkspace=true}).
+     * One step as the library runs it by default ({@link StepMemory#FREE}: the graph and the
+     * gradients freed deterministically, their memory reused warm), or as
+     * {@code -Dtessera.bench.stepMemory=workspace|plain} says (e.g. {@code benchmarks/run.sh GptTrainStep --
+     * -jvmArgsAppend -Dtessera.bench.stepMemory=plain}; {@code -Dtessera.bench.stepWorkspace=true} is
+     * {@code workspace}).
      */
     @Benchmark
     public double tessera_trainStep(TesseraSide s) {
-        return TrainStepPeakMemory.step(s.model, s.optimizer, s.ids, STEP_WORKSPACE);
+        return TrainStepPeakMemory.step(s.model, s.optimizer, s.ids, STEP_MEMORY);
     }
 
     @Benchmark

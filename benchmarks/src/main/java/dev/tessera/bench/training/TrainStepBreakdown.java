@@ -43,7 +43,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * step's time. Sampling costs well under 1% at this period.
  *
  * <pre>
- * java -cp ... dev.tessera.bench.training.TrainStepBreakdown [--plain] [measured steps, default 20] [warm-up steps, default 5]
+ * java -cp ... dev.tessera.bench.training.TrainStepBreakdown [--free|--workspace|--plain] [measured steps, default 20] [warm-up steps, default 5]
  * </pre>
  * Prints the machine's load average before and after, the step time, one line per category and
  * the most frequent innermost frames of each category.
@@ -55,10 +55,10 @@ public final class TrainStepBreakdown {
     private TrainStepBreakdown() {}
 
     public static void main(String[] args) throws IOException {
-        boolean plain = args.length > 0 && args[0].equals("--plain");
-        int first = plain ? 1 : 0;
+        StepMemory memory = args.length > 0 && args[0].startsWith("--") ? StepMemory.parse(args[0].substring(2)) : StepMemory.FREE;
+        int first = args.length > 0 && args[0].startsWith("--") ? 1 : 0;
         if (args.length - first > 2) {
-            System.err.println("usage: TrainStepBreakdown [--plain] [measured steps, default 20] [warm-up steps, default 5]");
+            System.err.println("usage: TrainStepBreakdown [--free|--workspace|--plain] [measured steps, default 20] [warm-up steps, default 5]");
             System.exit(2);
         }
         int steps = args.length > first ? Integer.parseInt(args[first]) : 20;
@@ -75,7 +75,7 @@ public final class TrainStepBreakdown {
         AdamW optimizer = new AdamW(model.namedParameters(), AdamWConfig.lm(3e-4));
         INDArray ids = Nd4j.createFromArray(GptShapes.ids(BATCH * SEQ, 7)).reshape('c', BATCH, SEQ); // (B, T)
         for (int s = 0; s < warmup; s++) {
-            step(model, optimizer, ids, plain);
+            step(model, optimizer, ids, memory);
         }
 
         Path jfr = Files.createTempFile("tessera-train-step", ".jfr");
@@ -88,7 +88,7 @@ public final class TrainStepBreakdown {
             long t0 = System.nanoTime();
             loss = Double.NaN;
             for (int s = 0; s < steps; s++) {
-                loss = step(model, optimizer, ids, plain);
+                loss = step(model, optimizer, ids, memory);
             }
             nanos = System.nanoTime() - t0;
             recording.stop();
@@ -102,15 +102,15 @@ public final class TrainStepBreakdown {
         Files.deleteIfExists(jfr);
         double msPerStep = nanos / 1e6 / steps;
         System.out.printf(Locale.ROOT, "memory=%s steps=%d warmup=%d ms/step=%.1f tokens/s=%.0f lastLoss=%.4f%n",
-                plain ? "ordinary allocation" : "StepWorkspace", steps, warmup, msPerStep,
+                memory.name().toLowerCase(Locale.ROOT), steps, warmup, msPerStep,
                 BATCH * SEQ / (msPerStep / 1e3), loss);
         System.out.print(format(counts, msPerStep));
         System.out.print(topLeaves(leaves, 4));
         System.out.println("load average after: " + loadAverage());
     }
 
-    private static double step(GptModel model, AdamW optimizer, INDArray ids, boolean plain) {
-        return TrainStepPeakMemory.step(model, optimizer, ids, !plain);
+    private static double step(GptModel model, AdamW optimizer, INDArray ids, StepMemory memory) {
+        return TrainStepPeakMemory.step(model, optimizer, ids, memory);
     }
 
     /**

@@ -8,6 +8,8 @@ import dev.tessera.attention.model.GptModel;
 import dev.tessera.backend.Backend;
 import dev.tessera.backend.StepWorkspace;
 import dev.tessera.core.Rng;
+import dev.tessera.host.HostMemory;
+import dev.tessera.nn.Parameter;
 import dev.tessera.training.loss.CausalLmLoss;
 import dev.tessera.training.loss.CrossEntropyOptions;
 import dev.tessera.training.loss.LossResult;
@@ -34,6 +36,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * through {@code benchmarks/train-memory.sh}, or by hand:
  * <pre>
  * java -Xmx2g -cp ... dev.tessera.bench.training.TrainStepPeakMemory TESSERA 5
+ * java -Xmx2g -cp ... dev.tessera.bench.training.TrainStepPeakMemory TESSERA_WORKSPACE 5
  * java -Xmx2g -cp ... dev.tessera.bench.training.TrainStepPeakMemory TESSERA_PLAIN 5
  * java -Xmx2g -cp ... dev.tessera.bench.training.TrainStepPeakMemory PYTORCH 5
  * </pre>
@@ -44,21 +47,31 @@ public final class TrainStepPeakMemory {
     private TrainStepPeakMemory() {}
 
     /**
-     * The sides that can be measured: Tessera with each step's forward pass in the reused
-     * {@link StepWorkspace}, Tessera with ordinary allocation (the default), PyTorch.
+     * The sides that can be measured: Tessera as the library runs a step by default
+     * ({@link StepMemory#FREE}), with the forward pass in the reused {@link StepWorkspace}
+     * ({@link StepMemory#WORKSPACE}), without deterministic release ({@link StepMemory#PLAIN}),
+     * and PyTorch.
      */
-    enum Side { TESSERA, TESSERA_PLAIN, PYTORCH }
+    enum Side {
+        TESSERA(StepMemory.FREE), TESSERA_WORKSPACE(StepMemory.WORKSPACE), TESSERA_PLAIN(StepMemory.PLAIN), PYTORCH(null);
+
+        final StepMemory memory;
+
+        Side(StepMemory memory) {
+            this.memory = memory;
+        }
+    }
 
     public static void main(String[] args) throws IOException {
         if (args.length < 1 || args.length > 2) {
-            System.err.println("usage: TrainStepPeakMemory TESSERA|TESSERA_PLAIN|PYTORCH [steps, default 5]");
+            System.err.println("usage: TrainStepPeakMemory TESSERA|TESSERA_WORKSPACE|TESSERA_PLAIN|PYTORCH [steps, default 5]");
             System.exit(2);
         }
         Side side;
         try {
             side = Side.valueOf(args[0].toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("side must be TESSERA, TESSERA_PLAIN or PYTORCH but was " + args[0], e);
+            throw new IllegalArgumentException("side must be TESSERA, TESSERA_WORKSPACE, TESSERA_PLAIN or PYTORCH but was " + args[0], e);
         }
         int steps = args.length == 2 ? Integer.parseInt(args[1]) : 5;
         if (steps < 1) {
@@ -76,7 +89,7 @@ public final class TrainStepPeakMemory {
             INDArray batch = Nd4j.createFromArray(ids).reshape('c', BATCH, SEQ); // (B, T)
             loss = Double.NaN;
             for (int s = 0; s < steps; s++) {
-                loss = step(model, optimizer, batch, side == Side.TESSERA);
+                loss = step(model, optimizer, batch, side.memory);
             }
         } else {
             // Load libtorch first (creating a manager does), so "before" covers the same ground as
@@ -98,24 +111,34 @@ public final class TrainStepPeakMemory {
         }
     }
 
-    /** One step; with {@code reuse} its forward pass in the {@link StepWorkspace}. */
-    static double step(GptModel model, AdamW optimizer, INDArray ids, boolean reuse) {
-        if (!reuse) {
+    /** One step, its memory handled as {@code memory} says. */
+    static double step(GptModel model, AdamW optimizer, INDArray ids, StepMemory memory) {
+        HostMemory.setPooling(memory != StepMemory.PLAIN); // as Trainer: the pool for steps that free
+        if (memory == StepMemory.PLAIN) {
             LossResult r = CausalLmLoss.loss(model.forward(ids), ids, CrossEntropyOptions.defaults());
             r.loss().backward();
             optimizer.step();
             optimizer.zeroGrad();
             return r.loss().item();
         }
+        if (memory == StepMemory.FREE) {
+            LossResult r = CausalLmLoss.loss(model.forward(ids), ids, CrossEntropyOptions.defaults());
+            return backwardFreeAndUpdate(model, optimizer, r);
+        }
         try (StepWorkspace ws = StepWorkspace.open()) {
             LossResult r = CausalLmLoss.loss(model.forward(ids), ids, CrossEntropyOptions.defaults());
-            return StepWorkspace.outside(() -> {
-                r.loss().backward();
-                optimizer.step();
-                optimizer.zeroGrad();
-                return r.loss().item();
-            });
+            return StepWorkspace.outside(() -> backwardFreeAndUpdate(model, optimizer, r));
         }
+    }
+
+    /** Backward freeing the graph, AdamW, the gradients freed: what {@code Trainer} does by default. */
+    private static double backwardFreeAndUpdate(GptModel model, AdamW optimizer, LossResult r) {
+        double loss = r.loss().item();
+        r.loss().backwardAndFree();
+        optimizer.step();
+        model.parameters().forEach(Parameter::freeGrad);
+        optimizer.zeroGrad();
+        return loss;
     }
 
     /** A {@code /proc/self/status} size field in bytes (Linux only). */

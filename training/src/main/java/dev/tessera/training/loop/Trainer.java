@@ -2,6 +2,7 @@ package dev.tessera.training.loop;
 
 import dev.tessera.backend.StepWorkspace;
 import dev.tessera.core.GradMode;
+import dev.tessera.host.HostMemory;
 import dev.tessera.core.Rng;
 import dev.tessera.nn.Module;
 import dev.tessera.nn.Parameter;
@@ -33,6 +34,10 @@ import org.slf4j.LoggerFactory;
  * the objective's forward + loss (normalised by N) + backward per micro-batch, check the loss and
  * every gradient for NaN/Inf, clip, take the optimizer step. Evaluation, early stopping,
  * checkpoints and listeners run between steps.
+ *
+ * <p>By default each step frees its memory as soon as it is dead ({@link #freeStepMemory(boolean)}:
+ * {@code backwardAndFree}, gradients freed after the update), so Tessera's memory pool serves the
+ * next step from the same warm blocks; same results bit for bit.
  *
  * <p>Opt-in, {@link #reuseStepMemory(boolean)}: with one micro-batch per step
  * ({@code gradAccumSteps == 1}) the forward pass runs inside a {@link StepWorkspace}, so its native
@@ -82,6 +87,7 @@ public final class Trainer {
     private final List<TrainingListener> listeners = new ArrayList<>();
     private long step;
     private boolean reuseStepMemory;
+    private boolean freeStepMemory = true;
     private double bestEval = Double.POSITIVE_INFINITY;
     private int badEvals;
     private long skippedSteps;
@@ -173,6 +179,21 @@ public final class Trainer {
         return this;
     }
 
+    /**
+     * Whether each step frees its memory as soon as it is dead (default true): the backward pass
+     * runs as {@code Tensor.backwardAndFree()}, and the parameters' gradients are freed after the
+     * optimizer step, so that Tessera's memory pool hands the same warm pages to the next step
+     * instead of the step waiting for fresh memory while the old waits for the garbage collector.
+     * Same results bit for bit. Turn it off only for a forward function whose intermediate tensors
+     * are read after the backward pass.
+     *
+     * @return this trainer
+     */
+    public Trainer freeStepMemory(boolean on) {
+        this.freeStepMemory = on;
+        return this;
+    }
+
     public void addListener(TrainingListener l) {
         listeners.add(l);
     }
@@ -254,6 +275,16 @@ public final class Trainer {
 
     /** Runs until maxSteps, early stopping or a non-finite value. */
     public TrainingResult run() throws IOException {
+        // steps that free their memory take it from the pool, warm (see freeStepMemory)
+        boolean pooled = HostMemory.setPooling(freeStepMemory);
+        try {
+            return runSteps();
+        } finally {
+            HostMemory.setPooling(pooled);
+        }
+    }
+
+    private TrainingResult runSteps() throws IOException {
         model.train(true);
         TrainingResult result = null;
         while (result == null && step < config.maxSteps()) {
@@ -288,10 +319,13 @@ public final class Trainer {
                     loss += l;
                     r.metrics().forEach((name, m) -> metrics.merge(name, m, MetricSum::plus));
                     if (r.loss().requiresGrad()) {
+                        // freeing the graph as backward goes hands its memory back to the pool, warm for
+                        // the next step (unless freeStepMemory(false))
+                        Runnable backward = freeStepMemory ? () -> r.loss().backwardAndFree() : () -> r.loss().backward();
                         if (ws != null) {
-                            StepWorkspace.runOutside(() -> r.loss().backward());
+                            StepWorkspace.runOutside(backward);
                         } else {
-                            r.loss().backward();
+                            backward.run();
                         }
                     }
                 }
@@ -329,6 +363,9 @@ public final class Trainer {
                 LOG.warn("non-finite {} at step {}; step skipped ({} skipped so far)", bad, step, skippedSteps);
             } else {
                 optimizer.step();
+                if (freeStepMemory) {
+                    params.values().forEach(Parameter::freeGrad); // the step has used them
+                }
                 optimizer.zeroGrad();
                 step++;
                 StepMetrics m = new StepMetrics(step, config.maxSteps(), loss, lr, norm, valid, (System.nanoTime() - t0) / 1e9,

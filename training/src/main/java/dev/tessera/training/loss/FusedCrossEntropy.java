@@ -35,7 +35,7 @@ final class FusedCrossEntropy {
      */
     static CrossEntropy.Rows forward(INDArray z, int v, int[] targets, CrossEntropyOptions options, boolean keepProbs) {
         int n = targets.length;
-        INDArray probs = keepProbs ? Nd4j.createUninitialized(DataType.FLOAT, n, v) : null; // (N, V)
+        INDArray probs = keepProbs ? HostMemory.newFloats(n, v) : null; // (N, V)
         CrossEntropy.Rows rows = new CrossEntropy.Rows(n, probs);
         FloatBuffer in = HostMemory.floats(z);
         FloatBuffer out = keepProbs ? HostMemory.floats(probs) : null;

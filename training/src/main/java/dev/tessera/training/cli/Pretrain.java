@@ -169,7 +169,7 @@ public final class Pretrain {
         List<Batch> windows = Sequential.windows(corpus.tokens, valStart, n, o.batch(), o.context(), o.evalBatches());
         List<Batch> validation = windows;
         MaskingConfig masking = null;
-        if (o.objective() == Objective.GPT) {
+        if (o.objective() == PretrainTask.GPT) {
             GptModel gpt = new GptModel(new GptConfig(vocab, o.context(), o.embd(), o.layers(), o.heads(), o.dropout(), 1e-5),
                     init, DataType.FLOAT);
             model = gpt;
@@ -191,7 +191,7 @@ public final class Pretrain {
             validation = MaskedLmBatches.fixed(validation, masking, ignore, o.seed() + 3);
         }
         early.printf("model: %s, %d layers, %d heads, width %d, context %d, %,d parameters%s%n", o.objective(), o.layers(),
-                o.heads(), o.embd(), o.context(), model.parameterCount(), o.objective() == Objective.BERT
+                o.heads(), o.embd(), o.context(), model.parameterCount(), o.objective() == PretrainTask.BERT
                         ? ", " + (o.positions() == PositionEncoding.ROPE ? "rotary" : "learned") + " positions, "
                                 + (o.preNorm() ? "pre" : "post") + "-LN"
                         : "");
@@ -235,7 +235,7 @@ public final class Pretrain {
                 eval.perplexity(), entropy, eval.accuracy(), baseline, speed.tokensPerSecond());
 
         model.eval();
-        if (o.objective() == Objective.GPT) {
+        if (o.objective() == PretrainTask.GPT) {
             sample((GptModel) model, corpus, o, out);
         } else {
             fill((BertModel) model, corpus, o, windows.get(0), out);
@@ -354,7 +354,7 @@ public final class Pretrain {
             throw new UsageException("--tokenizer '" + f + "' is not a usable tokenizer.json: "
                     + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
         }
-        List<String> needed = o.objective() == Objective.GPT ? List.of(Corpus.EOT)
+        List<String> needed = o.objective() == PretrainTask.GPT ? List.of(Corpus.EOT)
                 : List.of(Corpus.EOT, Corpus.MASK, Corpus.PAD);
         for (String s : needed) {
             if (!tok.specialTokens().containsKey(s)) {
@@ -367,7 +367,7 @@ public final class Pretrain {
 
     /** The prompt (GPT) must leave room to sample; the fill text (BERT) must fit the context and hold a mask. */
     private static void checkPromptAndFill(PretrainOptions o, Corpus corpus) {
-        if (o.objective() == Objective.GPT) {
+        if (o.objective() == PretrainTask.GPT) {
             int len = Math.max(1, corpus.tokenizer.encodeOrdinary(o.prompt()).length); // an empty prompt starts at <|endoftext|>
             if (len >= o.context()) {
                 throw new UsageException("--prompt is " + len + " tokens; it must be shorter than --context "

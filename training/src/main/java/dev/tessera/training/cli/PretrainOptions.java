@@ -56,7 +56,7 @@ import java.util.Map;
  * @param preNorm BERT: pre-LN blocks with a final LayerNorm (default) or BERT's post-LN
  * @param seed seeds initialisation, data order, masking and sampling
  */
-public record PretrainOptions(Objective objective, List<Path> texts, Path out, Path tokenizer, int vocab, int layers,
+public record PretrainOptions(PretrainTask objective, List<Path> texts, Path out, Path tokenizer, int vocab, int layers,
         int heads, int embd, int context, int batch, int accum, long steps, double lr, long warmup, double dropout,
         long evalEvery, int evalBatches, long ckptEvery, long timeLimitSeconds, long stopAfter, boolean resume,
         boolean overwrite, boolean allowInvalidText, String prompt, int maxNew, double temperature, int topK, String fill,
@@ -164,7 +164,7 @@ public record PretrainOptions(Objective objective, List<Path> texts, Path out, P
         if (positions != PositionEncoding.ROPE && positions != PositionEncoding.ABSOLUTE) {
             throw new UsageException("--positions must be rope or learned but was " + positions);
         }
-        if (objective == Objective.BERT && positions == PositionEncoding.ROPE && (embd / heads) % 2 != 0) {
+        if (objective == PretrainTask.BERT && positions == PositionEncoding.ROPE && (embd / heads) % 2 != 0) {
             throw new UsageException("--positions rope needs an even head size --embd / --heads but it was "
                     + embd / heads);
         }
@@ -187,10 +187,10 @@ public record PretrainOptions(Objective objective, List<Path> texts, Path out, P
 
     /** The options of a parsed command line (defaults from {@link #OPTIONS}). */
     static PretrainOptions from(ParsedOptions p) {
-        Objective obj = p.choice("--objective", choices("gpt", Objective.GPT, "bert", Objective.BERT));
-        for (String o : obj == Objective.GPT ? BERT_ONLY : GPT_ONLY) {
+        PretrainTask obj = p.choice("--objective", choices("gpt", PretrainTask.GPT, "bert", PretrainTask.BERT));
+        for (String o : obj == PretrainTask.GPT ? BERT_ONLY : GPT_ONLY) {
             if (p.given(o)) {
-                throw new UsageException(o + " applies only to --objective " + (obj == Objective.GPT ? "bert" : "gpt")
+                throw new UsageException(o + " applies only to --objective " + (obj == PretrainTask.GPT ? "bert" : "gpt")
                         + " but was given ('" + p.string(o) + "') with --objective " + obj.name().toLowerCase());
             }
         }

@@ -111,7 +111,7 @@ public final class SparkPretrain {
         if (workers < 1) {
             throw new IllegalArgumentException("--workers must be >= 1 but was " + workers);
         }
-        if (o.objective() != Objective.GPT) {
+        if (o.objective() != PretrainTask.GPT) {
             throw new IllegalArgumentException("SparkPretrain trains --objective gpt only but got " + o.objective());
         }
         if (o.batch() % workers != 0) {

@@ -1,7 +1,7 @@
 package dev.tessera.training.cli;
 
 /** What {@link Pretrain} trains. */
-public enum Objective {
+public enum PretrainTask {
     /** GPT next-token prediction: the loss at position t is −log p(x_{t+1} | x_{≤t}). */
     GPT,
     /**

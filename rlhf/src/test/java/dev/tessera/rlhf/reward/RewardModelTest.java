@@ -220,7 +220,9 @@ class RewardModelTest {
         Fit.Run run = Fit.run(Fit.trainer(rm, 0.03, new RewardModelObjective(rm, PAD), Fit.fixed(batches), 4,
                 OnNonFinite.STOP, null));
         for (int i = 0; i < 4; i++) {
-            assertEquals(pinned[i], run.steps().get(i).loss(), 0, "step " + (i + 1));
+            // 1e-6, not 0: the pinned values came from MKL's float32 sgemm; on CPUs where the backend
+            // picks oneDNN the same products round differently in the last bits
+            assertEquals(pinned[i], run.steps().get(i).loss(), 1e-6, "step " + (i + 1));
         }
     }
 

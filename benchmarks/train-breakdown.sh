@@ -25,7 +25,7 @@ if [[ $build -eq 1 ]]; then
   mvn -o -q "${mvn_args[@]}" -pl benchmarks -am package -DskipTests \
     || mvn -q "${mvn_args[@]}" -pl benchmarks -am package -DskipTests
 fi
-jar="$(ls benchmarks/target/tessera-benchmarks-*.jar | grep -v -- '-tests.jar' | head -n 1)"
+jar="$(ls benchmarks/target/tessera-benchmarks-*.jar | grep -Ev -- '-(tests|sources|javadoc)\.jar$' | head -n 1)"
 cp="$jar:$(cat benchmarks/target/classpath.txt)"
 
 mkdir -p benchmarks/results

@@ -64,14 +64,15 @@ public final class DpoTrainer {
         if (chunk < 1) {
             throw new IllegalArgumentException("DpoTrainer: chunk must be >= 1 pairs per reference forward but was " + chunk);
         }
-        SharedParameters.requireNone("DpoTrainer", "reference", reference.module(), "policy", policy.module());
+        SharedParameters.requireNone("DpoTrainer", "reference", reference.module(), "policy",
+                policy.trainableParameters());
         this.policy = policy;
         this.pairs = List.copyOf(pairs);
         this.beta = beta;
         this.labelSmoothing = labelSmoothing;
         this.settings = settings;
         this.pad = pad;
-        this.params = policy.module().namedParameters();
+        this.params = policy.trainableParameters(); // the adapters alone for a LoRA policy
         this.optimizer = settings.optimizer(params);
         this.refChosen = new double[pairs.size()];
         this.refRejected = new double[pairs.size()];

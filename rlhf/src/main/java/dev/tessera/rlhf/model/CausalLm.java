@@ -19,6 +19,14 @@ public interface CausalLm {
 
     int vocabSize();
 
+    /**
+     * The parameters a trainer optimises: all of {@link #module()}'s by default; only the
+     * adapters for a model with LoRA adapters ({@link LoraLm}), whose base weights stay frozen.
+     */
+    default java.util.Map<String, dev.tessera.nn.Parameter> trainableParameters() {
+        return module().namedParameters();
+    }
+
     /** The parameters' dtype (float32 for training, float64 in gradient checks). */
     default org.nd4j.linalg.api.buffer.DataType dtype() {
         return module().parameters().get(0).dtype();

@@ -89,7 +89,8 @@ public final class PpoTrainer {
                 || settings == null || chat == null || rng == null) {
             throw new IllegalArgumentException("PpoTrainer: only ptxBatches may be null");
         }
-        SharedParameters.requireNone("PpoTrainer", "reference", reference.module(), "policy", policy.module());
+        SharedParameters.requireNone("PpoTrainer", "reference", reference.module(), "policy",
+                policy.trainableParameters());
         SharedParameters.requireNone("PpoTrainer", "reference", reference.module(), "value model", valueModel);
         if (config.ptxCoef() > 0 && ptxBatches == null) {
             throw new IllegalArgumentException("PpoTrainer: ptxCoef is " + config.ptxCoef() + " but no pretraining batches were given");
@@ -105,7 +106,7 @@ public final class PpoTrainer {
         this.ptxBatches = ptxBatches;
         this.rng = rng;
         Map<String, Parameter> params = new LinkedHashMap<>();
-        policy.module().namedParameters().forEach((k, v) -> params.put("policy." + k, v));
+        policy.trainableParameters().forEach((k, v) -> params.put("policy." + k, v)); // adapters alone for LoRA
         valueModel.namedParameters().forEach((k, v) -> params.put("value." + k, v));
         this.trained = params;
         this.optimizer = settings.optimizer(params);

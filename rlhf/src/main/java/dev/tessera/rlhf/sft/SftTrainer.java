@@ -40,7 +40,7 @@ public final class SftTrainer {
         this.model = model;
         this.chat = chat;
         this.settings = settings;
-        this.params = model.module().namedParameters();
+        this.params = model.trainableParameters(); // the adapters alone for a LoRA model
         this.optimizer = settings.optimizer(params);
     }
 

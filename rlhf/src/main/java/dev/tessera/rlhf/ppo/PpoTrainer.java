@@ -19,7 +19,6 @@ import dev.tessera.rlhf.sft.ChatFormat;
 import dev.tessera.training.loss.CausalLmLoss;
 import dev.tessera.training.loss.CrossEntropyOptions;
 import dev.tessera.training.optim.AdamW;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -114,23 +113,8 @@ public final class PpoTrainer {
 
     /** Samples rollouts for raw prompts (content tokens; the chat format is applied here). */
     public Rollouts rollout(List<int[]> rawPrompts) {
-        List<int[]> prompts = new ArrayList<>();
-        for (int[] p : rawPrompts) {
-            prompts.add(chat.prompt(p));
-        }
-        policy.module().eval();
         Sampler.Settings s = new Sampler.Settings(config.maxNewTokens(), config.temperature(), chat.end(), config.rolloutBatch());
-        List<int[]> responses = Sampler.generate(policy, prompts, s, rng);
-        int[][] rows = new int[prompts.size()][];
-        int[] promptLengths = new int[prompts.size()];
-        for (int i = 0; i < rows.length; i++) {
-            int[] p = prompts.get(i);
-            int[] r = responses.get(i);
-            rows[i] = java.util.Arrays.copyOf(p, p.length + r.length);
-            System.arraycopy(r, 0, rows[i], p.length, r.length);
-            promptLengths[i] = p.length;
-        }
-        return new Rollouts(prompts, responses, SequenceBatch.ofFormatted(rows, promptLengths, chat.pad()));
+        return Rollouts.sample(policy, chat, rawPrompts, s, rng);
     }
 
     /** One PPO iteration on {@code rolloutBatch} raw prompts. */

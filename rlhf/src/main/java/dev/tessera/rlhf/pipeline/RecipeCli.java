@@ -42,6 +42,7 @@ public final class RecipeCli {
             CliOption.value("--steps-rm", "N", String.valueOf(DEFAULTS.reward().steps()), "reward-model steps"),
             CliOption.value("--steps-ppo", "N", String.valueOf(DEFAULTS.ppo().iterations()), "PPO iterations"),
             CliOption.value("--steps-dpo", "N", String.valueOf(DEFAULTS.dpo().steps()), "DPO steps"),
+            CliOption.value("--steps-grpo", "N", String.valueOf(DEFAULTS.grpo().iterations()), "GRPO iterations"),
             CliOption.value("--rm-prompts", "N", String.valueOf(DEFAULTS.reward().prompts()),
                     "prompts whose samples the labeller ranks"),
             CliOption.value("--rm-k", "K", String.valueOf(DEFAULTS.reward().k()), "samples per ranked prompt, 2-9"),
@@ -173,6 +174,16 @@ public final class RecipeCli {
             RecipeConfig.Dpo d = c.dpo();
             c = c.withDpo(new RecipeConfig.Dpo(count(po, "--steps-dpo"), d.batchSize(), d.beta(), d.learningRate()));
         }
+        if (po.given("--steps-grpo")) {
+            RecipeConfig.Grpo g = c.grpo();
+            c = c.withGrpo(new RecipeConfig.Grpo(count(po, "--steps-grpo"), g.prompts(), g.groupSize(), g.minibatchSize(),
+                    g.epochs(), g.learningRate(), g.beta()));
+        }
+        if (po.given("--steps-grpo")) {
+            RecipeConfig.Grpo g = c.grpo();
+            c = c.withGrpo(new RecipeConfig.Grpo(count(po, "--steps-grpo"), g.prompts(), g.groupSize(), g.minibatchSize(),
+                    g.epochs(), g.learningRate(), g.beta()));
+        }
         if (po.given("--pretrain-text")) {
             c = c.withPretrainText(Path.of(po.string("--pretrain-text")));
         }
@@ -221,12 +232,13 @@ public final class RecipeCli {
             o.printf(Locale.ROOT, layout, row.toArray());
         }
         o.println();
-        o.println("== Sample answers (greedy), before (SFT) and after PPO / DPO ==");
+        o.println("== Sample answers (greedy), before (SFT) and after PPO / DPO / GRPO ==");
         for (Sample s : r.samples()) {
             o.printf(Locale.ROOT, "  prompt: %-22s ideal: %s%n", s.prompt(), s.ideal());
             o.printf(Locale.ROOT, "    SFT [%.2f]  %s%n", s.sft().score(), s.sft().shown());
             o.printf(Locale.ROOT, "    PPO [%.2f]  %s%n", s.ppo().score(), s.ppo().shown());
             o.printf(Locale.ROOT, "    DPO [%.2f]  %s%n", s.dpo().score(), s.dpo().shown());
+            o.printf(Locale.ROOT, "    GRPO [%.2f] %s%n", s.grpo().score(), s.grpo().shown());
         }
         o.println();
         o.printf(Locale.ROOT, "report: %s%ntable:  %s, %s%ntotal:  %.1f s%n", r.report().toAbsolutePath(), r.json().toAbsolutePath(),

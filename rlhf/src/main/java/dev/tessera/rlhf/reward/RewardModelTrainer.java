@@ -40,7 +40,7 @@ public final class RewardModelTrainer {
         this.model = model;
         this.settings = settings;
         this.pad = pad;
-        this.params = model.namedParameters();
+        this.params = model.trainableParameters(); // the trunk's adapters and the head for a LoRA trunk
         this.optimizer = settings.optimizer(params);
     }
 

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tessera.core.Rng;
+import dev.tessera.nn.lora.LoraConfig;
 import dev.tessera.rlhf.TinyLm;
+import dev.tessera.rlhf.model.LoraLm;
 import dev.tessera.rlhf.model.TrainSettings;
 import dev.tessera.rlhf.ppo.Rollouts;
 import dev.tessera.rlhf.sft.ChatFormat;
@@ -71,6 +73,25 @@ class GroupPolicyTrainerTest {
     void rlooRaisesAToyReward() {
         double gain = improvement(GroupConfig.rloo(8, 4, 16, 4), 4, 8);
         assertTrue(gain > 0.15, "RLOO gain " + gain);
+    }
+
+    @Test
+    void adapterOnlyGrpoAgainstTheBaseKeepsEveryBaseWeightBitIdentical() {
+        TinyLm sft = new TinyLm(12, 16, 16, 4, DataType.FLOAT);
+        TinyLm frozen = sft.copy();
+        LoraLm policy = LoraLm.attach(sft, new LoraConfig(4, 8, 0, List.of("mix", "out")), new Rng(5));
+        GroupPolicyTrainer t = new GroupPolicyTrainer(policy, policy.base(), GroupPolicyTrainerTest::ruleScores,
+                GroupConfig.grpo(8, 4, 16, 4), TrainSettings.of(0.05), CHAT, new Rng(6));
+        Rng rng = new Rng(7);
+        GroupStats first = t.step(prompts(rng, 8));
+        GroupStats last = first;
+        for (int i = 1; i < 8; i++) {
+            last = t.step(prompts(rng, 8));
+        }
+        assertTrue(last.meanScore() > first.meanScore() + 0.1, first.meanScore() + " -> " + last.meanScore());
+        assertTrue(last.klToReference() > 0, "the adapters moved the policy away from the base");
+        sft.module().stateDict().forEach((k, v) -> assertArrayEquals(frozen.module().stateDict().get(k).data().asFloat(),
+                v.dup().data().asFloat(), 0f, k + " must not move"));
     }
 
     @Test

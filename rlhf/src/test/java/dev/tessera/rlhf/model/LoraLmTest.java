@@ -77,6 +77,15 @@ class LoraLmTest {
     }
 
     @Test
+    void aTargetTheModelLacksNamesTheLayersItHas() {
+        DecoderLm model = gpt(DataType.FLOAT);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LoraLm.attach(model, new LoraConfig(2, 2, 0, List.of("q_proj")), new Rng(1)));
+        assertTrue(e.getMessage().contains("'q_proj'") && e.getMessage().contains("[c_attn, c_fc, c_proj]")
+                && e.getMessage().contains("h.0.attn.c_attn"), e.getMessage());
+    }
+
+    @Test
     void theKvCacheDecoderSeesTheAdapters() {
         LoraLm lm = LoraLm.attach(gpt(DataType.FLOAT), new LoraConfig(4, 8, 0, List.of("c_attn", "c_fc")), new Rng(5));
         train(lm, 7);

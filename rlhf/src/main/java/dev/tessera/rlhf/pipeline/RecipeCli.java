@@ -43,6 +43,8 @@ public final class RecipeCli {
             CliOption.value("--steps-ppo", "N", String.valueOf(DEFAULTS.ppo().iterations()), "PPO iterations"),
             CliOption.value("--steps-dpo", "N", String.valueOf(DEFAULTS.dpo().steps()), "DPO steps"),
             CliOption.value("--steps-grpo", "N", String.valueOf(DEFAULTS.grpo().iterations()), "GRPO iterations"),
+            CliOption.value("--grpo-beta", "BETA", String.valueOf(DEFAULTS.grpo().beta()),
+                    "weight of GRPO's KL-to-SFT term (k3) in its loss"),
             CliOption.value("--rm-prompts", "N", String.valueOf(DEFAULTS.reward().prompts()),
                     "prompts whose samples the labeller ranks"),
             CliOption.value("--rm-k", "K", String.valueOf(DEFAULTS.reward().k()), "samples per ranked prompt, 2-9"),
@@ -174,15 +176,17 @@ public final class RecipeCli {
             RecipeConfig.Dpo d = c.dpo();
             c = c.withDpo(new RecipeConfig.Dpo(count(po, "--steps-dpo"), d.batchSize(), d.beta(), d.learningRate()));
         }
-        if (po.given("--steps-grpo")) {
+        if (po.given("--steps-grpo") || po.given("--grpo-beta")) {
             RecipeConfig.Grpo g = c.grpo();
-            c = c.withGrpo(new RecipeConfig.Grpo(count(po, "--steps-grpo"), g.prompts(), g.groupSize(), g.minibatchSize(),
-                    g.epochs(), g.learningRate(), g.beta()));
+            c = c.withGrpo(new RecipeConfig.Grpo(po.given("--steps-grpo") ? count(po, "--steps-grpo") : g.iterations(),
+                    g.prompts(), g.groupSize(), g.minibatchSize(), g.epochs(), g.learningRate(),
+                    po.given("--grpo-beta") ? po.number("--grpo-beta", 0, 1e6) : g.beta()));
         }
-        if (po.given("--steps-grpo")) {
+        if (po.given("--steps-grpo") || po.given("--grpo-beta")) {
             RecipeConfig.Grpo g = c.grpo();
-            c = c.withGrpo(new RecipeConfig.Grpo(count(po, "--steps-grpo"), g.prompts(), g.groupSize(), g.minibatchSize(),
-                    g.epochs(), g.learningRate(), g.beta()));
+            c = c.withGrpo(new RecipeConfig.Grpo(po.given("--steps-grpo") ? count(po, "--steps-grpo") : g.iterations(),
+                    g.prompts(), g.groupSize(), g.minibatchSize(), g.epochs(), g.learningRate(),
+                    po.given("--grpo-beta") ? po.number("--grpo-beta", 0, 1e6) : g.beta()));
         }
         if (po.given("--pretrain-text")) {
             c = c.withPretrainText(Path.of(po.string("--pretrain-text")));

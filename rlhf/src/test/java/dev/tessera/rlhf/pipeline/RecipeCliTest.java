@@ -24,7 +24,8 @@ class RecipeCliTest {
     @Test
     void flagsOverrideTheirFields() {
         var p = RecipeCli.parse(new String[] {"--seed", "42", "--size", "tiny", "--steps-pretrain", "7", "--steps-sft", "8",
-            "--steps-rm", "9", "--steps-ppo", "3", "--steps-dpo", "4", "--steps-grpo", "5", "--ptx", "0.25", "--kl-target", "0.75",
+            "--steps-rm", "9", "--steps-ppo", "3", "--steps-dpo", "4", "--steps-grpo", "5", "--grpo-beta", "0.5",
+            "--ptx", "0.25", "--kl-target", "0.75",
             "--out", "x/y"});
         RecipeConfig c = p.config();
         assertEquals(42, c.seed());
@@ -35,6 +36,7 @@ class RecipeCliTest {
         assertEquals(3, c.ppo().iterations());
         assertEquals(4, c.dpo().steps());
         assertEquals(5, c.grpo().iterations());
+        assertEquals(0.5, c.grpo().beta());
         assertEquals(RecipeConfig.defaults().grpo().groupSize(), c.grpo().groupSize());
         assertEquals(0.25, c.ppo().ptxCoef());
         assertEquals(0.75, c.ppo().klTarget());

@@ -219,8 +219,11 @@ class RewardModelTest {
         List<List<RankedGroup>> batches = List.of(train.subList(0, 4), train.subList(4, 8), train.subList(8, 12));
         Fit.Run run = Fit.run(Fit.trainer(rm, 0.03, new RewardModelObjective(rm, PAD), Fit.fixed(batches), 4,
                 OnNonFinite.STOP, null));
+        // float32 losses near 0.66 are 6e-8 apart: a few of those absorb the float32 kernels' summation
+        // order (the values were pinned before the current kernels; step 3 now differs by one float32
+        // step), while a different loss, batching or update rule would move them by far more
         for (int i = 0; i < 4; i++) {
-            assertEquals(pinned[i], run.steps().get(i).loss(), 0, "step " + (i + 1));
+            assertEquals(pinned[i], run.steps().get(i).loss(), 3e-7, "step " + (i + 1));
         }
     }
 

@@ -139,4 +139,46 @@ class GroupPolicyTrainerTest {
         e = assertThrows(IllegalArgumentException.class, () -> GroupConfig.grpo(3, 2, 4, 4));
         assertTrue(e.getMessage().contains("divide prompts × groupSize = 6"), e.getMessage());
     }
+
+    @Test
+    void aSeedGivesTheSameSamplesAndUpdatesAgain() {
+        List<GroupStats> runs = new ArrayList<>();
+        List<List<int[]>> responses = new ArrayList<>();
+        for (int run = 0; run < 2; run++) {
+            TinyLm policy = new TinyLm(12, 16, 16, 4, DataType.FLOAT);
+            GroupPolicyTrainer t = new GroupPolicyTrainer(policy, policy.copy(), GroupPolicyTrainerTest::ruleScores,
+                    GroupConfig.grpo(4, 4, 16, 4), OptimizerSettings.adamW(0.05), 1.0, OnNonFinite.STOP, CHAT,
+                    new Rng(21));
+            // prompts of mixed lengths: the Generator left-pads them in one batch
+            List<int[]> p = List.of(new int[] {4}, new int[] {5, 6, 4}, new int[] {6, 5}, new int[] {4, 4});
+            t.step(p);
+            Rollouts ro = t.rollout(p);
+            responses.add(ro.responses());
+            runs.add(t.optimise(ro, ruleScores(ro)));
+        }
+        assertEquals(runs.get(0), runs.get(1));
+        for (int i = 0; i < responses.get(0).size(); i++) {
+            assertArrayEquals(responses.get(0).get(i), responses.get(1).get(i), "completion " + i);
+        }
+    }
+
+    @Test
+    void aNonFiniteGradientStopsOrIsSkippedAsAsked() {
+        TinyLm policy = new TinyLm(12, 16, 16, 3, DataType.DOUBLE);
+        TinyLm before = policy.copy();
+        GroupPolicyTrainer skipping = new GroupPolicyTrainer(policy, policy.copy(), GroupPolicyTrainerTest::ruleScores,
+                GroupConfig.grpo(2, 2, 2, 4), OptimizerSettings.adamW(0.05), 1.0, OnNonFinite.SKIP_STEP, CHAT, new Rng(3));
+        Rollouts ro = skipping.rollout(prompts(new Rng(4), 2));
+        double[] scores = {1, 0, 0, 1}; // both groups carry signal
+        policy.poisonGradients = true;
+        GroupStats s = skipping.optimise(ro, scores);
+        assertEquals(0, s.minibatchSteps());
+        assertEquals(2, s.skippedSteps());
+        policy.module().stateDict().forEach((k, v) -> assertArrayEquals(before.module().stateDict().get(k).data().asDouble(),
+                v.data().asDouble(), 0.0, k + " must not move"));
+        GroupPolicyTrainer stopping = new GroupPolicyTrainer(policy, before, GroupPolicyTrainerTest::ruleScores,
+                GroupConfig.grpo(2, 2, 2, 4), OptimizerSettings.adamW(0.05), 1.0, OnNonFinite.STOP, CHAT, new Rng(3));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> stopping.optimise(ro, scores));
+        assertTrue(e.getMessage().contains("non-finite gradient"), e.getMessage());
+    }
 }

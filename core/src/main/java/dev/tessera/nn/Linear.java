@@ -9,10 +9,29 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * y = x · weight + bias, with weight stored input-major (in, out) as Hugging Face GPT-2's
  * {@code Conv1D} (PyTorch's {@code nn.Linear} stores (out, in): transpose when importing those).
+ *
+ * <p>An {@link Adapter} (LoRA, {@code dev.tessera.nn.lora}) may be attached: the layer then
+ * returns x · weight + bias + adapter(x) while the adapter is active, and its own weight and bias
+ * are frozen: they enter the graph as constants and never receive a gradient. The adapter is not
+ * a registered child, so the layer's parameters and state dict stay the base model's.
  */
 public final class Linear extends Module {
     private final Parameter weight; // (in, out)
     private final Parameter bias; // (out) or null
+    private Adapter adapter; // null: a plain linear layer
+
+    /** A trainable update added to a linear layer's output (LoRA's s·dropout(x)·A·B). */
+    public interface Adapter {
+        /** Whether the update is added now (false while it is switched off or merged into the weight). */
+        boolean active();
+
+        /**
+         * The update for x (..., in): (..., out).
+         *
+         * @param training the layer's training mode (adapter dropout applies only in training)
+         */
+        Tensor delta(Tensor x, boolean training);
+    }
 
     /** Weights N(0, 0.02²) as GPT-2, bias zero. */
     public Linear(long in, long out, boolean bias, Rng rng, DataType dtype) {
@@ -30,7 +49,49 @@ public final class Linear extends Module {
 
     /** x (..., in) → (..., out). */
     public Tensor forward(Tensor x) {
-        return MatMul.linear(x, weight, bias);
+        if (adapter == null) {
+            return MatMul.linear(x, weight, bias);
+        }
+        // adapted: the base is frozen, so no gradient is computed or kept for its weight
+        Tensor y = MatMul.linear(x, Tensor.constant(weight.data()), bias == null ? null : Tensor.constant(bias.data()));
+        return adapter.active() ? y.add(adapter.delta(x, isTraining())) : y; // (..., out)
+    }
+
+    /** Attaches {@code a}; a layer holds at most one adapter. */
+    public void attachAdapter(Adapter a) {
+        if (a == null) {
+            throw new IllegalArgumentException("Linear.attachAdapter: adapter must not be null");
+        }
+        if (adapter != null) {
+            throw new IllegalStateException("Linear.attachAdapter: this layer already has an adapter; detach it first");
+        }
+        adapter = a;
+    }
+
+    /** Removes the adapter (a no-op without one); the layer is a plain, trainable linear layer again. */
+    public void detachAdapter() {
+        adapter = null;
+    }
+
+    /** The attached adapter, or null. */
+    public Adapter adapter() {
+        return adapter;
+    }
+
+    /**
+     * Whether any linear layer in {@code root}'s tree has an active adapter. Fast paths that read
+     * a model's weights directly (the GPT decode step) must not run then: they would skip the update.
+     */
+    public static boolean anyActiveAdapter(Module root) {
+        if (root instanceof Linear l && l.adapter != null && l.adapter.active()) {
+            return true;
+        }
+        for (Module child : root.children().values()) {
+            if (anyActiveAdapter(child)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public Parameter weight() {

@@ -1,6 +1,7 @@
 package dev.tessera.rlhf;
 
 import dev.tessera.nn.Module;
+import dev.tessera.nn.Parameter;
 import dev.tessera.training.checkpoint.CheckpointStore;
 import dev.tessera.training.data.DataSource;
 import dev.tessera.training.loop.Objective;
@@ -49,6 +50,14 @@ public final class Fit {
         OptimizerSettings o = OptimizerSettings.adamW(lr);
         return new Trainer(TrainerConfig.simple(steps).withOnNonFinite(onNonFinite), model,
                 o.optimizer(model.namedParameters()), o.schedule(steps), objective, data, List.of(), Map.of(), store, null);
+    }
+
+    /** As {@link #trainer(Module, double, Objective, DataSource, long, OnNonFinite, CheckpointStore)}, optimising only {@code trainable}. */
+    public static <B> Trainer trainer(Module model, Map<String, Parameter> trainable, double lr, Objective<B> objective,
+            DataSource<B> data, long steps, OnNonFinite onNonFinite, CheckpointStore store) {
+        OptimizerSettings o = OptimizerSettings.adamW(lr);
+        return new Trainer(TrainerConfig.simple(steps).withOnNonFinite(onNonFinite), model, trainable,
+                o.optimizer(trainable), o.schedule(steps), objective, data, List.of(), Map.of(), store, null);
     }
 
     /** Runs the trainer and returns every step's metrics, then the result. */

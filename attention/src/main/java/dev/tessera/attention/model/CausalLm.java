@@ -2,6 +2,8 @@ package dev.tessera.attention.model;
 
 import dev.tessera.core.Tensor;
 import dev.tessera.nn.Module;
+import dev.tessera.nn.Parameter;
+import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -33,6 +35,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public interface CausalLm {
     /** The module that owns every parameter (for optimizers, state dicts, train/eval). */
     Module module();
+
+    /**
+     * The parameters a trainer optimises: all of {@link #module()}'s by default. A model with
+     * low-rank adapters returns the adapters alone, so that its base weights stay frozen.
+     */
+    default Map<String, Parameter> trainableParameters() {
+        return module().namedParameters();
+    }
 
     /** V, the vocabulary size. */
     int vocabSize();

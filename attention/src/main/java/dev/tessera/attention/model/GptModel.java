@@ -14,6 +14,7 @@ import dev.tessera.core.Tensor;
 import dev.tessera.nn.DropoutLayer;
 import dev.tessera.nn.Embedding;
 import dev.tessera.nn.LayerNorm;
+import dev.tessera.nn.Linear;
 import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -68,7 +69,8 @@ public final class GptModel extends DecoderModel {
                     config.contextLength(), dtype);
         }
         boolean dropoutActive = isTraining() && config.dropout() > 0;
-        if (decodeStep.applies(ids, attentionMask, cache, dropoutActive)) {
+        // active LoRA adapters live in the Linear layers, which the fast path bypasses
+        if (decodeStep.applies(ids, attentionMask, cache, dropoutActive) && !Linear.anyActiveAdapter(this)) {
             return decodeStep.forward(ids, cache); // (B, 1, V)
         }
         return super.forward(ids, attentionMask, cache);

@@ -49,6 +49,9 @@ public final class RecipeCli {
             CliOption.value("--steps-rm", "N", String.valueOf(DEFAULTS.reward().steps()), "reward-model steps"),
             CliOption.value("--steps-ppo", "N", String.valueOf(DEFAULTS.ppo().iterations()), "PPO iterations"),
             CliOption.value("--steps-dpo", "N", String.valueOf(DEFAULTS.dpo().steps()), "DPO steps"),
+            CliOption.value("--steps-grpo", "N", String.valueOf(DEFAULTS.grpo().iterations()), "GRPO iterations"),
+            CliOption.value("--grpo-beta", "BETA", String.valueOf(DEFAULTS.grpo().beta()),
+                    "weight of GRPO's KL-to-SFT term (k3) in its loss"),
             CliOption.value("--rm-prompts", "N", String.valueOf(DEFAULTS.reward().prompts()),
                     "prompts whose samples the labeller ranks"),
             CliOption.value("--rm-k", "K", String.valueOf(DEFAULTS.reward().k()), "samples per ranked prompt, 2-9"),
@@ -184,6 +187,12 @@ public final class RecipeCli {
         if (po.given("--steps-dpo")) {
             c = c.withDpo(c.dpo().withSteps(count(po, "--steps-dpo")));
         }
+        if (po.given("--steps-grpo")) {
+            c = c.withGrpo(c.grpo().withIterations(count(po, "--steps-grpo")));
+        }
+        if (po.given("--grpo-beta")) {
+            c = c.withGrpo(c.grpo().withBeta(po.number("--grpo-beta", 0, 1e6)));
+        }
         if (po.given("--pretrain-text")) {
             c = c.withPretrainText(Path.of(po.string("--pretrain-text")));
         }
@@ -232,12 +241,13 @@ public final class RecipeCli {
             o.printf(Locale.ROOT, layout, row.toArray());
         }
         o.println();
-        o.println("== Sample answers (greedy), before (SFT) and after PPO / DPO ==");
+        o.println("== Sample answers (greedy), before (SFT) and after PPO / DPO / GRPO ==");
         for (Sample s : r.samples()) {
             o.printf(Locale.ROOT, "  prompt: %-22s ideal: %s%n", s.prompt(), s.ideal());
             o.printf(Locale.ROOT, "    SFT [%.2f]  %s%n", s.sft().score(), s.sft().shown());
             o.printf(Locale.ROOT, "    PPO [%.2f]  %s%n", s.ppo().score(), s.ppo().shown());
             o.printf(Locale.ROOT, "    DPO [%.2f]  %s%n", s.dpo().score(), s.dpo().shown());
+            o.printf(Locale.ROOT, "    GRPO [%.2f] %s%n", s.grpo().score(), s.grpo().shown());
         }
         o.println();
         o.printf(Locale.ROOT, "report: %s%ntable:  %s, %s%ntotal:  %.1f s%n", report.toAbsolutePath(), r.json().toAbsolutePath(),

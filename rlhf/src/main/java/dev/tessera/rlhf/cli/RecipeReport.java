@@ -24,7 +24,7 @@ final class RecipeReport {
                 + "were trained from scratch on " + (config.pretrainText() == null ? "a generated corpus"
                 : "the text file " + config.pretrainText()) + ", fine-tuned on imperfect demonstrations (SFT), then "
                 + "improved with a reward model trained on the labeller's rankings of SFT samples and PPO, and, for "
-                + "comparison, with DPO on the same rankings. Scores are the hidden labeller's (0.25 for the \"answer:\" "
+                + "comparison, with DPO on the same rankings and with GRPO against the same reward model. Scores are the hidden labeller's (0.25 for the \"answer:\" "
                 + "prefix, 0.25 for closing the turn, 0.5 for the correct digits), on held-out prompts.");
         r.heading("Headline figures");
         r.table(List.of("metric", "value"), t.summaryRows());
@@ -34,13 +34,13 @@ final class RecipeReport {
         for (Chart c : result.charts()) {
             r.chart(c.title(), c.xLabel(), c.yLabel(), c.series());
         }
-        r.heading("Sample answers (greedy), before and after PPO");
+        r.heading("Sample answers (greedy), before (SFT) and after PPO, DPO and GRPO");
         List<List<String>> rows = new ArrayList<>();
         for (Sample s : result.samples()) {
             rows.add(List.of(s.prompt(), s.ideal(), s.sft().shown() + score(s.sft()), s.ppo().shown() + score(s.ppo()),
-                    s.dpo().shown() + score(s.dpo())));
+                    s.dpo().shown() + score(s.dpo()), s.grpo().shown() + score(s.grpo())));
         }
-        r.table(List.of("prompt", "ideal", "SFT", "PPO", "DPO"), rows);
+        r.table(List.of("prompt", "ideal", "SFT", "PPO", "DPO", "GRPO"), rows);
         r.heading("Stage timings");
         List<List<String>> timing = new ArrayList<>();
         for (Map.Entry<Stage, Double> e : new java.util.TreeMap<>(result.stageSeconds()).entrySet()) {

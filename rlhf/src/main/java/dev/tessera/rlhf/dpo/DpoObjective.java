@@ -63,7 +63,9 @@ public final class DpoObjective implements Objective<int[]> {
         if (chunk < 1) {
             throw new IllegalArgumentException("DpoObjective: chunk must be >= 1 pairs per reference forward but was " + chunk);
         }
-        SharedParameters.requireNone("DpoObjective", "reference", reference.module(), "policy", policy.module());
+        // a LoRA policy's base() passes: it shares the frozen base weights, none of the trained adapters
+        SharedParameters.requireNone("DpoObjective", "reference", reference.module(), "policy",
+                policy.trainableParameters());
         this.policy = policy;
         this.pairs = List.copyOf(pairs);
         this.beta = beta;

@@ -85,6 +85,18 @@ public final class RewardModel extends Module {
         this.readout = readout;
     }
 
+    /**
+     * The parameters a trainer optimises: the trunk's {@link CausalLm#trainableParameters()} (its
+     * LoRA adapters alone for a {@link LoraLm} trunk) and the head, named as in
+     * {@link #namedParameters()} ({@code trunk.…}, {@code head.…}).
+     */
+    public java.util.Map<String, dev.tessera.nn.Parameter> trainableParameters() {
+        java.util.Map<String, dev.tessera.nn.Parameter> out = new java.util.LinkedHashMap<>();
+        trunk.trainableParameters().forEach((k, v) -> out.put("trunk." + k, v));
+        head.namedParameters().forEach((k, v) -> out.put("head." + k, v));
+        return out;
+    }
+
     /** Where the head reads the trunk. */
     public Readout readout() {
         return readout;

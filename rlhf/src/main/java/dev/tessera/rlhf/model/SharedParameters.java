@@ -20,9 +20,14 @@ public final class SharedParameters {
 
     /** "nameInA = nameInB" for every pair of parameters of {@code a} and {@code b} that share storage. */
     public static List<String> between(Module a, Module b) {
+        return between(a.namedParameters(), b.namedParameters());
+    }
+
+    /** "nameInA = nameInB" for every pair of parameters of {@code a} and {@code b} that share storage. */
+    public static List<String> between(Map<String, Parameter> a, Map<String, Parameter> b) {
         List<String> out = new ArrayList<>();
-        for (Map.Entry<String, Parameter> x : a.namedParameters().entrySet()) {
-            for (Map.Entry<String, Parameter> y : b.namedParameters().entrySet()) {
+        for (Map.Entry<String, Parameter> x : a.entrySet()) {
+            for (Map.Entry<String, Parameter> y : b.entrySet()) {
                 if (x.getValue() == y.getValue() || sameStorage(x.getValue().data(), y.getValue().data())) {
                     out.add(x.getKey() + " = " + y.getKey());
                 }
@@ -37,7 +42,17 @@ public final class SharedParameters {
      * @param fn names the caller in the message, e.g. "PpoTrainer"
      */
     public static void requireNone(String fn, String frozenRole, Module frozen, String trainedRole, Module trained) {
-        List<String> shared = between(frozen, trained);
+        requireNone(fn, frozenRole, frozen, trainedRole, trained.namedParameters());
+    }
+
+    /**
+     * Requires {@code frozen} to share no parameter with the {@code trained} ones (those an
+     * optimiser updates). A reference that is the policy's own base model with its LoRA adapters
+     * switched off passes: it shares the frozen base weights, none of the trained adapters.
+     */
+    public static void requireNone(String fn, String frozenRole, Module frozen, String trainedRole,
+            Map<String, Parameter> trained) {
+        List<String> shared = between(frozen.namedParameters(), trained);
         if (!shared.isEmpty()) {
             throw new IllegalArgumentException(fn + ": the " + frozenRole + " must be a frozen copy with its own parameters,"
                     + " but shares " + shared.size() + " with the " + trainedRole + " (" + frozenRole + " = " + trainedRole

@@ -7,9 +7,14 @@ import dev.tessera.backend.Backend;
 import dev.tessera.core.Rng;
 import dev.tessera.io.AtomicFiles;
 import dev.tessera.nn.Module;
+import dev.tessera.nn.Parameter;
 import dev.tessera.rlhf.data.SequenceBatch;
 import dev.tessera.rlhf.dpo.DpoObjective;
 import dev.tessera.rlhf.dpo.PreferencePair;
+import dev.tessera.rlhf.grpo.GroupConfig;
+import dev.tessera.rlhf.grpo.GroupMethod;
+import dev.tessera.rlhf.grpo.GroupPolicyTrainer;
+import dev.tessera.rlhf.grpo.GroupStats;
 import dev.tessera.rlhf.math.KlEstimator;
 import dev.tessera.rlhf.model.RewardModel;
 import dev.tessera.rlhf.model.ValueModel;
@@ -34,6 +39,7 @@ import dev.tessera.training.loop.EvalMetrics;
 import dev.tessera.training.loop.Objective;
 import dev.tessera.training.loop.StepMetrics;
 import dev.tessera.training.loop.StopReason;
+import dev.tessera.training.loop.OnNonFinite;
 import dev.tessera.training.loop.Trainer;
 import dev.tessera.training.loop.TrainerConfig;
 import dev.tessera.training.loop.TrainingListener;
@@ -76,8 +82,10 @@ import org.slf4j.LoggerFactory;
  *   <li><b>PPO</b> from the SFT model against the reward model, with an adaptive KL penalty to the
  *       SFT model, PPO-ptx on the pretraining corpus, the critic initialised from the reward model;</li>
  *   <li><b>DPO</b> from the SFT model on the same rankings, for comparison;</li>
- *   <li><b>evaluation</b> of the SFT, PPO and DPO policies on held-out prompts by the labeller,
- *       and their KL to the SFT model.</li>
+ *   <li><b>GRPO</b> from the SFT model against the same reward model on PPO's prompts: groups
+ *       of samples per prompt, group-normalised advantages, no value model, KL in the loss;</li>
+ *   <li><b>evaluation</b> of the SFT, PPO, DPO and GRPO policies on held-out prompts by the labeller,
+ *       and their KL to the SFT model; a report.</li>
  * </ol>
  * Everything random derives from the config's seed, so one seed gives one {@link RecipeTable}.
  * Artifacts go to the output folder: {@code tokenizer.json}, {@code table.json}, {@code table.csv};
@@ -176,23 +184,29 @@ public final class RecipePipeline {
         CausalLm dpoPolicy = sftModel.copy();
         dpo(dpoPolicy, sftModel, trainGroups, chat, orderRng);
 
-        // 9. evaluation on held-out prompts
-        t0 = start(Stage.EVALUATION, 3);
+        // 9. GRPO against the same reward model (after DPO, so the earlier stages' draws are unchanged)
+        CausalLm grpoPolicy = sftModel.copy();
+        grpo(grpoPolicy, sftModel, rewardModel, tokenizer, prompts.ppo(), sampleRng);
+
+        // 10. evaluation on held-out prompts
+        t0 = start(Stage.EVALUATION, 4);
         PolicyEvaluator evaluator = new PolicyEvaluator(prompts.heldOut(), tokenizer, sftModel, eval.maxNewTokens(), evalSeed);
         PolicyScore sftScore = timedEval(evaluator, sftModel, 1);
         PolicyScore ppoScore = timedEval(evaluator, ppoPolicy, 2);
         PolicyScore dpoScore = timedEval(evaluator, dpoPolicy, 3);
+        PolicyScore grpoScore = timedEval(evaluator, grpoPolicy, 4);
         List<Sample> samples = samples(prompts.heldOut().subList(0, eval.samples()), tokenizer, sftModel, ppoPolicy, dpoPolicy,
-                evalSeed);
-        end(Stage.EVALUATION, t0, String.format(java.util.Locale.ROOT, "labeller score SFT %.4f, PPO %.4f, DPO %.4f",
-                sftScore.score(), ppoScore.score(), dpoScore.score()));
+                grpoPolicy, evalSeed);
+        end(Stage.EVALUATION, t0, String.format(java.util.Locale.ROOT,
+                "labeller score SFT %.4f, PPO %.4f, DPO %.4f, GRPO %.4f", sftScore.score(), ppoScore.score(),
+                dpoScore.score(), grpoScore.score()));
 
         long heldOutPairs = testGroups.stream().mapToLong(g -> (long) g.k() * (g.k() - 1) / 2).sum();
         RecipeTable table = new RecipeTable(config.seed(), config.size().name().toLowerCase(java.util.Locale.ROOT),
                 model.module().parameterCount(), tokenizer.vocabSize(), pre.tokens(), pre.heldOut().loss(),
                 pre.heldOut().perplexity(), sftLoss, groups.size(), rmAccuracy.train(), rmAccuracy.heldOut(), heldOutPairs,
                 rmAccuracy.sameFormat(), rmAccuracy.sameFormatPairs(), sftScore,
-                ppoScore, dpoScore, config.ppo().klTarget(), finalBeta);
+                ppoScore, dpoScore, grpoScore, config.ppo().klTarget(), finalBeta);
 
         Path json = outDir.resolve("table.json");
         Path csv = outDir.resolve("table.csv");
@@ -303,7 +317,7 @@ public final class RecipePipeline {
                 orderRng), b -> Arrays.stream(b.lengths()).asLongStream().sum());
         Series loss = new Series("SFT loss (response tokens)");
         double[] tail = new double[2]; // Σ loss and count of the last (up to) 10 steps
-        Trainer trainer = stageTrainer(s.steps(), model.module(), OptimizerSettings.adamW(s.learningRate()),
+        Trainer trainer = stageTrainer(s.steps(), model.module(), model.trainableParameters(), OptimizerSettings.adamW(s.learningRate()),
                 new SftObjective(model), batches);
         trainer.addListener(new TrainingListener() {
             @Override
@@ -410,7 +424,7 @@ public final class RecipePipeline {
                 Math.min(r.batchSize(), train.size()), orderRng), RecipePipeline::tokens);
         Series loss = new Series("ranking loss");
         Series accuracy = new Series("batch pair accuracy");
-        Trainer trainer = stageTrainer(r.steps(), model, OptimizerSettings.adamW(r.learningRate()), objective, batches);
+        Trainer trainer = stageTrainer(r.steps(), model, model.trainableParameters(), OptimizerSettings.adamW(r.learningRate()), objective, batches);
         trainer.addListener(new TrainingListener() {
             @Override
             public void onStep(StepMetrics m) {
@@ -561,7 +575,7 @@ public final class RecipePipeline {
                 });
         Series loss = new Series("DPO loss");
         Series accuracy = new Series("implicit reward accuracy");
-        Trainer trainer = stageTrainer(d.steps(), policy.module(), OptimizerSettings.adamW(d.learningRate()), objective,
+        Trainer trainer = stageTrainer(d.steps(), policy.module(), policy.trainableParameters(), OptimizerSettings.adamW(d.learningRate()), objective,
                 batches);
         trainer.addListener(new TrainingListener() {
             @Override
@@ -579,12 +593,13 @@ public final class RecipePipeline {
 
     /**
      * The training module's loop for one fine-tuning stage: {@code steps} steps of {@code objective}
-     * on {@code batches}, AdamW and its schedule from {@code optimizer}, clipping at 1, no
+     * on {@code batches}, AdamW and its schedule from {@code optimizer} over the model's trainable
+     * parameters (the adapters alone for a LoRA model), clipping at 1, no
      * accumulation, evaluation or checkpoints, stopping on a non-finite loss or gradient.
      */
-    private static <B> Trainer stageTrainer(int steps, Module model, OptimizerSettings optimizer, Objective<B> objective,
-            DataSource<B> batches) {
-        return new Trainer(TrainerConfig.simple(steps), model, optimizer.optimizer(model.namedParameters()),
+    private static <B> Trainer stageTrainer(int steps, Module model, Map<String, Parameter> trainable,
+            OptimizerSettings optimizer, Objective<B> objective, DataSource<B> batches) {
+        return new Trainer(TrainerConfig.simple(steps), model, trainable, optimizer.optimizer(trainable),
                 optimizer.schedule(steps), objective, batches, List.of(), Map.of(), null, null);
     }
 
@@ -601,16 +616,63 @@ public final class RecipePipeline {
         }
     }
 
+    /** GRPO from the SFT model against the reward model on PPO's prompt pool. */
+    private void grpo(CausalLm policy, CausalLm sft, RewardModel rewardModel, ChatTokenizer tokenizer,
+            List<Instruction> pool, Rng sampleRng) {
+        RecipeConfig.Grpo g = config.grpo();
+        long t0 = start(Stage.GRPO, g.iterations());
+        ChatTemplate chat = tokenizer.chat();
+        GroupConfig groupConfig = new GroupConfig(GroupMethod.GRPO, g.prompts(), g.groupSize(), g.minibatchSize(), g.epochs(),
+                0.2, g.beta(), 1e-4, config.eval().maxNewTokens(), 1.0);
+        RewardModelScorer scorer = new RewardModelScorer(rewardModel);
+        // the optimizer, clipping at 1 and stopping on a non-finite step as PPO's policy (PpoOptimization.of)
+        GroupPolicyTrainer trainer = new GroupPolicyTrainer(policy, sft, scorer, groupConfig,
+                OptimizerSettings.adamW(g.learningRate()), 1.0, OnNonFinite.STOP, chat, sampleRng.fork());
+        Series labScore = new Series("labeller score");
+        Series klSeries = new Series("KL to SFT");
+        Series flat = new Series("groups with equal scores");
+        for (int it = 1; it <= g.iterations(); it++) {
+            long st = System.nanoTime();
+            List<Instruction> batch = new ArrayList<>();
+            List<int[]> raw = new ArrayList<>();
+            for (int i = 0; i < g.prompts(); i++) {
+                Instruction ins = pool.get(sampleRng.nextInt(pool.size()));
+                batch.add(ins);
+                raw.add(tokenizer.encode(ins.text()));
+            }
+            Rollouts ro = trainer.rollout(raw);
+            GroupStats stats = trainer.optimise(ro, scorer.score(ro));
+            double lab = 0;
+            long tokens = 0;
+            int n = ro.responses().size();
+            for (int i = 0; i < n; i++) {
+                int[] resp = ro.responses().get(i);
+                lab += Labeller.score(batch.get(i / g.groupSize()), tokenizer.responseText(resp), chat.ended(resp)) / n;
+                tokens += ro.batch().lengths()[i];
+            }
+            labScore.add(it, lab);
+            klSeries.add(it, stats.klToReference());
+            flat.add(it, (double) stats.flatGroups() / g.prompts());
+            listener.onStep(Stage.GRPO, it, g.iterations(), "labeller score", lab, tokens * g.epochs(),
+                    (System.nanoTime() - st) / 1e9);
+        }
+        charts.add(new Chart("GRPO: labeller score of the samples", "iteration", "score in [0, 1]", List.of(labScore)));
+        charts.add(new Chart("GRPO: KL to the SFT model, and the share of groups without signal", "iteration",
+                "nats per response / fraction", List.of(klSeries, flat)));
+        end(Stage.GRPO, t0, String.format(java.util.Locale.ROOT, "sample labeller score %.4f -> %.4f, KL %.3f",
+                labScore.points().get(0)[1], labScore.last(), klSeries.last()));
+    }
+
     private PolicyScore timedEval(PolicyEvaluator evaluator, CausalLm policy, int step) {
         long st = System.nanoTime();
         PolicyScore s = evaluator.evaluate(policy);
-        listener.onStep(Stage.EVALUATION, step, 3, "labeller score", s.score(), 0, (System.nanoTime() - st) / 1e9);
+        listener.onStep(Stage.EVALUATION, step, 4, "labeller score", s.score(), 0, (System.nanoTime() - st) / 1e9);
         return s;
     }
 
-    /** Greedy answers of the three policies to the first held-out prompts. */
+    /** Greedy answers of the four policies to the first held-out prompts. */
     private List<Sample> samples(List<Instruction> instructions, ChatTokenizer tokenizer, CausalLm sft, CausalLm ppo, CausalLm dpo,
-            long seed) {
+            CausalLm grpo, long seed) {
         if (instructions.isEmpty()) {
             return List.of();
         }
@@ -618,11 +680,12 @@ public final class RecipePipeline {
         List<int[]> a = e.greedy(sft);
         List<int[]> b = e.greedy(ppo);
         List<int[]> c = e.greedy(dpo);
+        List<int[]> d = e.greedy(grpo);
         List<Sample> out = new ArrayList<>();
         for (int i = 0; i < instructions.size(); i++) {
             Instruction ins = instructions.get(i);
             out.add(new Sample(ins.text(), ins.idealResponse(), answer(ins, a.get(i), tokenizer), answer(ins, b.get(i), tokenizer),
-                    answer(ins, c.get(i), tokenizer)));
+                    answer(ins, c.get(i), tokenizer), answer(ins, d.get(i), tokenizer)));
         }
         return out;
     }

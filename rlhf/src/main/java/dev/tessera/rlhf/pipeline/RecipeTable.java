@@ -29,6 +29,7 @@ import java.util.Map;
  * @param sft the SFT policy on the held-out prompts
  * @param ppo the PPO policy
  * @param dpo the DPO policy
+ * @param grpo the GRPO policy
  * @param klTarget the configured KL target of PPO's controller
  * @param finalBeta β after the last PPO iteration
  *
@@ -37,7 +38,8 @@ import java.util.Map;
  */
 public record RecipeTable(long seed, String modelSize, long parameters, int vocabSize, long pretrainTokens, double pretrainLoss,
         double pretrainPerplexity, double sftLoss, int rankedPrompts, double rewardTrainAccuracy, double rewardHeldOutAccuracy,
-        long rewardHeldOutPairs, double rewardDigitsAccuracy, long rewardDigitsPairs, PolicyScore sft, PolicyScore ppo, PolicyScore dpo, double klTarget, double finalBeta) {
+        long rewardHeldOutPairs, double rewardDigitsAccuracy, long rewardDigitsPairs, PolicyScore sft, PolicyScore ppo, PolicyScore dpo, PolicyScore grpo,
+        double klTarget, double finalBeta) {
 
     /** The headline rows as (metric, value) pairs, values formatted. */
     public List<List<String>> summaryRows() {
@@ -64,6 +66,11 @@ public record RecipeTable(long seed, String modelSize, long parameters, int voca
         rows.add(List.of("DPO labeller score (held-out), greedy", gain(dpo, sft, true)));
         rows.add(List.of("DPO correct digits, sampled / greedy", pct(dpo.correctness()) + " / " + pct(dpo.greedyCorrectness())));
         rows.add(List.of("DPO KL to SFT", f4(dpo.klToSft()) + " nats"));
+        rows.add(List.of("GRPO labeller score (held-out), sampled", gain(grpo, sft, false)));
+        rows.add(List.of("GRPO labeller score (held-out), greedy", gain(grpo, sft, true)));
+        rows.add(List.of("GRPO correct digits, sampled / greedy", pct(grpo.correctness()) + " / "
+                + pct(grpo.greedyCorrectness())));
+        rows.add(List.of("GRPO KL to SFT", f4(grpo.klToSft()) + " nats"));
         return rows;
     }
 
@@ -73,12 +80,13 @@ public record RecipeTable(long seed, String modelSize, long parameters, int voca
                 "exact", "KL to SFT");
     }
 
-    /** One row per policy (SFT, PPO, DPO) on the held-out prompts. */
+    /** One row per policy (SFT, PPO, DPO, GRPO) on the held-out prompts. */
     public List<List<String>> policyRows() {
         List<List<String>> rows = new ArrayList<>();
         rows.add(policyRow("SFT", sft));
         rows.add(policyRow("PPO", ppo));
         rows.add(policyRow("DPO", dpo));
+        rows.add(policyRow("GRPO", grpo));
         return rows;
     }
 
@@ -106,8 +114,10 @@ public record RecipeTable(long seed, String modelSize, long parameters, int voca
         put(m, "sft", sft);
         put(m, "ppo", ppo);
         put(m, "dpo", dpo);
+        put(m, "grpo", grpo);
         putGain(m, "ppo", ppo);
         putGain(m, "dpo", dpo);
+        putGain(m, "grpo", grpo);
         m.put("kl_target", klTarget);
         m.put("ppo_final_beta", finalBeta);
         return m;

@@ -9,6 +9,7 @@ public enum Stage {
     REWARD_MODEL("reward model"),
     PPO("ppo"),
     DPO("dpo"),
+    GRPO("grpo"),
     EVALUATION("evaluation");
 
     private final String label;

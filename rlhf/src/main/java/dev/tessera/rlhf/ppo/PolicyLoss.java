@@ -68,10 +68,15 @@ public final class PolicyLoss {
     }
 
     /**
-     * Per-token L_t as one fused node. ∂L/∂logp = −A·ρ where the unclipped term is the max (or
-     * the ratio lies inside the clip range), 0 where the clipped constant is the max.
+     * Per-token L_t (same shape as logp, no mask applied) as one fused node, for losses that
+     * aggregate it their own way (GRPO: per completion, then over completions). ∂L/∂logp = −A·ρ
+     * where the unclipped term is the max (or the ratio lies inside the clip range), 0 where the
+     * clipped constant is the max. {@code oldLogp} and {@code advantages} have logp's shape.
      */
-    static Tensor surrogate(Tensor logp, INDArray oldLogp, INDArray advantages, double eps) {
+    public static Tensor surrogate(Tensor logp, INDArray oldLogp, INDArray advantages, double eps) {
+        Masks.sameShape("PolicyLoss.surrogate", "logp", logp.data(), "oldLogp", oldLogp);
+        Masks.sameShape("PolicyLoss.surrogate", "logp", logp.data(), "advantages", advantages);
+        Masks.positive("PolicyLoss.surrogate", "eps", eps);
         double[] lp = doubles(logp.data());
         double[] old = doubles(oldLogp);
         double[] a = doubles(advantages);

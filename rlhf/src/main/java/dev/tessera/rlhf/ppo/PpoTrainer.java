@@ -14,9 +14,6 @@ import dev.tessera.rlhf.math.Masked;
 import dev.tessera.rlhf.model.SharedParameters;
 import dev.tessera.rlhf.model.ValueModel;
 import dev.tessera.rlhf.chat.ChatTemplate;
-import dev.tessera.training.generate.Generator;
-import dev.tessera.training.generate.SamplingConfig;
-import dev.tessera.training.generate.TokenListener;
 import dev.tessera.training.checkpoint.Checkpoint;
 import dev.tessera.training.checkpoint.CheckpointStore;
 import dev.tessera.training.checkpoint.TrainingState;
@@ -33,7 +30,6 @@ import dev.tessera.training.optim.Optimizer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -114,7 +110,8 @@ public final class PpoTrainer {
                 || optimization == null || chat == null || rng == null) {
             throw new IllegalArgumentException("PpoTrainer: only ptxBatches may be null");
         }
-        SharedParameters.requireNone("PpoTrainer", "reference", reference.module(), "policy", policy.module());
+        SharedParameters.requireNone("PpoTrainer", "reference", reference.module(), "policy",
+                policy.trainableParameters());
         SharedParameters.requireNone("PpoTrainer", "reference", reference.module(), "value model", valueModel);
         if (config.ptxCoef() > 0 && ptxBatches == null) {
             throw new IllegalArgumentException("PpoTrainer: ptxCoef is " + config.ptxCoef() + " but no pretraining batches were given");
@@ -130,7 +127,7 @@ public final class PpoTrainer {
         this.ptxBatches = ptxBatches;
         this.rng = rng;
         Map<String, Parameter> policyParams = new LinkedHashMap<>();
-        policy.module().namedParameters().forEach((k, v) -> policyParams.put("policy." + k, v));
+        policy.trainableParameters().forEach((k, v) -> policyParams.put("policy." + k, v)); // adapters alone for LoRA
         Map<String, Parameter> criticParams = new LinkedHashMap<>();
         valueModel.namedParameters().forEach((k, v) -> criticParams.put("value." + k, v));
         Map<String, Parameter> params = new LinkedHashMap<>(policyParams);
@@ -155,6 +152,15 @@ public final class PpoTrainer {
      * prompts again for the run to continue exactly.)
      */
     public Path checkpoint(CheckpointStore store) throws IOException {
+        // the weights saved are the modules' state dicts: trained parameters outside them (LoRA adapters) would be lost
+        java.util.Set<Parameter> saved = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        saved.addAll(models.namedParameters().values());
+        for (Map.Entry<String, Parameter> e : trained.entrySet()) {
+            if (!saved.contains(e.getValue())) {
+                throw new IllegalStateException("PpoTrainer.checkpoint: the trained parameter '" + e.getKey() + "' is not"
+                        + " in the policy's module, so a checkpoint would not hold it; save LoRA adapters with Lora.save");
+            }
+        }
         TrainingState state = new TrainingState(iteration, Map.of(RNG, rng.state()), Map.of(), Map.of(BETA, kl.beta()));
         return store.save(models, optimizers, state);
     }
@@ -196,26 +202,7 @@ public final class PpoTrainer {
 
     /** Samples rollouts for raw prompts (content tokens; the chat format is applied here). */
     public Rollouts rollout(List<int[]> rawPrompts) {
-        List<int[]> prompts = new ArrayList<>();
-        for (int[] p : rawPrompts) {
-            prompts.add(chat.prompt(p));
-        }
-        policy.module().eval();
-        // left-padded batches of mixed prompt lengths; the seed comes from this trainer's generator
-        SamplingConfig s = new SamplingConfig(config.temperature(), 0, 1, 1, config.maxNewTokens(), new int[] {chat.end()},
-                rng.nextLong());
-        List<int[]> responses = Arrays.asList(Generator.generateInBatches(policy, prompts.toArray(new int[0][]), s,
-                config.rolloutBatch(), TokenListener.NONE).tokens());
-        int[][] rows = new int[prompts.size()][];
-        int[] promptLengths = new int[prompts.size()];
-        for (int i = 0; i < rows.length; i++) {
-            int[] p = prompts.get(i);
-            int[] r = responses.get(i);
-            rows[i] = Arrays.copyOf(p, p.length + r.length);
-            System.arraycopy(r, 0, rows[i], p.length, r.length);
-            promptLengths[i] = p.length;
-        }
-        return new Rollouts(prompts, responses, SequenceBatch.ofFormatted(rows, promptLengths, chat.pad()));
+        return Rollouts.sample(policy, chat, rawPrompts, config.temperature(), config.maxNewTokens(), config.rolloutBatch(), rng);
     }
 
     /** One PPO iteration on {@code rolloutBatch} raw prompts. */

@@ -26,7 +26,9 @@ class RecipeCliTest {
     @Test
     void flagsOverrideTheirFields() {
         var p = RecipeCli.parse(new String[] {"--seed", "42", "--size", "tiny", "--steps-pretrain", "7", "--steps-sft", "8",
-            "--steps-rm", "9", "--steps-ppo", "3", "--steps-dpo", "4", "--ptx", "0.25", "--kl-target", "0.75", "--out", "x/y"});
+            "--steps-rm", "9", "--steps-ppo", "3", "--steps-dpo", "4", "--steps-grpo", "5", "--grpo-beta", "0.5",
+            "--ptx", "0.25", "--kl-target", "0.75",
+            "--out", "x/y"});
         RecipeConfig c = p.config();
         assertEquals(42, c.seed());
         assertEquals(ModelSize.TINY, c.size());
@@ -35,6 +37,9 @@ class RecipeCliTest {
         assertEquals(9, c.reward().steps());
         assertEquals(3, c.ppo().iterations());
         assertEquals(4, c.dpo().steps());
+        assertEquals(5, c.grpo().iterations());
+        assertEquals(0.5, c.grpo().beta());
+        assertEquals(RecipeConfig.defaults().grpo().groupSize(), c.grpo().groupSize());
         assertEquals(0.25, c.ppo().ptxCoef());
         assertEquals(0.75, c.ppo().klTarget());
         assertEquals(RecipeConfig.defaults().ppo().learningRate(), c.ppo().learningRate());

@@ -56,6 +56,8 @@ class RecipeReportTest {
         }
         String html = html(report);
         assertTrue(html.contains("PPO: KL to the SFT model"), "KL chart missing");
+        assertTrue(html.contains("GRPO: labeller score of the samples"), "GRPO chart missing");
+        assertTrue(html.contains("<td>GRPO</td>"), "GRPO row missing");
         assertTrue(html.contains("Sample answers"), "samples missing");
         assertFalse(html.contains("<script"), "the report must not need scripts");
         assertTrue(Files.isRegularFile(out.resolve("table.json")));

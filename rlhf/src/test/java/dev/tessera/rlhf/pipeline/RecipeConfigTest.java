@@ -24,6 +24,7 @@ class RecipeConfigTest {
         assertEquals(Math.round(d.reward().steps() * 0.5), h.reward().steps());
         assertEquals(Math.round(d.ppo().iterations() * 0.5), h.ppo().iterations());
         assertEquals(Math.round(d.dpo().steps() * 0.5), h.dpo().steps());
+        assertEquals(Math.round(d.grpo().iterations() * 0.5), h.grpo().iterations());
         RecipeConfig z = d.scaleSteps(1e-9);
         assertEquals(1, z.pretrain().steps());
         assertEquals(1, z.ppo().iterations());
@@ -37,6 +38,10 @@ class RecipeConfigTest {
         assertTrue(e.getMessage().contains("ppo.minibatchSize"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> RecipeConfig.defaults().ppo().withCriticLearningRate(0));
         assertTrue(e.getMessage().contains("ppo.criticLearningRate"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new RecipeConfig.Grpo(10, 16, 4, 24, 2, 2e-4, 0.04));
+        assertTrue(e.getMessage().contains("grpo.minibatchSize") && e.getMessage().contains("64"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new RecipeConfig.Grpo(10, 16, 1, 16, 2, 2e-4, 0.04));
+        assertTrue(e.getMessage().contains("grpo.groupSize"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new RecipeConfig.Reward(10, 10, 0.2, 5, 4, 1e-3, dev.tessera.rlhf.model.RewardModel.Readout.LAST_TOKEN));
         assertTrue(e.getMessage().contains("reward.k"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new RecipeConfig.Pretrain(10, 200, 32, 5, 4, 1e-3));

@@ -80,7 +80,7 @@ class RecipePipelineTest {
         assertTrue(t.rankedPrompts() >= 2, "ranked prompts " + t.rankedPrompts());
         assertTrue(t.rewardHeldOutPairs() >= 1);
         assertTrue(t.rewardHeldOutAccuracy() >= 0 && t.rewardHeldOutAccuracy() <= 1);
-        for (PolicyScore s : List.of(t.sft(), t.ppo(), t.dpo())) {
+        for (PolicyScore s : List.of(t.sft(), t.ppo(), t.dpo(), t.grpo())) {
             assertTrue(s.score() >= 0 && s.score() <= 1, "score " + s.score());
             assertTrue(s.greedyScore() >= 0 && s.greedyScore() <= 1, "greedy score " + s.greedyScore());
             assertTrue(Double.isFinite(s.klToSft()), "KL " + s.klToSft());
@@ -103,6 +103,8 @@ class RecipePipelineTest {
         assertEquals(t.rewardHeldOutAccuracy(), json.get("rm_heldout_accuracy").asDouble());
         assertEquals(t.ppo().score(), json.get("ppo_score").asDouble());
         assertEquals(t.dpo().klToSft(), json.get("dpo_kl_to_sft").asDouble());
+        assertEquals(t.grpo().score(), json.get("grpo_score").asDouble());
+        assertEquals(t.grpo().sampledGainOver(t.sft()).mean(), json.get("grpo_gain").asDouble());
         List<String> csv = Files.readAllLines(first.csv());
         assertEquals("metric,value", csv.get(0));
         assertTrue(csv.contains("sft_score," + t.sft().score()), csv.toString());

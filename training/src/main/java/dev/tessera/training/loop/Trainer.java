@@ -131,19 +131,52 @@ public final class Trainer {
      * @param exchange sums counts, gradients and loss over data-parallel replicas; null for a single process
      * @param <B> the batch type
      */
-    @SuppressWarnings("unchecked")
     public <B> Trainer(TrainerConfig config, Module model, Optimizer optimizer, LrSchedule schedule, Objective<B> objective,
             DataSource<B> train, List<B> validation, Map<String, Rng> rngs, CheckpointStore store,
             GradientExchange exchange) {
+        this(config, model, model == null ? null : model.namedParameters(), optimizer, schedule, objective, train, validation,
+                rngs, store, exchange);
+    }
+
+    /**
+     * A run of {@code objective} that trains only {@code trainable} (e.g. the low-rank adapters of
+     * a model whose base weights are frozen): gradient clipping and the non-finite check look at
+     * these alone, and {@code optimizer} must be built over them.
+     *
+     * @param model the module that runs in train/eval mode and is checkpointed
+     * @param trainable the parameters the optimizer updates; with a {@code store} they must all be
+     *     {@code model}'s own, so that a checkpoint holds them
+     * @param <B> the batch type
+     */
+    @SuppressWarnings("unchecked")
+    public <B> Trainer(TrainerConfig config, Module model, Map<String, Parameter> trainable, Optimizer optimizer,
+            LrSchedule schedule, Objective<B> objective, DataSource<B> train, List<B> validation, Map<String, Rng> rngs,
+            CheckpointStore store, GradientExchange exchange) {
         if (config == null || model == null || optimizer == null || schedule == null || objective == null || train == null) {
             throw new IllegalArgumentException("config, model, optimizer, schedule, objective and train must not be null");
+        }
+        if (trainable == null || trainable.isEmpty()) {
+            throw new IllegalArgumentException("trainable must name at least one parameter but was "
+                    + (trainable == null ? "null" : "empty"));
+        }
+        if (store != null) {
+            // a checkpoint saves model's state dict: a trained parameter outside it would be lost on resume
+            java.util.Set<Parameter> own = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            own.addAll(model.namedParameters().values());
+            for (Map.Entry<String, Parameter> e : trainable.entrySet()) {
+                if (!own.contains(e.getValue())) {
+                    throw new IllegalArgumentException("trainable parameter '" + e.getKey() + "' is not one of the model's"
+                            + " own parameters, so a checkpoint in " + store.root() + " would not hold it; expected a subset"
+                            + " of the model's " + own.size() + " parameters (or no store)");
+                }
+            }
         }
         if (config.evalEvery() > 0 && (validation == null || validation.isEmpty())) {
             throw new IllegalArgumentException("evalEvery is " + config.evalEvery() + " but there are no validation batches");
         }
         this.config = config;
         this.model = model;
-        this.params = model.namedParameters();
+        this.params = new LinkedHashMap<>(trainable);
         this.optimizer = optimizer;
         this.schedule = schedule;
         // one B throughout: the objective only ever sees batches of the source and the validation list

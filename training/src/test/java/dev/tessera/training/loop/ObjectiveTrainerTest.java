@@ -152,4 +152,68 @@ class ObjectiveTrainerTest {
         assertEquals(eabs / 5, e.metrics().get("abs_error"), 1e-12);
         assertTrue(Double.isNaN(e.accuracy()), "the objective reports no accuracy");
     }
+
+    /** Least squares with a trainable offset b outside the line module: y ≈ x·w + b. */
+    static final class Offset implements Objective<Rows> {
+        private final Line line;
+        final Parameter b = new Parameter(Nd4j.createFromArray(new double[][] {{0.0}}));
+
+        Offset(Line line) {
+            this.line = line;
+        }
+
+        @Override
+        public long count(Rows batch) {
+            return batch.x().length;
+        }
+
+        @Override
+        public BatchLoss compute(Rows batch, double normalizer) {
+            Tensor err = Tensor.constant(Nd4j.createFromArray(batch.x())).matmul(line.w).addBroadcast(b)
+                    .sub(Tensor.constant(Nd4j.createFromArray(batch.y()))); // (k, 1)
+            Tensor sq = err.pow(2).sum();
+            return new BatchLoss(sq.mul(1.0 / normalizer), sq.item(), batch.x().length, Map.of());
+        }
+    }
+
+    @Test
+    void onlyTheTrainableParametersAreClippedAndUpdated(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws IOException {
+        Line line = new Line();
+        Offset objective = new Offset(line);
+        Map<String, Parameter> trainable = Map.of("b", objective.b);
+        double[] w0 = line.w.data().dup().data().asDouble();
+        // the gradient of b alone at the start: 2·Σ(x·w − y) / n
+        double expected = 0;
+        for (int i = 0; i < DATA.x().length; i++) {
+            expected += 2 * (DATA.x()[i][0] * w0[0] + DATA.x()[i][1] * w0[1] - DATA.y()[i][0]) / DATA.x().length;
+        }
+        List<StepMetrics> steps = new ArrayList<>();
+        Trainer t = new Trainer(TrainerConfig.simple(3).withClipNorm(1e9), line, trainable,
+                new AdamW(trainable, AdamWConfig.lm(0.05)), LrSchedule.constant(0.05), objective, repeat(List.of(DATA)),
+                List.of(), Map.of(), null, null);
+        t.addListener(new TrainingListener() {
+            @Override
+            public void onStep(StepMetrics m) {
+                steps.add(m);
+            }
+        });
+        t.run();
+        assertEquals(Math.abs(expected), steps.get(0).gradNorm(), 1e-12, "the norm is b's alone, not w's too");
+        assertTrue(objective.b.data().getDouble(0) != 0, "b was trained");
+        double[] w1 = line.w.data().dup().data().asDouble();
+        for (int i = 0; i < w0.length; i++) {
+            assertEquals(w0[i], w1[i], 0.0, "w is not trainable here");
+        }
+        // a checkpoint saves the module's state dict, which has no b: refused rather than lost
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new Trainer(TrainerConfig.simple(3), line, trainable, new AdamW(trainable, AdamWConfig.lm(0.05)),
+                        LrSchedule.constant(0.05), objective, repeat(List.of(DATA)), List.of(), Map.of(),
+                        new dev.tessera.training.checkpoint.CheckpointStore(dir, 1), null));
+        assertTrue(e.getMessage().contains("'b'"), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new Trainer(TrainerConfig.simple(3), line, Map.of(), new AdamW(trainable, AdamWConfig.lm(0.05)),
+                        LrSchedule.constant(0.05), objective, repeat(List.of(DATA)), List.of(), Map.of(), null, null));
+        assertTrue(e.getMessage().contains("trainable"), e.getMessage());
+    }
 }

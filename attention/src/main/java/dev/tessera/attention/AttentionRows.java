@@ -6,6 +6,7 @@ import dev.tessera.host.Scratch;
 import dev.tessera.host.Simd;
 import dev.tessera.host.SimdOps;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -64,8 +65,8 @@ final class AttentionRows {
                 int lo = m.lo(i);
                 int hi = Math.max(lo, m.hi(b, i));
                 int base = r * tk;
-                java.util.Arrays.fill(row, 0, lo, 0);
-                java.util.Arrays.fill(row, hi, tk, 0);
+                Arrays.fill(row, 0, lo, 0);
+                Arrays.fill(row, hi, tk, 0);
                 s.get(base + lo, row, lo, hi - lo);
                 if (m.slopes != null) {
                     double slope = m.slopes[h];
@@ -84,7 +85,7 @@ final class AttentionRows {
                 float max = ops.max(row, lo, hi - lo);
                 if (max == Float.NEGATIVE_INFINITY || Float.isNaN(max)) {
                     // nothing to attend (or only -inf scores): a zero row, never 0/0
-                    java.util.Arrays.fill(row, lo, hi, 0);
+                    Arrays.fill(row, lo, hi, 0);
                     if (lse != null) {
                         lse[r] = Float.NEGATIVE_INFINITY;
                     }
@@ -138,8 +139,8 @@ final class AttentionRows {
                 int lo = m.lo(i);
                 int hi = Math.max(lo, m.hi(b, i));
                 int base = r * tk;
-                java.util.Arrays.fill(grow, 0, lo, 0);
-                java.util.Arrays.fill(grow, hi, tk, 0);
+                Arrays.fill(grow, 0, lo, 0);
+                Arrays.fill(grow, hi, tk, 0);
                 pb.get(base + lo, prow, lo, hi - lo);
                 gb.get(base + lo, grow, lo, hi - lo);
                 if (p > 0) {

@@ -1,6 +1,7 @@
 package dev.tessera.attention;
 
 import dev.tessera.host.HostMemory;
+import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -124,11 +125,11 @@ final class CachedAttention {
                     }
                     int oBase = row * nHead * hs + h * hs;
                     if (max == Double.NEGATIVE_INFINITY) {
-                        java.util.Arrays.fill(out, oBase, oBase + hs, 0);
+                        Arrays.fill(out, oBase, oBase + hs, 0);
                         continue; // no visible key (a padding query with nothing before it): output zeros, not NaN
                     }
                     double sum = 0;
-                    java.util.Arrays.fill(acc, 0);
+                    Arrays.fill(acc, 0);
                     for (int j = first; j <= qSlot; j++) {
                         if (!cache.isValid(bb, j)) {
                             continue;

@@ -3,9 +3,12 @@ package dev.tessera.attention;
 import dev.tessera.backend.Gemm;
 import dev.tessera.core.Tensor;
 import dev.tessera.host.HostMemory;
+import java.util.ArrayList;
+import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Materialising scaled dot-product attention as one autograd node: two batched GEMMs (MKL
@@ -39,8 +42,8 @@ final class FusedAttention {
     private FusedAttention() {}
 
     /** Row blocks {r0, r1, kEnd} of the (B·Hkv, g·Tq, Tk) scores: rows [r0, r1) use keys [0, kEnd) only. */
-    private static java.util.List<int[]> blocks(MaskPlan m, AttentionShapes s) {
-        java.util.List<int[]> out = new java.util.ArrayList<>();
+    private static List<int[]> blocks(MaskPlan m, AttentionShapes s) {
+        List<int[]> out = new ArrayList<>();
         int step = Math.max(causalBlock, Math.min(256, s.tq / 4));
         if (s.group != 1 || s.tq < 2 * step) {
             out.add(new int[] {0, s.group * s.tq, s.tk}); // every row of the (B·Hkv, g·Tq, ·) matrices, every key
@@ -62,8 +65,8 @@ final class FusedAttention {
         if (r0 == 0 && r1 == x.size(1) && c0 == 0 && c1 == x.size(2)) {
             return x;
         }
-        return x.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.interval(r0, r1),
-                org.nd4j.linalg.indexing.NDArrayIndex.interval(c0, c1));
+        return x.get(NDArrayIndex.all(), NDArrayIndex.interval(r0, r1),
+                NDArrayIndex.interval(c0, c1));
     }
 
     /**
@@ -83,7 +86,7 @@ final class FusedAttention {
         INDArray k3 = AttentionShapes.sanitize(HostMemory.dense(k.data()), m).reshape('c', bk, s.tk, s.d); // (B·Hkv, Tk, D)
         INDArray v3 = AttentionShapes.sanitize(HostMemory.dense(v.data()), m).reshape('c', bk, s.tk, s.dv); // (B·Hkv, Tk, Dv)
 
-        java.util.List<int[]> blocks = blocks(m, s);
+        List<int[]> blocks = blocks(m, s);
         long rows = (long) s.group * s.tq; // g·Tq
         // The probabilities go to the caller when asked for; otherwise they never leave the op and
         // live in a reused buffer until the backward has read them (ScoreBuffers).
@@ -202,7 +205,7 @@ final class FusedAttention {
      * block's kEnd are left for the softmax, which zero-fills masked entries.
      */
     private static void probabilities(INDArray q3, INDArray k3, Tensor bias, MaskPlan m, AttentionShapes s,
-            double scale, java.util.List<int[]> blocks, INDArray p) {
+            double scale, List<int[]> blocks, INDArray p) {
         for (int[] r : blocks) {
             Gemm.matmulInto(view(q3, r[0], r[1], 0, s.d), view(k3, 0, r[2], 0, s.d), false, true,
                     view(p, r[0], r[1], 0, r[2]), scale, 0.0);
@@ -218,7 +221,7 @@ final class FusedAttention {
      * into the key rows [0, kEnd) it reaches. The block reaching furthest writes first with
      * beta = 0, so dst needs no zero-filling pass; key rows no block reaches are zeroed.
      */
-    private static void sumOverBlocks(INDArray a, INDArray b, INDArray dst, java.util.List<int[]> blocks, double alpha) {
+    private static void sumOverBlocks(INDArray a, INDArray b, INDArray dst, List<int[]> blocks, double alpha) {
         int widest = 0;
         for (int i = 1; i < blocks.size(); i++) {
             if (blocks.get(i)[2] > blocks.get(widest)[2]) {

@@ -1,6 +1,7 @@
 package dev.tessera.attention;
 
 import dev.tessera.core.Tensor;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.BooleanIndexing;
@@ -88,7 +89,7 @@ final class PortableAttention {
                 }
             }
         }
-        return Nd4j.create(a, new long[] {s.batch, hm, s.tq, s.tk}, org.nd4j.linalg.api.buffer.DataType.DOUBLE)
+        return Nd4j.create(a, new long[] {s.batch, hm, s.tq, s.tk}, DataType.DOUBLE)
                 .castTo(s.dtype);
     }
 
@@ -101,7 +102,7 @@ final class PortableAttention {
                 a[r * s.tk + j] = DropoutHash.keep(seed, r, j, p) ? scale : 0.0;
             }
         }
-        return Nd4j.create(a, new long[] {s.batch, s.heads, s.tq, s.tk}, org.nd4j.linalg.api.buffer.DataType.DOUBLE)
+        return Nd4j.create(a, new long[] {s.batch, s.heads, s.tq, s.tk}, DataType.DOUBLE)
                 .castTo(s.dtype);
     }
 }

@@ -2,6 +2,8 @@ package dev.tessera.attention;
 
 import dev.tessera.core.Require;
 import dev.tessera.core.Tensor;
+import java.util.Locale;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,9 +34,9 @@ public final class ScaledDotProductAttention {
         if (d == null) {
             String prop = System.getProperty("tessera.attention");
             if (prop != null) {
-                d = AttentionImpl.valueOf(prop.trim().toUpperCase(java.util.Locale.ROOT));
+                d = AttentionImpl.valueOf(prop.trim().toUpperCase(Locale.ROOT));
             } else {
-                Tensor.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 1); // loads the backend
+                Tensor.zeros(DataType.FLOAT, 1); // loads the backend
                 d = Nd4j.getEnvironment().isCPU() ? AttentionImpl.FUSED : AttentionImpl.PORTABLE;
             }
             LOG.debug("default attention implementation: {}", d);

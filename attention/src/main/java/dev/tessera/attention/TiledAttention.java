@@ -3,6 +3,7 @@ package dev.tessera.attention;
 import dev.tessera.backend.Gemm;
 import dev.tessera.core.Tensor;
 import dev.tessera.host.HostMemory;
+import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -152,7 +153,7 @@ final class TiledAttention {
 
     private static float[] filled(int n) {
         float[] a = new float[n];
-        java.util.Arrays.fill(a, Float.NEGATIVE_INFINITY);
+        Arrays.fill(a, Float.NEGATIVE_INFINITY);
         return a;
     }
 }

@@ -3,6 +3,7 @@ package dev.tessera.attention;
 import dev.tessera.host.Simd;
 import dev.tessera.host.SimdOps;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -45,14 +46,14 @@ final class TiledRows {
                 if (plain) {
                     max = hi > lo ? Math.max(max, ops.max(row, lo, hi - lo)) : max;
                     if (max == Float.NEGATIVE_INFINITY || Float.isNaN(max)) {
-                        java.util.Arrays.fill(row, 0, nk, 0);
+                        Arrays.fill(row, 0, nk, 0);
                         s.put(base, row, 0, nk);
                         continue;
                     }
                     float corr = runMax[r] == Float.NEGATIVE_INFINITY ? 0 : FastExp.exp(runMax[r] - max);
                     float sum = ops.expShift(row, lo, hi - lo, max, row, lo);
-                    java.util.Arrays.fill(row, 0, lo, 0);
-                    java.util.Arrays.fill(row, hi, nk, 0);
+                    Arrays.fill(row, 0, lo, 0);
+                    Arrays.fill(row, hi, nk, 0);
                     s.put(base, row, 0, nk);
                     runSum[r] = runSum[r] * corr + sum;
                     runMax[r] = max;
@@ -70,7 +71,7 @@ final class TiledRows {
                     }
                 }
                 if (max == Float.NEGATIVE_INFINITY || Float.isNaN(max)) {
-                    java.util.Arrays.fill(row, 0, nk, 0);
+                    Arrays.fill(row, 0, nk, 0);
                     s.put(base, row, 0, nk);
                     continue;
                 }
@@ -163,10 +164,10 @@ final class TiledRows {
                         float pj = row[j];
                         grow[j] = pj == 0 ? 0 : pj * (grow[j] - d);
                     }
-                    java.util.Arrays.fill(row, 0, lo, 0);
-                    java.util.Arrays.fill(row, end, nk, 0);
-                    java.util.Arrays.fill(grow, 0, lo, 0);
-                    java.util.Arrays.fill(grow, end, nk, 0);
+                    Arrays.fill(row, 0, lo, 0);
+                    Arrays.fill(row, end, nk, 0);
+                    Arrays.fill(grow, 0, lo, 0);
+                    Arrays.fill(grow, end, nk, 0);
                     s.put(base, row, 0, nk);
                     gb.put(base, grow, 0, nk);
                     continue;

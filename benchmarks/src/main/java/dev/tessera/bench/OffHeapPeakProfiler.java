@@ -1,5 +1,6 @@
 package dev.tessera.bench;
 
+import dev.tessera.backend.Backend;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.bytedeco.javacpp.Pointer;
@@ -49,7 +50,7 @@ public final class OffHeapPeakProfiler implements InternalProfiler {
         // Pick ND4J's native build before JavaCPP's Loader first loads (Pointer does): a Loader that
         // starts without Tessera's platform.extension loads the first binary it finds, e.g. the
         // AVX-512 one on an AVX2-only CPU (SIGILL at start-up).
-        dev.tessera.backend.Backend.init();
+        Backend.init();
         start = Pointer.physicalBytes();
         PEAK.set(start);
         sampling = true;

@@ -1,5 +1,6 @@
 package dev.tessera.backend;
 
+import dev.tessera.host.Parallel;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
@@ -150,7 +151,7 @@ public final class Backend {
             throw new IllegalArgumentException("threads must be >= 1, got " + n);
         }
         init();
-        dev.tessera.host.Parallel.setThreads(n);
+        Parallel.setThreads(n);
         if (state.directMkl()) {
             MklBlas.setThreads(n);
         }
@@ -173,7 +174,7 @@ public final class Backend {
 
     /** The host kernels' thread count (see {@link #setThreads}). */
     public static int threads() {
-        return dev.tessera.host.Parallel.threads();
+        return Parallel.threads();
     }
 
     private static State initialise() {

@@ -1,5 +1,6 @@
 package dev.tessera.backend;
 
+import java.nio.charset.StandardCharsets;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.mkl.global.mkl_rt;
@@ -80,7 +81,7 @@ final class MklBlas {
         while (len < buf.length && buf[len] != 0) {
             len++;
         }
-        return new String(buf, 0, len, java.nio.charset.StandardCharsets.US_ASCII).trim();
+        return new String(buf, 0, len, StandardCharsets.US_ASCII).trim();
     }
 
     /** The number of threads MKL will use for the next call (its default: the physical cores). */

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
@@ -142,7 +143,7 @@ public final class TrainBpeCli {
     private static Path path(String option, String name) {
         try {
             return Paths.get(name);
-        } catch (java.nio.file.InvalidPathException e) {
+        } catch (InvalidPathException e) {
             throw new UsageException(option + " '" + name + "' is not a valid path: " + e.getReason());
         }
     }

@@ -1,5 +1,6 @@
 package dev.tessera.core;
 
+import dev.tessera.backend.Backend;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -18,7 +19,7 @@ public final class Rng {
     static {
         // Rng creates ND4J arrays and is often the first Tessera class a program touches: pick
         // the native build (AVX2/AVX-512, MKL) before ND4J loads, as Tensor does.
-        dev.tessera.backend.Backend.init();
+        Backend.init();
     }
 
     private long s0;

@@ -5,6 +5,7 @@ import dev.tessera.host.Parallel;
 import dev.tessera.host.Scratch;
 import java.lang.ref.Reference;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.function.IntConsumer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -98,7 +99,7 @@ final class RowGather {
             from[row + 1] += from[row];
         }
         int[] order = new int[n];
-        int[] next = java.util.Arrays.copyOf(from, r);
+        int[] next = Arrays.copyOf(from, r);
         for (int i = 0; i < n; i++) {
             order[next[idx[i]]++] = i;
         }
@@ -122,7 +123,7 @@ final class RowGather {
             int k = cut[task];
             while (k < cut[task + 1]) {
                 int dest = idx[order[k]];
-                java.util.Arrays.fill(acc, 0, cols, 0f);
+                Arrays.fill(acc, 0, cols, 0f);
                 for (; k < cut[task + 1] && idx[order[k]] == dest; k++) {
                     src.get(order[k] * cols, row, 0, cols);
                     for (int j = 0; j < cols; j++) {

@@ -1,5 +1,6 @@
 package dev.tessera.core;
 
+import dev.tessera.backend.Backend;
 import dev.tessera.host.HostMemory;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -38,7 +39,7 @@ import org.nd4j.linalg.factory.Nd4j;
 public class Tensor {
     static {
         // Pick the native build (AVX2/AVX-512, MKL) before anything in Tessera touches ND4J.
-        dev.tessera.backend.Backend.init();
+        Backend.init();
     }
 
     private final INDArray data;

@@ -2,7 +2,9 @@ package dev.tessera.host;
 
 import java.lang.ref.Cleaner;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.bytedeco.javacpp.Pointer;
@@ -167,7 +169,7 @@ final class NativePool {
 
     /** Frees every idle block (e.g. when training is over, or to change the idle cap). */
     static void trim() {
-        java.util.List<Block> toFree = new java.util.ArrayList<>();
+        List<Block> toFree = new ArrayList<>();
         synchronized (NativePool.class) {
             for (ArrayDeque<Block> q : FREE.values()) {
                 toFree.addAll(q);

@@ -8,6 +8,7 @@ import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -185,7 +186,7 @@ public final class SafeTensorsFile implements AutoCloseable {
 
     /** Reads every tensor, in data order. */
     public Map<String, INDArray> getAll() throws IOException {
-        Map<String, INDArray> out = new java.util.LinkedHashMap<>();
+        Map<String, INDArray> out = new LinkedHashMap<>();
         for (String name : names()) {
             out.put(name, get(name));
         }

@@ -13,6 +13,7 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -178,11 +179,11 @@ final class SafeTensorsHeader {
             if (offsets[1] - offsets[0] != expected) {
                 throw new SafeTensorsFormatException(where + ": data size " + (offsets[1] - offsets[0])
                         + " bytes (data_offsets [" + offsets[0] + ", " + offsets[1] + "]) does not match shape "
-                        + java.util.Arrays.toString(shape) + " x " + dtype + " (" + dtype.size() + " bytes) = "
+                        + Arrays.toString(shape) + " x " + dtype + " (" + dtype.size() + " bytes) = "
                         + expected + " bytes");
             }
         } catch (ArithmeticException e) {
-            throw new SafeTensorsFormatException(where + ": shape " + java.util.Arrays.toString(shape)
+            throw new SafeTensorsFormatException(where + ": shape " + Arrays.toString(shape)
                     + " has more bytes than fit in 64 bits");
         }
         return new SafeTensorInfo(name, dtype, shape, offsets[0], offsets[1]);

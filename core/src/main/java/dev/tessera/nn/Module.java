@@ -4,6 +4,7 @@ import dev.tessera.core.Rng;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -65,7 +66,7 @@ public abstract class Module {
      */
     public final Map<String, Rng> namedRngs() {
         Map<String, Rng> out = new LinkedHashMap<>();
-        collectRngs("", out, Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
+        collectRngs("", out, Collections.newSetFromMap(new IdentityHashMap<>()));
         return out;
     }
 
@@ -92,7 +93,7 @@ public abstract class Module {
     /** All parameters with hierarchical names, in registration order (depth first). Shared parameters appear once. */
     public final Map<String, Parameter> namedParameters() {
         Map<String, Parameter> out = new LinkedHashMap<>();
-        Set<Parameter> seen = Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        Set<Parameter> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         collect("", out, seen);
         return out;
     }

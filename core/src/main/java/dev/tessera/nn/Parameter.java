@@ -1,6 +1,7 @@
 package dev.tessera.nn;
 
 import dev.tessera.core.Tensor;
+import dev.tessera.host.HostMemory;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -13,6 +14,6 @@ public final class Parameter extends Tensor {
      * buffer) is copied first, so that in-place updates never write into memory someone else owns.
      */
     public Parameter(INDArray data) {
-        super(data.isView() ? data.dup('c') : dev.tessera.host.HostMemory.dense(data), true);
+        super(data.isView() ? data.dup('c') : HostMemory.dense(data), true);
     }
 }

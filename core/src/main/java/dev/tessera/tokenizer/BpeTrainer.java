@@ -12,12 +12,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -161,7 +163,7 @@ public final class BpeTrainer {
      */
     private static void put(BlockingQueue<String> queue, String s, List<Future<WordCounts>> parts)
             throws InterruptedException, ExecutionException {
-        while (!queue.offer(s, 50, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        while (!queue.offer(s, 50, TimeUnit.MILLISECONDS)) {
             for (Future<WordCounts> f : parts) {
                 if (f.isDone()) {
                     f.get(); // rethrows the worker's failure
@@ -261,7 +263,7 @@ public final class BpeTrainer {
         @Override
         public String next() {
             if (!hasNext()) {
-                throw new java.util.NoSuchElementException();
+                throw new NoSuchElementException();
             }
             String s = next;
             next = null;

@@ -1,5 +1,7 @@
 package dev.tessera.tokenizer;
 
+import java.util.Arrays;
+
 /**
  * GPT-2's reversible byte &lt;-&gt; unicode map used by Hugging Face's ByteLevel
  * pre-tokenizer and decoder: printable bytes ({@code !..~}, {@code ¡..¬}, {@code ®..ÿ})
@@ -11,7 +13,7 @@ final class ByteLevel {
     private static final short[] CHAR_TO_BYTE = new short[512];
 
     static {
-        java.util.Arrays.fill(CHAR_TO_BYTE, (short) -1);
+        Arrays.fill(CHAR_TO_BYTE, (short) -1);
         int extra = 0;
         for (int b = 0; b < 256; b++) {
             boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);

@@ -1,5 +1,6 @@
 package dev.tessera.tokenizer;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -147,7 +148,7 @@ final class PairMerger {
     TrainedBpe run(int maxMerges, BpeTrainerConfig config) {
         Map<String, Integer> known = new HashMap<>();
         for (int b = 0; b < 256; b++) {
-            known.put(new String(tokenBytes[b], java.nio.charset.StandardCharsets.ISO_8859_1), b);
+            known.put(new String(tokenBytes[b], StandardCharsets.ISO_8859_1), b);
         }
         int merges = 0;
         int step = 0;
@@ -162,7 +163,7 @@ final class PairMerger {
             byte[] b = tokenBytes[pRight[pr]];
             byte[] ab = Arrays.copyOf(a, a.length + b.length);
             System.arraycopy(b, 0, ab, a.length, b.length);
-            String key = new String(ab, java.nio.charset.StandardCharsets.ISO_8859_1);
+            String key = new String(ab, StandardCharsets.ISO_8859_1);
             Integer existing = known.get(key);
             int c;
             if (existing != null) {
@@ -191,7 +192,7 @@ final class PairMerger {
     }
 
     private static String printable(byte[] b) {
-        return "'" + new String(b, java.nio.charset.StandardCharsets.UTF_8).replace("\n", "\\n") + "'";
+        return "'" + new String(b, StandardCharsets.UTF_8).replace("\n", "\\n") + "'";
     }
 
     /** Merges pair pr into token c in every word that holds it. */

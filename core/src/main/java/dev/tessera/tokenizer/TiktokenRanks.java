@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 
 /** Reads and writes tiktoken rank files: one line per token, {@code base64(bytes) rank}. */
 final class TiktokenRanks {
@@ -75,11 +76,11 @@ final class TiktokenRanks {
     }
 
     /** Builds a tokenizer whose ids are the ranks, plus special tokens at the given ids. */
-    static BpeTokenizer build(byte[][] byRank, PieceScanner scanner, java.util.Map<String, Integer> specials) {
+    static BpeTokenizer build(byte[][] byRank, PieceScanner scanner, Map<String, Integer> specials) {
         if (specials == null) {
             throw new IllegalArgumentException("specialTokens must not be null (use an empty map)");
         }
-        for (java.util.Map.Entry<String, Integer> e : specials.entrySet()) {
+        for (Map.Entry<String, Integer> e : specials.entrySet()) {
             if (e.getKey() == null || e.getKey().isEmpty() || e.getValue() == null) {
                 throw new IllegalArgumentException("special tokens must be a non-empty string and an id, got "
                         + e.getKey() + " -> " + e.getValue());
@@ -99,7 +100,7 @@ final class TiktokenRanks {
         for (int i = 0; i < size; i++) {
             ranks[i] = i;
         }
-        for (java.util.Map.Entry<String, Integer> e : specials.entrySet()) {
+        for (Map.Entry<String, Integer> e : specials.entrySet()) {
             int id = e.getValue();
             if (id < byRank.length && byRank[id] != null) {
                 throw new IllegalArgumentException("special token " + e.getKey() + " has id " + id

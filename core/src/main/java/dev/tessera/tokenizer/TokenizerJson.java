@@ -1,5 +1,8 @@
 package dev.tessera.tokenizer;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -18,6 +21,8 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,8 +73,8 @@ public final class TokenizerJson {
     private static final Logger LOG = LoggerFactory.getLogger(TokenizerJson.class);
     /** Duplicate keys (two ids for one token) and content after the root object are errors. */
     private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /**
      * Largest token id a file may use. Ids index arrays, so a hostile id of two billion would
@@ -92,7 +97,7 @@ public final class TokenizerJson {
         JsonNode root;
         try {
             root = JSON.readTree(in);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IOException(source + ": not a valid tokenizer.json: " + e.getOriginalMessage()
                     + " (at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")", e);
         }
@@ -366,7 +371,7 @@ public final class TokenizerJson {
         if (pat.has("Regex")) {
             regex = pat.get("Regex").asText();
         } else if (pat.has("String")) {
-            regex = java.util.regex.Pattern.quote(pat.get("String").asText());
+            regex = Pattern.quote(pat.get("String").asText());
         } else {
             throw new IOException(source + ": Split pattern must have Regex or String");
         }
@@ -378,7 +383,7 @@ public final class TokenizerJson {
                 source, regex);
         try {
             return new RegexScanner(regex, removeGaps);
-        } catch (java.util.regex.PatternSyntaxException e) {
+        } catch (PatternSyntaxException e) {
             throw new IOException(source + ": Split regex " + regex + " does not compile: " + e.getDescription(), e);
         }
     }

@@ -7,7 +7,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Entry point: tiktoken encodings, tiktoken rank files and Hugging Face tokenizer.json files.
@@ -94,7 +96,7 @@ public final class Tokenizers {
         if (vocab == null || config == null) {
             throw new IllegalArgumentException("vocab and config must not be null");
         }
-        java.util.Set<String> specials = new java.util.LinkedHashSet<>();
+        Set<String> specials = new LinkedHashSet<>();
         for (String s : new String[] {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"}) {
             if (vocab.containsKey(s)) {
                 specials.add(s);

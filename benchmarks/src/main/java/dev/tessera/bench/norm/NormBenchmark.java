@@ -14,6 +14,7 @@ import dev.tessera.core.Tensor;
 import dev.tessera.host.HostMemory;
 import dev.tessera.host.Simd;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.LayerNorm;
@@ -124,7 +125,7 @@ public class NormBenchmark {
         }
 
         /** Runs {@code forward} and back-propagates {@code g}; gradients land in x, weight (and bias). */
-        void forwardBackward(java.util.function.Supplier<NDArray> forward) {
+        void forwardBackward(Supplier<NDArray> forward) {
             try (GradientCollector gc = manager.getEngine().newGradientCollector()) {
                 PyTorch.backward(forward.get(), g);
             }

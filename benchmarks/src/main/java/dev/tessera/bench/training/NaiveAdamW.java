@@ -1,6 +1,7 @@
 package dev.tessera.bench.training;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -32,10 +33,10 @@ public final class NaiveAdamW {
                     + grads.size() + " entries");
         }
         for (int i = 0; i < params.size(); i++) {
-            if (!java.util.Arrays.equals(params.get(i).shape(), grads.get(i).shape())) {
+            if (!Arrays.equals(params.get(i).shape(), grads.get(i).shape())) {
                 throw new IllegalArgumentException("grads[" + i + "] must have shape "
-                        + java.util.Arrays.toString(params.get(i).shape()) + " but has "
-                        + java.util.Arrays.toString(grads.get(i).shape()));
+                        + Arrays.toString(params.get(i).shape()) + " but has "
+                        + Arrays.toString(grads.get(i).shape()));
             }
             m.add(params.get(i).ulike().assign(0));
             v.add(params.get(i).ulike().assign(0));

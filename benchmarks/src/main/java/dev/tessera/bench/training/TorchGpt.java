@@ -21,6 +21,7 @@ import ai.djl.training.tracker.Tracker;
 import dev.tessera.bench.PyTorch;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Random;
 
 /**
  * The {@link GptShapes} GPT-2 written directly on PyTorch's eager ops through DJL (the anchor
@@ -39,7 +40,7 @@ final class TorchGpt implements AutoCloseable {
 
     TorchGpt(int[] tokenIds) {
         manager = PyTorch.newManager();
-        java.util.Random rnd = new java.util.Random(1);
+        Random rnd = new Random(1);
         param("wte", normal(rnd, 0.02, VOCAB, EMBD));
         param("wpe", normal(rnd, 0.01, SEQ, EMBD));
         for (int l = 0; l < LAYERS; l++) {
@@ -76,7 +77,7 @@ final class TorchGpt implements AutoCloseable {
                 .build();
     }
 
-    private NDArray normal(java.util.Random rnd, double std, int rows, int cols) {
+    private NDArray normal(Random rnd, double std, int rows, int cols) {
         float[] v = new float[rows * cols];
         for (int i = 0; i < v.length; i++) {
             v[i] = (float) (rnd.nextGaussian() * std);

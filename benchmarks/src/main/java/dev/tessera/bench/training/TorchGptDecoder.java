@@ -13,8 +13,10 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
 import dev.tessera.bench.PyTorch;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Random;
 
 /**
  * The {@link GptShapes} GPT-2 for inference on PyTorch's eager ops through DJL (the anchor of
@@ -34,7 +36,7 @@ final class TorchGptDecoder implements AutoCloseable {
 
     TorchGptDecoder() {
         manager = PyTorch.newManager();
-        java.util.Random rnd = new java.util.Random(1);
+        Random rnd = new Random(1);
         params.put("wte", normal(rnd, 0.02, VOCAB, EMBD));
         params.put("wpe", normal(rnd, 0.01, CONTEXT, EMBD));
         for (int l = 0; l < LAYERS; l++) {
@@ -64,7 +66,7 @@ final class TorchGptDecoder implements AutoCloseable {
         paramArray = params.values().toArray(new NDArray[0]);
     }
 
-    private NDArray normal(java.util.Random rnd, double std, int rows, int cols) {
+    private NDArray normal(Random rnd, double std, int rows, int cols) {
         float[] v = new float[rows * cols];
         for (int i = 0; i < v.length; i++) {
             v[i] = (float) (rnd.nextGaussian() * std);
@@ -90,7 +92,7 @@ final class TorchGptDecoder implements AutoCloseable {
             throw new IllegalArgumentException("prompt (" + prompt.length + ") + newTokens (" + newTokens
                     + ") exceeds the context " + CONTEXT);
         }
-        int[] seq = java.util.Arrays.copyOf(prompt, prompt.length + newTokens);
+        int[] seq = Arrays.copyOf(prompt, prompt.length + newTokens);
         int len = prompt.length;
         NDArray[] pastK = new NDArray[LAYERS]; // per layer (1, H, len, hs), in gen
         NDArray[] pastV = new NDArray[LAYERS];
@@ -111,7 +113,7 @@ final class TorchGptDecoder implements AutoCloseable {
                 }
             }
         }
-        return java.util.Arrays.copyOfRange(seq, prompt.length, len);
+        return Arrays.copyOfRange(seq, prompt.length, len);
     }
 
     /**

@@ -7,6 +7,7 @@ import dev.tessera.attention.model.GptConfig;
 import dev.tessera.attention.model.GptModel;
 import dev.tessera.backend.Backend;
 import dev.tessera.backend.StepWorkspace;
+import dev.tessera.bench.PyTorch;
 import dev.tessera.core.Rng;
 import dev.tessera.host.HostMemory;
 import dev.tessera.nn.Parameter;
@@ -94,7 +95,7 @@ public final class TrainStepPeakMemory {
         } else {
             // Load libtorch first (creating a manager does), so "before" covers the same ground as
             // Tessera's: runtime and native libraries loaded, no model yet.
-            dev.tessera.bench.PyTorch.newManager().close();
+            PyTorch.newManager().close();
             before = status("VmRSS");
             try (TorchGpt model = new TorchGpt(ids)) {
                 loss = Double.NaN;

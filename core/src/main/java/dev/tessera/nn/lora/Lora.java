@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -103,7 +104,7 @@ public final class Lora {
     /** Every {@link Linear} in {@code root}'s tree by hierarchical path, depth first in registration order. */
     static Map<String, Linear> linearLayers(Module root) {
         Map<String, Linear> out = new LinkedHashMap<>();
-        collect("", root, out, Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
+        collect("", root, out, Collections.newSetFromMap(new IdentityHashMap<>()));
         return out;
     }
 

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /** The pipeline's HTML report: headline table, per-policy table, training curves, sample answers, timings. */
 final class RecipeReport {
@@ -43,7 +44,7 @@ final class RecipeReport {
         r.table(List.of("prompt", "ideal", "SFT", "PPO", "DPO", "GRPO"), rows);
         r.heading("Stage timings");
         List<List<String>> timing = new ArrayList<>();
-        for (Map.Entry<Stage, Double> e : new java.util.TreeMap<>(result.stageSeconds()).entrySet()) {
+        for (Map.Entry<Stage, Double> e : new TreeMap<>(result.stageSeconds()).entrySet()) {
             timing.add(List.of(e.getKey().label(), String.format(Locale.ROOT, "%.1f s", e.getValue())));
         }
         timing.add(List.of("total", String.format(Locale.ROOT, "%.1f s", result.totalSeconds())));

@@ -7,6 +7,7 @@ import dev.tessera.rlhf.math.KlPenalty;
 import dev.tessera.rlhf.math.Masked;
 import dev.tessera.rlhf.math.Masks;
 import dev.tessera.rlhf.ppo.PolicyLoss;
+import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -52,7 +53,7 @@ public final class GroupPolicyLoss {
         long t = logp.size(1);
         if (advantages.rank() != 1 || advantages.length() != g) {
             throw new IllegalArgumentException(fn + ": advantages must have shape [" + g + "] (one per completion) but has "
-                    + java.util.Arrays.toString(advantages.shape()));
+                    + Arrays.toString(advantages.shape()));
         }
         if (!(clipEps > 0 && clipEps < 1)) {
             throw new IllegalArgumentException(fn + ": clipEps must be in (0, 1) but was " + clipEps);

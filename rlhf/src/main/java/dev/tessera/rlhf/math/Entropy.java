@@ -1,6 +1,7 @@
 package dev.tessera.rlhf.math;
 
 import dev.tessera.core.Tensor;
+import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.BooleanIndexing;
 import org.nd4j.linalg.indexing.conditions.Conditions;
@@ -32,7 +33,7 @@ public final class Entropy {
         INDArray plogp = p.mul(logp);
         BooleanIndexing.replaceWhere(plogp, 0.0, Conditions.isNan()); // 0 · (−∞)
         INDArray h = plogp.sum(true, axis).negi(); // (..., 1)
-        long[] outShape = java.util.Arrays.copyOf(shape, shape.length - 1);
+        long[] outShape = Arrays.copyOf(shape, shape.length - 1);
         return Tensor.fromOp("entropy", h.reshape('c', outShape).dup('c'), g -> {
             INDArray gk = g.reshape('c', h.shape()).broadcast(shape);
             INDArray grad = logp.add(h.broadcast(shape)).muli(p).negi();

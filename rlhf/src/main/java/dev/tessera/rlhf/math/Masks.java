@@ -2,6 +2,7 @@ package dev.tessera.rlhf.math;
 
 import dev.tessera.core.Tensor;
 import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Argument checks for masked functions: messages name the function, the argument, the expected and the actual value. */
@@ -25,7 +26,7 @@ public final class Masks {
 
     /** Requires every element of {@code a} to be exactly 0 or 1. */
     public static void checkBinary(String fn, String name, INDArray a) {
-        INDArray m = a.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+        INDArray m = a.castTo(DataType.DOUBLE);
         double bad = m.mul(m.rsub(1.0)).amaxNumber().doubleValue(); // m(1 - m) is 0 exactly for m in {0, 1}
         if (bad != 0 || Double.isNaN(bad)) {
             throw new IllegalArgumentException(fn + ": " + name + " must hold only 0 and 1, but holds other values");

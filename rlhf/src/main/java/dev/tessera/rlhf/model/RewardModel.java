@@ -7,9 +7,12 @@ import dev.tessera.core.Rng;
 import dev.tessera.core.Tensor;
 import dev.tessera.nn.Linear;
 import dev.tessera.nn.Module;
+import dev.tessera.nn.Parameter;
 import dev.tessera.rlhf.data.SequenceBatch;
 import dev.tessera.rlhf.math.LogProbs;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -90,8 +93,8 @@ public final class RewardModel extends Module {
      * LoRA adapters alone for a {@link LoraLm} trunk) and the head, named as in
      * {@link #namedParameters()} ({@code trunk.…}, {@code head.…}).
      */
-    public java.util.Map<String, dev.tessera.nn.Parameter> trainableParameters() {
-        java.util.Map<String, dev.tessera.nn.Parameter> out = new java.util.LinkedHashMap<>();
+    public Map<String, Parameter> trainableParameters() {
+        Map<String, Parameter> out = new LinkedHashMap<>();
         trunk.trainableParameters().forEach((k, v) -> out.put("trunk." + k, v));
         head.namedParameters().forEach((k, v) -> out.put("head." + k, v));
         return out;
@@ -256,8 +259,8 @@ public final class RewardModel extends Module {
     /** An independent copy (trunk, head and offset), e.g. to initialise PPO's value model. */
     public RewardModel copy() {
         CausalLm t = trunk.copy();
-        Linear h = new Linear(new dev.tessera.nn.Parameter(head.weight().data().dup()),
-                new dev.tessera.nn.Parameter(head.bias().data().dup()));
+        Linear h = new Linear(new Parameter(head.weight().data().dup()),
+                new Parameter(head.bias().data().dup()));
         RewardModel out = new RewardModel(t, h, readout);
         out.offset = offset;
         return out;

@@ -1,5 +1,6 @@
 package dev.tessera.rlhf.pipeline;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -84,7 +85,7 @@ public record PolicyScore(double score, double greedyScore, double correctness, 
                         + " and " + b.size());
             }
             int n = a.size();
-            java.util.List<Double> d = new java.util.ArrayList<>(n);
+            List<Double> d = new ArrayList<>(n);
             double mean = 0;
             for (int i = 0; i < n; i++) {
                 d.add(a.get(i) - b.get(i));

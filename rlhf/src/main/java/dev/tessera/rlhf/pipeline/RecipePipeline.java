@@ -8,6 +8,7 @@ import dev.tessera.core.Rng;
 import dev.tessera.io.AtomicFiles;
 import dev.tessera.nn.Module;
 import dev.tessera.nn.Parameter;
+import dev.tessera.rlhf.chat.ChatTemplate;
 import dev.tessera.rlhf.data.SequenceBatch;
 import dev.tessera.rlhf.dpo.DpoObjective;
 import dev.tessera.rlhf.dpo.PreferencePair;
@@ -27,7 +28,6 @@ import dev.tessera.rlhf.ppo.RewardModelScorer;
 import dev.tessera.rlhf.ppo.RewardShaping;
 import dev.tessera.rlhf.ppo.Rollouts;
 import dev.tessera.rlhf.reward.RankedGroup;
-import dev.tessera.rlhf.chat.ChatTemplate;
 import dev.tessera.rlhf.reward.RewardModelObjective;
 import dev.tessera.rlhf.sft.SftObjective;
 import dev.tessera.training.data.Batch;
@@ -37,9 +37,9 @@ import dev.tessera.training.generate.SamplingConfig;
 import dev.tessera.training.generate.TokenListener;
 import dev.tessera.training.loop.EvalMetrics;
 import dev.tessera.training.loop.Objective;
+import dev.tessera.training.loop.OnNonFinite;
 import dev.tessera.training.loop.StepMetrics;
 import dev.tessera.training.loop.StopReason;
-import dev.tessera.training.loop.OnNonFinite;
 import dev.tessera.training.loop.Trainer;
 import dev.tessera.training.loop.TrainerConfig;
 import dev.tessera.training.loop.TrainingListener;
@@ -49,6 +49,7 @@ import dev.tessera.training.optim.AdamWConfig;
 import dev.tessera.training.optim.LrSchedule;
 import dev.tessera.training.optim.OptimizerSettings;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,6 +60,7 @@ import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -197,12 +199,12 @@ public final class RecipePipeline {
         PolicyScore grpoScore = timedEval(evaluator, grpoPolicy, 4);
         List<Sample> samples = samples(prompts.heldOut().subList(0, eval.samples()), tokenizer, sftModel, ppoPolicy, dpoPolicy,
                 grpoPolicy, evalSeed);
-        end(Stage.EVALUATION, t0, String.format(java.util.Locale.ROOT,
+        end(Stage.EVALUATION, t0, String.format(Locale.ROOT,
                 "labeller score SFT %.4f, PPO %.4f, DPO %.4f, GRPO %.4f", sftScore.score(), ppoScore.score(),
                 dpoScore.score(), grpoScore.score()));
 
         long heldOutPairs = testGroups.stream().mapToLong(g -> (long) g.k() * (g.k() - 1) / 2).sum();
-        RecipeTable table = new RecipeTable(config.seed(), config.size().name().toLowerCase(java.util.Locale.ROOT),
+        RecipeTable table = new RecipeTable(config.seed(), config.size().name().toLowerCase(Locale.ROOT),
                 model.module().parameterCount(), tokenizer.vocabSize(), pre.tokens(), pre.heldOut().loss(),
                 pre.heldOut().perplexity(), sftLoss, groups.size(), rmAccuracy.train(), rmAccuracy.heldOut(), heldOutPairs,
                 rmAccuracy.sameFormat(), rmAccuracy.sameFormatPairs(), sftScore,
@@ -285,13 +287,13 @@ public final class RecipePipeline {
         });
         try {
             trainer.run();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e); // only checkpointing does I/O, and there is no store
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // only checkpointing does I/O, and there is no store
         }
         EvalMetrics e = trainer.evaluate();
         Series held = new Series("held-out loss").add(p.steps(), e.loss());
         charts.add(new Chart("Pretraining: next-token loss", "step", "nats per token", List.of(loss, held)));
-        end(Stage.PRETRAIN, t0, String.format(java.util.Locale.ROOT,
+        end(Stage.PRETRAIN, t0, String.format(Locale.ROOT,
                 "%,d parameters, %,d corpus tokens; held-out loss %.4f, perplexity %.2f", model.module().parameterCount(),
                 tokens, e.loss(), e.perplexity()));
         return new Pretrained(model, e, tokens, new DocumentRows(trainChunks, config.ppo().minibatchSize(), pad, rowSeed + 2));
@@ -332,7 +334,7 @@ public final class RecipePipeline {
         });
         run(trainer, Stage.SFT);
         charts.add(new Chart("SFT: loss on demonstrations", "step", "nats per response token", List.of(loss)));
-        end(Stage.SFT, t0, String.format(java.util.Locale.ROOT, "%d demonstrations, final loss %.4f", prompts.size(),
+        end(Stage.SFT, t0, String.format(Locale.ROOT, "%d demonstrations, final loss %.4f", prompts.size(),
                 tail[0] / tail[1]));
         return tail[0] / tail[1];
     }
@@ -397,7 +399,7 @@ public final class RecipePipeline {
             listener.onStep(Stage.RANKINGS, c + 1, chunks, "score", chunkScore / (part.size() * r.k()), tokens,
                     (System.nanoTime() - st) / 1e9);
         }
-        end(Stage.RANKINGS, t0, String.format(java.util.Locale.ROOT,
+        end(Stage.RANKINGS, t0, String.format(Locale.ROOT,
                 "%d of %d prompts ranked (K = %d samples each, mean labeller score %.4f)", groups.size(), instructions.size(),
                 r.k(), scoreSum / (instructions.size() * r.k())));
         return groups;
@@ -444,7 +446,7 @@ public final class RecipePipeline {
         charts.add(new Chart("Reward model: K-wise ranking loss", "step", "loss", List.of(loss)));
         charts.add(new Chart("Reward model: pairwise accuracy", "step", "fraction of pairs",
                 List.of(accuracy, new Series("held-out (final)").add(r.steps(), testAcc))));
-        end(Stage.REWARD_MODEL, t0, String.format(java.util.Locale.ROOT,
+        end(Stage.REWARD_MODEL, t0, String.format(Locale.ROOT,
                 "pairwise accuracy train %.1f%%, held-out %.1f%% (%d / %d groups), %.1f%% of %d held-out pairs differing "
                         + "only in digits; offset %.4f", 100 * trainAcc, 100 * testAcc, train.size(), test.size(),
                 100 * digitsAcc, digitPairs.size(), -mean));
@@ -546,7 +548,7 @@ public final class RecipePipeline {
         charts.add(new Chart("PPO: labeller score of the rollouts", "iteration", "score in [0, 1]", List.of(labScore)));
         charts.add(new Chart("PPO: KL to the SFT model", "iteration", "nats per response", List.of(klSeries, target)));
         charts.add(new Chart("PPO: KL coefficient beta (adaptive)", "iteration", "beta", List.of(beta)));
-        end(Stage.PPO, t0, String.format(java.util.Locale.ROOT, "rollout labeller score %.4f -> %.4f, KL %.3f (target %.2f), beta %.4f",
+        end(Stage.PPO, t0, String.format(Locale.ROOT, "rollout labeller score %.4f -> %.4f, KL %.3f (target %.2f), beta %.4f",
                 labScore.points().get(0)[1], labScore.last(), klSeries.last(), p.klTarget(), kl.beta()));
         return kl.beta();
     }
@@ -587,7 +589,7 @@ public final class RecipePipeline {
         });
         run(trainer, Stage.DPO);
         charts.add(new Chart("DPO: loss and implicit-reward accuracy", "step", "value", List.of(loss, accuracy)));
-        end(Stage.DPO, t0, String.format(java.util.Locale.ROOT, "%d preference pairs, final loss %.4f", pairs.size(),
+        end(Stage.DPO, t0, String.format(Locale.ROOT, "%d preference pairs, final loss %.4f", pairs.size(),
                 loss.last()));
     }
 
@@ -609,7 +611,7 @@ public final class RecipePipeline {
         try {
             result = trainer.run();
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e); // only checkpointing does I/O, and there is no store
+            throw new UncheckedIOException(e); // only checkpointing does I/O, and there is no store
         }
         if (result.reason() == StopReason.NON_FINITE) {
             throw new IllegalStateException(stage.label() + ": " + result.message());
@@ -659,7 +661,7 @@ public final class RecipePipeline {
         charts.add(new Chart("GRPO: labeller score of the samples", "iteration", "score in [0, 1]", List.of(labScore)));
         charts.add(new Chart("GRPO: KL to the SFT model, and the share of groups without signal", "iteration",
                 "nats per response / fraction", List.of(klSeries, flat)));
-        end(Stage.GRPO, t0, String.format(java.util.Locale.ROOT, "sample labeller score %.4f -> %.4f, KL %.3f",
+        end(Stage.GRPO, t0, String.format(Locale.ROOT, "sample labeller score %.4f -> %.4f, KL %.3f",
                 labScore.points().get(0)[1], labScore.last(), klSeries.last()));
     }
 

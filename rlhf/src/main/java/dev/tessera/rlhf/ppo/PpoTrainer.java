@@ -5,6 +5,7 @@ import dev.tessera.core.GradMode;
 import dev.tessera.core.Rng;
 import dev.tessera.core.Tensor;
 import dev.tessera.nn.Parameter;
+import dev.tessera.rlhf.chat.ChatTemplate;
 import dev.tessera.rlhf.data.SequenceBatch;
 import dev.tessera.rlhf.math.Entropy;
 import dev.tessera.rlhf.math.KlEstimator;
@@ -13,7 +14,6 @@ import dev.tessera.rlhf.math.LogProbs;
 import dev.tessera.rlhf.math.Masked;
 import dev.tessera.rlhf.model.SharedParameters;
 import dev.tessera.rlhf.model.ValueModel;
-import dev.tessera.rlhf.chat.ChatTemplate;
 import dev.tessera.training.checkpoint.Checkpoint;
 import dev.tessera.training.checkpoint.CheckpointStore;
 import dev.tessera.training.checkpoint.TrainingState;
@@ -30,9 +30,13 @@ import dev.tessera.training.optim.Optimizer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -153,7 +157,7 @@ public final class PpoTrainer {
      */
     public Path checkpoint(CheckpointStore store) throws IOException {
         // the weights saved are the modules' state dicts: trained parameters outside them (LoRA adapters) would be lost
-        java.util.Set<Parameter> saved = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        Set<Parameter> saved = Collections.newSetFromMap(new IdentityHashMap<>());
         saved.addAll(models.namedParameters().values());
         for (Map.Entry<String, Parameter> e : trained.entrySet()) {
             if (!saved.contains(e.getValue())) {
@@ -419,7 +423,7 @@ public final class PpoTrainer {
         int n = perm.length / size;
         int[][] out = new int[n][];
         for (int i = 0; i < n; i++) {
-            out[i] = java.util.Arrays.copyOfRange(perm, i * size, (i + 1) * size);
+            out[i] = Arrays.copyOfRange(perm, i * size, (i + 1) * size);
         }
         return out;
     }

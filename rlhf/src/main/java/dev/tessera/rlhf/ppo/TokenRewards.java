@@ -1,6 +1,7 @@
 package dev.tessera.rlhf.ppo;
 
 import dev.tessera.rlhf.math.Masks;
+import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -32,7 +33,7 @@ public final class TokenRewards {
         long b = kl.size(0);
         if (scores.length() != b || scores.rank() > 1) {
             throw new IllegalArgumentException(fn + ": scores must have shape [" + b + "] (one per row of kl) but has shape "
-                    + java.util.Arrays.toString(scores.shape()));
+                    + Arrays.toString(scores.shape()));
         }
         if (!(beta >= 0) || !Double.isFinite(beta)) {
             throw new IllegalArgumentException(fn + ": beta must be finite and >= 0 but was " + beta);

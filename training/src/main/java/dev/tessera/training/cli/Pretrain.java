@@ -5,10 +5,16 @@ import dev.tessera.attention.model.BertConfig;
 import dev.tessera.attention.model.BertModel;
 import dev.tessera.attention.model.GptConfig;
 import dev.tessera.attention.model.GptModel;
+import dev.tessera.backend.Backend;
+import dev.tessera.cli.InputFiles;
+import dev.tessera.cli.ParsedOptions;
+import dev.tessera.cli.UsageException;
 import dev.tessera.core.GradMode;
 import dev.tessera.core.Rng;
 import dev.tessera.core.Tensor;
 import dev.tessera.nn.Module;
+import dev.tessera.tokenizer.Tokenizer;
+import dev.tessera.tokenizer.Tokenizers;
 import dev.tessera.training.Flat;
 import dev.tessera.training.checkpoint.Checkpoint;
 import dev.tessera.training.checkpoint.CheckpointStore;
@@ -32,11 +38,6 @@ import dev.tessera.training.loss.MaskingConfig;
 import dev.tessera.training.optim.AdamW;
 import dev.tessera.training.optim.AdamWConfig;
 import dev.tessera.training.optim.LrSchedule;
-import dev.tessera.cli.InputFiles;
-import dev.tessera.cli.ParsedOptions;
-import dev.tessera.cli.UsageException;
-import dev.tessera.tokenizer.Tokenizer;
-import dev.tessera.tokenizer.Tokenizers;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -47,6 +48,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -120,7 +122,7 @@ public final class Pretrain {
             err.println("Pretrain: " + e.getMessage());
             return 2;
         }
-        dev.tessera.backend.Backend.init(); // before any ND4J use: picks the native build this CPU can run
+        Backend.init(); // before any ND4J use: picks the native build this CPU can run
         try {
             run(o, out);
             return 0;
@@ -398,7 +400,7 @@ public final class Pretrain {
 
     /** Accuracy of always predicting the most frequent target of the validation batches. */
     static double mostFrequentTargetAccuracy(List<Batch> batches) {
-        Map<Integer, Long> counts = new java.util.HashMap<>();
+        Map<Integer, Long> counts = new HashMap<>();
         long total = 0;
         for (Batch b : batches) {
             for (int t : Flat.ints(b.targets())) {

@@ -2,6 +2,7 @@ package dev.tessera.training.cli;
 
 import dev.tessera.attention.model.GptConfig;
 import dev.tessera.attention.model.GptModel;
+import dev.tessera.backend.Backend;
 import dev.tessera.core.Rng;
 import dev.tessera.training.checkpoint.CheckpointStore;
 import dev.tessera.training.data.Batch;
@@ -69,7 +70,7 @@ public final class SparkPretrain {
             double valAccuracy, long resumedFrom) implements Serializable {}
 
     public static void main(String[] args) throws IOException {
-        dev.tessera.backend.Backend.init();
+        Backend.init();
         String master = null;
         int workers = 2;
         List<String> rest = new ArrayList<>();
@@ -179,7 +180,7 @@ public final class SparkPretrain {
     private record GptReplica(String[] pretrainArgs, int vocab, long valStart) implements ReplicaTask<ReplicaReport> {
         @Override
         public ReplicaReport run(Replica replica) throws IOException {
-            dev.tessera.backend.Backend.init();
+            Backend.init();
             PretrainOptions o = PretrainOptions.parse(pretrainArgs);
             TokenFile tokens = TokenFile.open(o.out().resolve("tokens.bin"));
             List<Batch> validation = Sequential.windows(tokens, valStart, tokens.size(), o.batch(), o.context(),

@@ -1,5 +1,7 @@
 package dev.tessera.training.data;
 
+import dev.tessera.backend.Backend;
+import java.util.Arrays;
 import java.util.List;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -12,7 +14,7 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class Collator {
     static {
         // creates ND4J arrays, possibly before any Tensor: pick the native build first (see Backend)
-        dev.tessera.backend.Backend.init();
+        Backend.init();
     }
 
     private Collator() {}
@@ -29,8 +31,8 @@ public final class Collator {
         int[] in = new int[b * t];
         int[] tg = new int[b * t];
         int[] mask = new int[b * t];
-        java.util.Arrays.fill(in, padId);
-        java.util.Arrays.fill(tg, ignoreIndex);
+        Arrays.fill(in, padId);
+        Arrays.fill(tg, ignoreIndex);
         for (int i = 0; i < b; i++) {
             int[] ids = sequences.get(i).ids();
             boolean[] lm = sequences.get(i).lossMask();

@@ -1,5 +1,6 @@
 package dev.tessera.training.data;
 
+import dev.tessera.backend.Backend;
 import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.factory.Nd4j;
@@ -8,7 +9,7 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class Sequential {
     static {
         // creates ND4J arrays, possibly before any Tensor: pick the native build first (see Backend)
-        dev.tessera.backend.Backend.init();
+        Backend.init();
     }
 
     private Sequential() {}

@@ -1,5 +1,6 @@
 package dev.tessera.training.data;
 
+import dev.tessera.backend.Backend;
 import dev.tessera.core.Rng;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -17,7 +18,7 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class WindowSampler implements BatchSource {
     static {
         // creates ND4J arrays, possibly before any Tensor: pick the native build first (see Backend)
-        dev.tessera.backend.Backend.init();
+        Backend.init();
     }
 
     private final TokenFile tokens;

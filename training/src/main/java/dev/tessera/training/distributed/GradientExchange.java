@@ -3,6 +3,7 @@ package dev.tessera.training.distributed;
 import dev.tessera.host.HostMemory;
 import dev.tessera.nn.Parameter;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -117,7 +118,7 @@ public final class GradientExchange {
             collective.allReduceSum(buf);
             for (int i = 0; i < params.length; i++) {
                 if (buf[offsets[params.length] + i] > 0) {
-                    double[] part = java.util.Arrays.copyOfRange(buf, offsets[i], offsets[i + 1]);
+                    double[] part = Arrays.copyOfRange(buf, offsets[i], offsets[i + 1]);
                     store(params[i], Nd4j.create(part, params[i].shape(), 'c'));
                 }
             }
@@ -136,7 +137,7 @@ public final class GradientExchange {
             collective.allReduceSum(buf);
             for (int i = 0; i < params.length; i++) {
                 if (buf[offsets[params.length] + i] > 0) {
-                    float[] part = java.util.Arrays.copyOfRange(buf, offsets[i], offsets[i + 1]);
+                    float[] part = Arrays.copyOfRange(buf, offsets[i], offsets[i + 1]);
                     store(params[i], Nd4j.create(part, params[i].shape(), 'c'));
                 }
             }

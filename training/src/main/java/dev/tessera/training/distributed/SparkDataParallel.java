@@ -2,6 +2,7 @@ package dev.tessera.training.distributed;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.apache.spark.BarrierTaskContext;
@@ -11,8 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.collection.Iterator;
 import scala.reflect.ClassTag;
-import scala.reflect.ClassTag$;
 import scala.runtime.AbstractFunction1;
+import scala.reflect.ClassTag$;
 
 /**
  * Runs a data-parallel job on Spark as one barrier stage: {@code replicas} tasks, gang-scheduled,
@@ -66,7 +67,7 @@ public final class SparkDataParallel {
             if (results.length != replicas) {
                 throw new IllegalStateException(replicas + " replicas returned " + results.length + " results");
             }
-            List<R> out = new ArrayList<>(java.util.Collections.nCopies(replicas, (R) null));
+            List<R> out = new ArrayList<>(Collections.nCopies(replicas, (R) null));
             for (Object r : results) {
                 @SuppressWarnings("unchecked")
                 Ranked<R> ranked = (Ranked<R>) r;

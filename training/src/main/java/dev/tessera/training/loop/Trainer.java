@@ -2,8 +2,8 @@ package dev.tessera.training.loop;
 
 import dev.tessera.backend.StepWorkspace;
 import dev.tessera.core.GradMode;
-import dev.tessera.host.HostMemory;
 import dev.tessera.core.Rng;
+import dev.tessera.host.HostMemory;
 import dev.tessera.nn.Module;
 import dev.tessera.nn.Parameter;
 import dev.tessera.training.checkpoint.Checkpoint;
@@ -18,10 +18,13 @@ import dev.tessera.training.optim.Optimizer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -161,7 +164,7 @@ public final class Trainer {
         }
         if (store != null) {
             // a checkpoint saves model's state dict: a trained parameter outside it would be lost on resume
-            java.util.Set<Parameter> own = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            Set<Parameter> own = Collections.newSetFromMap(new IdentityHashMap<>());
             own.addAll(model.namedParameters().values());
             for (Map.Entry<String, Parameter> e : trainable.entrySet()) {
                 if (!own.contains(e.getValue())) {

@@ -1,6 +1,7 @@
 package dev.tessera.training.loss;
 
 import dev.tessera.core.Tensor;
+import dev.tessera.training.Flat;
 import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -41,7 +42,7 @@ public final class CausalLmLoss {
         }
         int b = (int) ids.size(0);
         int t = (int) ids.size(1);
-        int[] flat = dev.tessera.training.Flat.ints(ids);
+        int[] flat = Flat.ints(ids);
         int[] targets = new int[b * t];
         for (int i = 0; i < b; i++) {
             for (int j = 0; j < t; j++) {

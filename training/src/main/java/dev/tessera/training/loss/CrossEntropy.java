@@ -4,6 +4,7 @@ import dev.tessera.core.GradMode;
 import dev.tessera.core.Require;
 import dev.tessera.core.Tensor;
 import dev.tessera.host.HostMemory;
+import dev.tessera.training.Flat;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -54,7 +55,7 @@ public final class CrossEntropy {
     /** Number of targets that are not {@code ignoreIndex}. */
     public static long countValid(INDArray targets, int ignoreIndex) {
         long n = 0;
-        for (int t : dev.tessera.training.Flat.ints(targets)) {
+        for (int t : Flat.ints(targets)) {
             if (t != ignoreIndex) {
                 n++;
             }
@@ -76,7 +77,7 @@ public final class CrossEntropy {
             throw new IllegalArgumentException("targets must have shape " + Arrays.toString(expected)
                     + " (logits' shape without V) but has " + Arrays.toString(targets.shape()));
         }
-        return dev.tessera.training.Flat.ints(targets);
+        return Flat.ints(targets);
     }
 
     /** normalizer ≤ 0 means "the number of valid rows" (a loss of 0 with zero gradient when there are none). */

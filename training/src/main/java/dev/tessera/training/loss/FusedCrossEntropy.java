@@ -7,6 +7,7 @@ import dev.tessera.host.Simd;
 import dev.tessera.host.SimdOps;
 import java.lang.ref.Reference;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -50,7 +51,7 @@ final class FusedCrossEntropy {
                 int base = i * v;
                 if (t == ignore) {
                     if (out != null) {
-                        java.util.Arrays.fill(row, 0, v, 0f);
+                        Arrays.fill(row, 0, v, 0f);
                         out.put(base, row, 0, v);
                     }
                     continue;
@@ -67,7 +68,7 @@ final class FusedCrossEntropy {
                     rows.loss[i] = Double.POSITIVE_INFINITY;
                     rows.nll[i] = Double.POSITIVE_INFINITY;
                     if (out != null) {
-                        java.util.Arrays.fill(row, 0, v, 0f);
+                        Arrays.fill(row, 0, v, 0f);
                         out.put(base, row, 0, v);
                     }
                     continue;

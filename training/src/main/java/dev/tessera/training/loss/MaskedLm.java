@@ -1,6 +1,8 @@
 package dev.tessera.training.loss;
 
+import dev.tessera.backend.Backend;
 import dev.tessera.core.Rng;
+import dev.tessera.training.Flat;
 import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -12,7 +14,7 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class MaskedLm {
     static {
         // creates ND4J arrays, possibly before any Tensor: pick the native build first (see Backend)
-        dev.tessera.backend.Backend.init();
+        Backend.init();
     }
 
     private MaskedLm() {}
@@ -47,7 +49,7 @@ public final class MaskedLm {
                 replaceable[nReplaceable++] = i;
             }
         }
-        int[] in = dev.tessera.training.Flat.ints(ids);
+        int[] in = Flat.ints(ids);
         int[] out = in.clone();
         int[] labels = new int[in.length];
         Arrays.fill(labels, ignoreIndex);

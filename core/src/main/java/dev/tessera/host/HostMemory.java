@@ -63,9 +63,41 @@ public final class HostMemory {
         return true;
     }
 
-    /** {@code x} itself when dense, else a dense row-major copy. */
+    /**
+     * {@code x} itself when dense, else a dense row-major copy ({@link #copy}: from the pool where it
+     * is on for this thread).
+     */
     public static INDArray dense(INDArray x) {
-        return isDense(x) ? x : x.dup('c');
+        return isDense(x) ? x : copy(x);
+    }
+
+    /**
+     * A dense row-major copy of {@code x} (any strides, any dtype). Where the pool is on for this
+     * thread ({@link #pooling()}) a float32 copy takes its memory from the pool, so a copy that is
+     * released ({@link #release}) leaves warm memory for the next one instead of garbage.
+     */
+    public static INDArray copy(INDArray x) {
+        if (x.isEmpty() || x.dataType() != DataType.FLOAT || !pooling()) {
+            return x.dup('c');
+        }
+        INDArray out = newFloats(x.shape());
+        out.assign(x);
+        return out;
+    }
+
+    /**
+     * A new dense array of zeros: float32 from the pool where it is on for this thread (zeroed with
+     * one memset of warm memory), otherwise ND4J's {@code zeros}.
+     */
+    public static INDArray zeros(DataType dtype, long... shape) {
+        if (dtype != DataType.FLOAT || !pooling()) {
+            return Nd4j.zeros(dtype, shape);
+        }
+        INDArray out = newFloats(shape);
+        if (out.length() > 0) {
+            Pointer.memset(out.data().addressPointer(), 0, out.length() * Float.BYTES);
+        }
+        return out;
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.tessera.core;
 
+import dev.tessera.host.HostMemory;
 import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -14,32 +15,32 @@ public final class Elementwise {
     /** {@code a + b}, equal shapes. */
     public static Tensor add(Tensor a, Tensor b) {
         Checks.sameShape("add", "a", a, "b", b);
-        return Tensor.fromOp("add", a.data().add(b.data()), g -> {
-            a.accumulateGrad(g);
-            b.accumulateGrad(g);
+        return Tensor.fromOp("add", a.data().add(b.data(), newLike(a.data())), g -> {
+            b.accumulateGrad(g); // a copy, before a takes g itself
+            a.accumulateGradOwned(g); // g is this op's own gradient, used by nobody after this
         }, a, b);
     }
 
     /** {@code a - b}, equal shapes. */
     public static Tensor sub(Tensor a, Tensor b) {
         Checks.sameShape("sub", "a", a, "b", b);
-        return Tensor.fromOp("sub", a.data().sub(b.data()), g -> {
-            a.accumulateGrad(g);
+        return Tensor.fromOp("sub", a.data().sub(b.data(), newLike(a.data())), g -> {
             if (b.requiresGrad()) {
-                b.accumulateGradOwned(g.neg());
+                b.accumulateGradOwned(g.mul(-1.0, newLike(g)));
             }
+            a.accumulateGradOwned(g); // g is this op's own gradient, used by nobody after this
         }, a, b);
     }
 
     /** {@code a * b}, equal shapes. */
     public static Tensor mul(Tensor a, Tensor b) {
         Checks.sameShape("mul", "a", a, "b", b);
-        return Tensor.fromOp("mul", a.data().mul(b.data()), g -> {
+        return Tensor.fromOp("mul", a.data().mul(b.data(), newLike(a.data())), g -> {
             if (a.requiresGrad()) {
-                a.accumulateGradOwned(g.mul(b.data()));
+                a.accumulateGradOwned(g.mul(b.data(), newLike(g)));
             }
             if (b.requiresGrad()) {
-                b.accumulateGradOwned(g.mul(a.data()));
+                b.accumulateGradOwned(g.mul(a.data(), newLike(g)));
             }
         }, a, b);
     }
@@ -47,15 +48,23 @@ public final class Elementwise {
     /** {@code a / b}, equal shapes. */
     public static Tensor div(Tensor a, Tensor b) {
         Checks.sameShape("div", "a", a, "b", b);
-        INDArray out = a.data().div(b.data());
+        INDArray out = a.data().div(b.data(), newLike(a.data()));
         return Tensor.fromOp("div", out, g -> {
             if (a.requiresGrad()) {
-                a.accumulateGradOwned(g.div(b.data()));
+                a.accumulateGradOwned(g.div(b.data(), newLike(g)));
             }
             if (b.requiresGrad()) {
                 b.accumulateGradOwned(g.mul(out).divi(b.data()).negi()); // d(a/b)/db = -(a/b)/b
             }
         }, a, b);
+    }
+
+    /**
+     * A new dense array of {@code like}'s dtype and shape for an op's result: from Tessera's pool
+     * where it is on for this thread, so that {@code backwardAndFree} hands its memory back warm.
+     */
+    private static INDArray newLike(INDArray like) {
+        return HostMemory.newUninitialized(like.dataType(), like.shape());
     }
 
     /** {@code a + b} with numpy broadcasting. */

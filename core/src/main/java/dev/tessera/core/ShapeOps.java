@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -20,7 +21,21 @@ public final class ShapeOps {
         if (Arrays.equals(target, inShape)) {
             return x;
         }
-        return Tensor.fromOp("reshape", x.data().reshape('c', target), g -> x.accumulateGrad(g.reshape('c', inShape)), x);
+        // The output gradient g is this op's own, used by nobody after this: its reshaped view is
+        // handed on without a copy.
+        return Tensor.fromOp("reshape", reshapeData(x.data(), target), g -> x.accumulateGradOwned(g.reshape('c', inShape)), x);
+    }
+
+    /**
+     * {@code x} reshaped row-major: a view where the strides allow one, otherwise a dense copy
+     * (from the pool where it is on, instead of ND4J's own fresh copy).
+     */
+    private static INDArray reshapeData(INDArray x, long[] target) {
+        if (HostMemory.isDense(x)) {
+            return x.reshape('c', target);
+        }
+        INDArray view = Shape.newShapeNoCopy(x, target, false);
+        return view != null ? view : HostMemory.copy(x).reshape('c', target);
     }
 
     private static long[] inferShape(String op, Tensor x, long[] shape) {
@@ -102,12 +117,7 @@ public final class ShapeOps {
         for (int i = 0; i < idx.length; i++) {
             idx[i] = i == d ? NDArrayIndex.interval(start, end) : NDArrayIndex.all();
         }
-        long[] inShape = x.shape();
-        return Tensor.fromOp("slice", x.data().get(idx), g -> {
-            INDArray full = Nd4j.zeros(g.dataType(), inShape);
-            full.get(idx).assign(g);
-            x.accumulateGradOwned(full);
-        }, x);
+        return Tensor.fromOp("slice", x.data().get(idx), g -> x.accumulateGradRegion(idx, g), x);
     }
 
     /** Inserts a dimension of size 1 at {@code dim} (in [-rank-1, rank]). */

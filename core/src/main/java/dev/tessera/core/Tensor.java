@@ -13,6 +13,7 @@ import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
 
 /**
  * An n-dimensional value over an ND4J {@link INDArray} with eager reverse-mode autograd.
@@ -224,10 +225,30 @@ public class Tensor {
         }
         checkGradShape(g);
         if (grad == null) {
-            grad = g.dup('c');
+            grad = HostMemory.copy(g); // from the pool where it is on: backwardAndFree hands it back
         } else {
             grad.addi(g);
         }
+    }
+
+    /**
+     * Adds {@code g} into the region {@code index} of this tensor's gradient (zeros elsewhere): the
+     * backward of a slice, without a full-size temporary. {@code g} must have the region's shape.
+     */
+    public void accumulateGradRegion(INDArrayIndex[] index, INDArray g) {
+        if (!requiresGrad) {
+            return;
+        }
+        if (grad == null) {
+            grad = HostMemory.zeros(data.dataType(), data.shape());
+        }
+        INDArray region = grad.get(index);
+        if (!Arrays.equals(region.shape(), g.shape()) || g.dataType() != data.dataType()) {
+            throw new IllegalStateException("gradient of '" + op + "' region has shape " + Arrays.toString(g.shape())
+                    + " " + g.dataType() + " but the region has shape " + Arrays.toString(region.shape()) + " "
+                    + data.dataType());
+        }
+        region.addi(g);
     }
 
     /**

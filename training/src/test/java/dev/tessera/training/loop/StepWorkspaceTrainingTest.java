@@ -124,7 +124,9 @@ class StepWorkspaceTrainingTest {
     @Test
     void nativeMemoryStaysFlatOverManySteps() throws IOException {
         Run run = new Run();
-        for (int s = 0; s < 10; s++) {
+        // Warm up long enough that the JIT's own memory (compiled code, compiler arenas), which is
+        // part of the RSS measured below, has settled before the first window.
+        for (int s = 0; s < 40; s++) {
             run.wholeStepInWorkspace();
         }
         long reserved = StepWorkspace.reservedBytes();
@@ -140,9 +142,10 @@ class StepWorkspaceTrainingTest {
         }
         long grown = leastNativeBytesOver(run, 8, reserved) - before;
         // What a step allocates is at least the block, so a leak of it would add (steps + 8) x
-        // reserved (about 140 MB here) between the windows. Observed: a few MB either way.
+        // reserved (about 90 MB here) between the windows. Observed: a few MB either way.
         long allowed = 24L << 20;
-        assertTrue((steps + 8) * reserved > 4 * allowed, "the test model is large enough to see a leak");
+        assertTrue((steps + 8) * reserved > 3 * allowed,
+                "the test model is large enough to see a leak: the block is " + reserved + " bytes");
         assertTrue(grown < allowed,
                 "native memory grew by " + grown + " bytes over " + (steps + 8) + " steps; the block is " + reserved
                         + " bytes");

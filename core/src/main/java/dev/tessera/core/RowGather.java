@@ -137,6 +137,11 @@ final class RowGather {
                     q = run;
                     continue;
                 }
+                if (from[q + 1] - from[q] == 1) { // one id: its gradient row is the sum, copied native to native
+                    dst.put(q * cols, src, order[from[q]] * cols, cols);
+                    q++;
+                    continue;
+                }
                 // the first contribution is copied, the rest added in id order: the bits of a
                 // sequential 0 + g[i0] + g[i1] + ... whatever the number of tasks
                 src.get(order[from[q]] * cols, acc, 0, cols);

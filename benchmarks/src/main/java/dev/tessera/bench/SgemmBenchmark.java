@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.tessera.backend.Backend;
 import dev.tessera.backend.Gemm;
+import dev.tessera.host.HostMemory;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -28,12 +29,16 @@ import org.openjdk.jmh.infra.Blackhole;
  * Float32 square matrix product C = A B, (n, n) x (n, n), each side allocating its result as a
  * user's call would: Tessera's default set-up ({@link Gemm#matmul}: oneDNN's or MKL's sgemm called
  * directly, as {@link Backend#summary()} logs), ND4J's {@code mmul} on the same arrays, and
- * PyTorch's {@code matmul} through DJL. {@code reused_sgemm} is Tessera writing into one output
- * allocated at set-up ({@link Gemm#matmulInto}), as a training step's preallocated buffers do: the
- * difference to {@code tessera_sgemm} is what a fresh ND4J output costs (on the project's VM a page
- * fault of several microseconds per 4 KB page, more than the whole product at n = 256).
- * The report turns time per op into GFLOP/s with {@link #flopsPerOp}. Results are closed after
- * being consumed so that no side pays for another's garbage.
+ * PyTorch's {@code matmul} through DJL.
+ *
+ * <p>Outputs: PyTorch's twin drops its result after reading it and its caching allocator hands the
+ * same warm memory to the next product at once. Tessera's side does the equivalent: its thread has
+ * the pool on ({@link HostMemory#setPooling}), so {@link Gemm#matmul} takes its result from
+ * Tessera's pool, and {@link Outputs#firstAndRelease} hands it back after reading it, as the other
+ * kernel rows do ({@code Trainer} runs its steps the same way). {@code nd4j_sgemm} gets a fresh ND4J
+ * array per call and closes it. {@code reused_sgemm} is Tessera writing into one output allocated
+ * at set-up ({@link Gemm#matmulInto}), the product alone. The report turns time per op into
+ * GFLOP/s with {@link #flopsPerOp}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -74,6 +79,7 @@ public class SgemmBenchmark {
 
         @Setup(Level.Trial)
         public void setUp(SgemmBenchmark bench) {
+            HostMemory.setPooling(true); // outputs from the pool, released after each call (Outputs)
             Backend.init();
             float[][] v = operands(bench.n);
             a = Nd4j.create(v[0], new long[] {bench.n, bench.n}, 'c');
@@ -104,10 +110,8 @@ public class SgemmBenchmark {
     }
 
     @Benchmark
-    public void tessera_sgemm(Nd4jOperands o, Blackhole bh) {
-        INDArray c = Gemm.matmul(o.a, o.b, false, false);
-        bh.consume(c);
-        c.close();
+    public float tessera_sgemm(Nd4jOperands o) {
+        return Outputs.firstAndRelease(Gemm.matmul(o.a, o.b, false, false));
     }
 
     @Benchmark

@@ -8,7 +8,6 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * {@link Gemm}'s direct path: maps each operand onto CBLAS's (address, leading dimension,
@@ -76,18 +75,34 @@ final class DirectGemm {
         if (!fitsInt(batch, m, n, k)) {
             return false;
         }
+        // An operand CBLAS cannot describe is copied densely (from the pool where it is on) and
+        // released once the product is formed.
         INDArray ax = a;
         Mat ma = describe(ax);
         if (ma == null) {
-            ax = a.dup('c');
+            ax = HostMemory.copy(a);
             ma = describe(ax);
         }
         INDArray bx = b;
         Mat mb = describe(bx);
         if (mb == null) {
-            bx = b.dup('c');
+            bx = HostMemory.copy(b);
             mb = describe(bx);
         }
+        try {
+            return compute(ax, ma, bx, mb, ta, tb, c, alpha, beta, batch, m, n, k);
+        } finally {
+            if (ax != a) {
+                HostMemory.release(ax);
+            }
+            if (bx != b) {
+                HostMemory.release(bx);
+            }
+        }
+    }
+
+    private static boolean compute(INDArray a, Mat ma, INDArray b, Mat mb, boolean ta, boolean tb, INDArray c,
+            double alpha, double beta, long batch, long m, long n, long k) {
         Mat mc = describe(c);
         boolean cUsable = mc != null && mc.regularBatches(batch) && !overlaps(c, a) && !overlaps(c, b);
         if (!cUsable) {
@@ -101,8 +116,8 @@ final class DirectGemm {
                 return false;
             }
             call(c.dataType(), ta, tb, (int) batch, (int) m, (int) n, (int) k, 1.0, ma, mb, 0.0, mp);
-            Reference.reachabilityFence(ax);
-            Reference.reachabilityFence(bx);
+            Reference.reachabilityFence(a);
+            Reference.reachabilityFence(b);
             Gemm.combine(p, c, alpha, beta);
             HostMemory.release(p); // scratch: its warm block serves the next product of this size
             return true;
@@ -113,8 +128,8 @@ final class DirectGemm {
         call(c.dataType(), ta, tb, (int) batch, (int) m, (int) n, (int) k, alpha, ma, mb, beta, mc);
         // The buffers must outlive the native call: without the fences the JIT may treat the arrays
         // as dead once their addresses are read, and ND4J's deallocator could free them mid-call.
-        Reference.reachabilityFence(ax);
-        Reference.reachabilityFence(bx);
+        Reference.reachabilityFence(a);
+        Reference.reachabilityFence(b);
         Reference.reachabilityFence(c);
         return true;
     }
@@ -187,7 +202,7 @@ final class DirectGemm {
         }
         boolean f32 = x.dataType() == DataType.FLOAT;
         Pointer ones = Ones.atLeast(n, f32);
-        INDArray y = Nd4j.createUninitialized(x.dataType(), c); // (C)
+        INDArray y = HostMemory.newUninitialized(x.dataType(), c); // (C), pooled float32 where the pool is on
         long py = y.data().addressPointer().address();
         if (f32) {
             MklBlas.sgemvTrans((int) n, (int) c, 1f, mx.address(), (int) mx.ld(), ones.address(), 0f, py);

@@ -30,6 +30,15 @@ import org.nd4j.linalg.factory.Nd4j;
  * type. Results are new C-order arrays. Mismatches throw {@link IllegalArgumentException} naming
  * both arguments and shapes.
  *
+ * <p>Memory: float32 results ({@link #matmul}, {@link #batchedMatmul}, {@link #sumRows}) and the
+ * dense copies of operands BLAS cannot describe come from {@link HostMemory#newFloats}, that is
+ * from Tessera's pool of warm native blocks where the calling thread has the pool on
+ * ({@link HostMemory#setPooling}) and from ND4J otherwise. A fresh ND4J output is page-faulted
+ * memory (several microseconds per 4 KB page on a VM, more than the whole product at n = 256);
+ * a pooled one reuses the pages of a result released earlier ({@link HostMemory#release}). A
+ * pooled result that is never released stays valid as long as it is reachable and is freed when
+ * collected, so results handed to users need no care.
+ *
  * <p>Which library: single float32 products go to oneDNN's {@code dnnl_sgemm} instead of MKL on
  * CPUs where that is faster (AMD with AVX-512, where MKL runs no AVX-512 code), batched and float64
  * products always to MKL; the choice is made once at {@link Backend#init()} and logged

@@ -169,7 +169,11 @@ public final class Indexing {
         if (ids.dataType().isFPType() || ids.dataType() == DataType.BOOL) {
             throw new IllegalArgumentException(op + ": " + name + " must have an integer dtype but has " + ids.dataType());
         }
-        int[] out = ids.dup('c').data().asInt();
+        if (ids.isEmpty()) {
+            return new int[0];
+        }
+        // a dense array's buffer is read as it is (converted to int); only a view is copied first
+        int[] out = (HostMemory.isDense(ids) ? ids : ids.dup('c')).data().asInt();
         if (out.length != ids.length()) {
             out = Arrays.copyOf(out, (int) ids.length());
         }

@@ -35,7 +35,10 @@ import org.openjdk.jmh.annotations.TearDown;
  * accumulate). Every side does both halves, since Tessera's and PyTorch's backward are reachable
  * only through their autograd; the scatter is the larger part.
  * <ul>
- *   <li>{@code tessera_*}: {@link Indexing#embedding} and its backward;</li>
+ *   <li>{@code tessera_*}: {@link Indexing#embedding} and its backward, with the pool on for the
+ *       benchmark's thread: the lookup and the table gradient take warm blocks from Tessera's pool
+ *       and are released after each call ({@link Outputs}, {@code freeGrad}), as PyTorch's allocator
+ *       hands a freed tensor's memory to the next one;</li>
  *   <li>{@code naive_*}: plain loops over float arrays ({@link NaiveEmbedding}), including the copies
  *       in and out of ND4J's buffers that a Java-side reference needs;</li>
  *   <li>{@code nd4j_*}: ND4J's {@code pullRows} and its {@code scatter_add} op into a zeroed table;</li>

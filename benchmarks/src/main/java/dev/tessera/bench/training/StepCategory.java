@@ -36,8 +36,9 @@ enum StepCategory {
 
     /**
      * The Tessera code a sample was spent for: the first {@code dev.tessera} frame, leaf first, that
-     * is not plumbing shared by every op (the {@code host} memory and SIMD layer, the {@code backend}
-     * GEMM dispatch, the element-wise block runner and the GEMM entry points), e.g.
+     * is not plumbing shared by many ops (the {@code host} memory and SIMD layer, the {@code backend}
+     * GEMM dispatch, core's kernel runners: element-wise blocks, norm rows, linear epilogues, and the
+     * GEMM entry points), e.g.
      * {@code dev.tessera.core.MatMul.linear} for a bias add or {@code dev.tessera.core.Activations.lambda$hostUnary$1}
      * for a GELU backward. {@code "(none)"} when no such frame exists (a sample outside Tessera).
      *
@@ -54,7 +55,9 @@ enum StepCategory {
 
     private static boolean isPlumbing(String frame) {
         return frame.startsWith("dev.tessera.host.") || frame.startsWith("dev.tessera.backend.")
-                || frame.startsWith("dev.tessera.core.ElementwiseKernel.") || frame.startsWith("dev.tessera.core.Kernels.");
+                || frame.startsWith("dev.tessera.core.ElementwiseKernel.") || frame.startsWith("dev.tessera.core.NormKernel.")
+                || frame.startsWith("dev.tessera.core.LinearEpilogue.") || frame.startsWith("dev.tessera.core.LinearEpilogue$")
+                || frame.startsWith("dev.tessera.core.Kernels.");
     }
 
     /** The category a single frame decides, or null when the frame is neutral (JDK, JavaCPP glue, ...). */

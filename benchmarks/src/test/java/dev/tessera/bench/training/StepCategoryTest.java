@@ -51,6 +51,14 @@ class StepCategoryTest {
                 "dev.tessera.host.VectorOps.geluTanhBackward", "dev.tessera.core.ElementwiseKernel.lambda$map$2",
                 "dev.tessera.host.Parallel.forRows", "dev.tessera.core.ElementwiseKernel.map",
                 "dev.tessera.core.Activations.lambda$hostUnary$1", "dev.tessera.core.Tensor.backward")));
+        // The fused linear epilogue's GELU is charged to the linear op that runs it.
+        assertEquals("dev.tessera.core.MatMul.linearGelu", StepCategory.tesseraCaller(List.of(
+                "dev.tessera.host.VectorOps.geluTanh", "dev.tessera.core.LinearEpilogue$Gelu.forward",
+                "dev.tessera.core.LinearEpilogue.lambda$biasGelu$1", "dev.tessera.host.Parallel.forRows",
+                "dev.tessera.core.LinearEpilogue.biasGelu", "dev.tessera.core.MatMul.linearGelu")));
+        assertEquals("dev.tessera.core.Normalization.layerNorm", StepCategory.tesseraCaller(List.of(
+                "dev.tessera.host.VectorOps.normalize", "dev.tessera.core.NormKernel.lambda$forward$0",
+                "dev.tessera.core.Normalization.layerNorm")));
         assertEquals("(none)", StepCategory.tesseraCaller(List.of("java.util.HashMap.put", "dev.tessera.host.HostMemory.newFloats")));
         assertEquals("(none)", StepCategory.tesseraCaller(List.of()));
     }

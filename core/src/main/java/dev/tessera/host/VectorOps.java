@@ -23,7 +23,9 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code VectorOperators.EXP}: the operator's speed depends on whether the JDK links its SVML stubs
  * (it falls back to a scalar call per lane otherwise), and on the Zen 4 machine tanh built from an
  * exp polynomial beat the API's {@code TANH} by ~1.4×. GELU-tanh, sigmoid and erfc are built from
- * that exp, as PyTorch's vectorised kernels build theirs. Tails shorter than a vector run the scalar formulas.
+ * that exp, as PyTorch's vectorised kernels build theirs. The Vector API has no erf operator (neither
+ * Java 17's nor Java 25's {@code VectorOperators}), so exact GELU's Φ is erfc from that exp and a
+ * polynomial ({@link #cdf}). Tails shorter than a vector run the scalar formulas.
  */
 final class VectorOps implements SimdOps {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;

@@ -3,7 +3,10 @@
 # kernels / other, from JFR samples of the stepping thread
 # (dev.tessera.bench.training.TrainStepBreakdown), with memory left to the GC (--plain, the "before"),
 # freed deterministically and reused from the pool (--free, the library's default, as the benchmark
-# runs it) and with the forward pass also in the StepWorkspace (--workspace).
+# runs it) and with the forward pass also in the StepWorkspace (--workspace). oneDNN's and MKL's sgemm
+# count as GEMM. Per category it lists the most frequent innermost frames and the Tessera ops the
+# samples were spent for (the first dev.tessera frame that is not shared plumbing), which says where
+# the allocation and ND4J-op time comes from.
 # Writes benchmarks/results/train-breakdown-<UTC stamp>.txt and prints it.
 #
 # usage: benchmarks/train-breakdown.sh [--no-build] [MEASURED_STEPS (default 20)] [WARMUP_STEPS (default 5)]

@@ -31,11 +31,12 @@ public final class Mlp extends Module {
 
     /** x (B, T, C) → (B, T, C). */
     public Tensor forward(Tensor x) {
-        Tensor h = fc.forward(x); // (B, T, hidden)
-        h = switch (kind) {
-            case GELU -> h.gelu();
-            case GELU_TANH -> h.geluTanh();
-            case SWIGLU -> h.swiglu(up.forward(x)); // silu(gate)·up, one fused node
+        // The GELU kinds fuse the bias and the activation into the up-projection's node (one pass
+        // over the (B, T, hidden) activations forward and one backward, with the bias gradient).
+        Tensor h = switch (kind) {
+            case GELU -> fc.forwardGelu(x); // (B, T, hidden)
+            case GELU_TANH -> fc.forwardGeluTanh(x);
+            case SWIGLU -> fc.forward(x).swiglu(up.forward(x)); // silu(gate)·up, one fused node
         };
         return proj.forward(h);
     }

@@ -1,6 +1,9 @@
 package dev.tessera.core;
 
+import dev.tessera.host.HostMemory;
+import java.lang.ref.Reference;
 import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -36,27 +39,22 @@ public final class MatMul {
     /**
      * A linear layer in one node: x (..., in) · weight (in, out) + bias (out) → (..., out).
      * The weight is input-major, as Hugging Face GPT-2's {@code Conv1D}; {@code bias} may be null.
+     * On the host in float32 the bias is added to the GEMM output in place, rows in parallel
+     * ({@link LinearEpilogue#addBias}); elsewhere by ND4J's broadcast add.
      */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
-        Checks.sameDtype("linear", "x", x, "weight", weight);
-        Checks.rank("linear", "weight", weight, 2);
+        checkLinear("linear", x, weight, bias);
         long in = weight.size(0);
         long out = weight.size(1);
-        if (x.rank() < 1 || x.size(-1) != in) {
-            throw new IllegalArgumentException("linear: x has shape " + Arrays.toString(x.shape())
-                    + " but weight has shape " + Arrays.toString(weight.shape()) + "; x's last dim must be " + in);
-        }
-        if (bias != null) {
-            Checks.sameDtype("linear", "x", x, "bias", bias);
-            Checks.shape("linear", "bias", bias.data(), out);
-        }
         long[] xShape = x.shape();
         long[] outShape = xShape.clone();
         outShape[outShape.length - 1] = out;
         INDArray x2 = x.data().reshape('c', -1, in); // (N, in)
         INDArray y = Kernels.gemm(x2, weight.data(), false, false); // (N, out)
         if (bias != null) {
-            if (out == 1) {
+            if (hostFloat(y)) {
+                LinearEpilogue.addBias(HostMemory.floats(y), (int) y.size(0), (int) out, HostMemory.toFloatArray(bias.data()));
+            } else if (out == 1) {
                 // ND4J's row-vector add with a length-1 vector turns a NaN bias into 1e-5, hiding a
                 // diverged width-1 head; an elementwise add keeps NaN/Inf
                 y.addi(bias.data().reshape(1, 1).broadcast(y.shape()));
@@ -77,6 +75,93 @@ public final class MatMul {
                 bias.accumulateGradOwned(Kernels.sumRows(g2)); // (out)
             }
         }, inputs);
+    }
+
+    /**
+     * {@code gelu(linear(x, weight, bias))} (exact GELU, {@link Activations#gelu}) in one node, the
+     * first half of a GPT MLP. See {@link #linearGeluTanh} for what the fusion saves.
+     */
+    public static Tensor linearGelu(Tensor x, Tensor weight, Tensor bias) {
+        return linearGelu("linearGelu", x, weight, bias, LinearEpilogue.Gelu.EXACT);
+    }
+
+    /**
+     * {@code geluTanh(linear(x, weight, bias))} (GPT-2's MLP up-projection) in one node. On the host
+     * in float32 with a bias: the GEMM writes h (N, out), then one pass adds the bias into h (kept for
+     * the backward) and writes y = GELU(h); the backward makes one pass computing dh = g·GELU'(h) and
+     * the bias gradient's column sums together, then the two GEMMs of dh. Otherwise (no bias, float64,
+     * a non-host backend) it is the composition {@code linear} then {@code geluTanh}, equal to float
+     * rounding.
+     */
+    public static Tensor linearGeluTanh(Tensor x, Tensor weight, Tensor bias) {
+        return linearGelu("linearGeluTanh", x, weight, bias, LinearEpilogue.Gelu.TANH);
+    }
+
+    private static Tensor linearGelu(String op, Tensor x, Tensor weight, Tensor bias, LinearEpilogue.Gelu gelu) {
+        checkLinear(op, x, weight, bias);
+        if (bias == null || !HostMemory.available() || x.dtype() != DataType.FLOAT) {
+            return composedLinearGelu(x, weight, bias, gelu);
+        }
+        long in = weight.size(0);
+        long out = weight.size(1);
+        long[] xShape = x.shape();
+        long[] outShape = xShape.clone();
+        outShape[outShape.length - 1] = out;
+        INDArray x2 = x.data().reshape('c', -1, in); // (N, in)
+        INDArray h = Kernels.gemm(x2, weight.data(), false, false); // (N, out), pre-activation once the bias is in
+        int rows = (int) h.size(0);
+        int cols = (int) out;
+        INDArray y = HostMemory.newFloats(rows, cols); // (N, out)
+        LinearEpilogue.biasGelu(HostMemory.floats(h), rows, cols, HostMemory.toFloatArray(bias.data()), gelu, HostMemory.floats(y));
+        Tensor result = Tensor.fromOp(op, y.reshape('c', outShape), g -> {
+            INDArray g2 = HostMemory.dense(g).reshape('c', -1, out); // (N, out)
+            INDArray dh = HostMemory.newFloats(rows, cols); // (N, out)
+            float[] dBias = LinearEpilogue.geluBackwardWithBiasGrad(HostMemory.floats(h), HostMemory.floats(g2), rows, cols,
+                    gelu, HostMemory.floats(dh));
+            Reference.reachabilityFence(g2);
+            if (x.requiresGrad()) {
+                x.accumulateGradOwned(Kernels.gemm(dh, weight.data(), false, true).reshape('c', xShape));
+            }
+            if (weight.requiresGrad()) {
+                weight.accumulateGradOwned(Kernels.gemm(x2, dh, true, false));
+            }
+            if (bias.requiresGrad()) {
+                bias.accumulateGradOwned(HostMemory.fromArray(dBias, out)); // (out)
+            }
+            HostMemory.release(dh);
+            Tensor.releaseSaved(h);
+        }, x, weight, bias);
+        if (!result.requiresGrad()) {
+            HostMemory.release(h); // no backward will read the pre-activation
+        }
+        return result;
+    }
+
+    /** The unfused path of {@link #linearGelu}: the same formulas as two nodes. */
+    static Tensor composedLinearGelu(Tensor x, Tensor weight, Tensor bias, LinearEpilogue.Gelu gelu) {
+        Tensor h = linear(x, weight, bias);
+        return gelu == LinearEpilogue.Gelu.EXACT ? Activations.gelu(h) : Activations.geluTanh(h);
+    }
+
+    private static void checkLinear(String op, Tensor x, Tensor weight, Tensor bias) {
+        Checks.sameDtype(op, "x", x, "weight", weight);
+        Checks.rank(op, "weight", weight, 2);
+        long in = weight.size(0);
+        long out = weight.size(1);
+        if (x.rank() < 1 || x.size(-1) != in) {
+            throw new IllegalArgumentException(op + ": x has shape " + Arrays.toString(x.shape())
+                    + " but weight has shape " + Arrays.toString(weight.shape()) + "; x's last dim must be " + in);
+        }
+        if (bias != null) {
+            Checks.sameDtype(op, "x", x, "bias", bias);
+            Checks.shape(op, "bias", bias.data(), out);
+        }
+    }
+
+    /** Whether a GEMM output takes the host bias kernel: CPU backend, dense float32. */
+    private static boolean hostFloat(INDArray y) {
+        return HostMemory.available() && y.dataType() == DataType.FLOAT && HostMemory.isDense(y)
+                && y.length() < Integer.MAX_VALUE;
     }
 
     private static Tensor foldedMatmul(Tensor a, Tensor b) {

@@ -57,6 +57,22 @@ public final class Linear extends Module {
         return adapter.active() ? y.add(adapter.delta(x, isTraining())) : y; // (..., out)
     }
 
+    /**
+     * {@code gelu(forward(x))} (exact GELU), fused into one node ({@link MatMul#linearGelu}) where no
+     * adapter is active. x (..., in) → (..., out).
+     */
+    public Tensor forwardGelu(Tensor x) {
+        return adapter == null ? MatMul.linearGelu(x, weight, bias) : forward(x).gelu();
+    }
+
+    /**
+     * {@code geluTanh(forward(x))} (GPT-2's GELU), fused into one node ({@link MatMul#linearGeluTanh})
+     * where no adapter is active. x (..., in) → (..., out).
+     */
+    public Tensor forwardGeluTanh(Tensor x) {
+        return adapter == null ? MatMul.linearGeluTanh(x, weight, bias) : forward(x).geluTanh();
+    }
+
     /** Attaches {@code a}; a layer holds at most one adapter. */
     public void attachAdapter(Adapter a) {
         if (a == null) {

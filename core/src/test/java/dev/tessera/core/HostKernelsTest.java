@@ -107,6 +107,73 @@ class HostKernelsTest {
     }
 
     @Test
+    void linearEpiloguesMatchFloat64() {
+        Rng rng = new Rng(5);
+        // (x shape, out): widths off the vector length, one row, and (300, 129) large enough for two threads
+        long[][] xShapes = {{1, 1}, {3, 7}, {2, 5, 33}, {300, 33}, {4, 64}};
+        long[] outs = {1, 17, 129, 129, 1000};
+        for (int s = 0; s < xShapes.length; s++) {
+            long[] xs = xShapes[s];
+            long in = xs[xs.length - 1];
+            long out = outs[s];
+            long[] ys = xs.clone();
+            ys[ys.length - 1] = out;
+            INDArray x = rng.normal(DataType.DOUBLE, 0, 1, xs);
+            INDArray w = rng.normal(DataType.DOUBLE, 0, 3 / Math.sqrt(in), in, out);
+            INDArray b = rng.normal(DataType.DOUBLE, 0, 1, out);
+            String tag = java.util.Arrays.toString(xs) + " x " + out;
+            check("linear " + tag, t -> MatMul.linear(t[0], t[1], t[2]), ys, x, w, b);
+            check("linearGelu " + tag, t -> MatMul.linearGelu(t[0], t[1], t[2]), ys, x, w, b);
+            check("linearGeluTanh " + tag, t -> MatMul.linearGeluTanh(t[0], t[1], t[2]), ys, x, w, b);
+        }
+    }
+
+    @Test
+    void fusedLinearGeluEqualsTheComposition() {
+        Rng rng = new Rng(6);
+        INDArray x = rng.normal(DataType.FLOAT, 0, 1, 3, 11, 37);
+        INDArray w = rng.normal(DataType.FLOAT, 0, 0.3, 37, 131);
+        INDArray b = rng.normal(DataType.FLOAT, 0, 1, 131);
+        INDArray g = rng.normal(DataType.FLOAT, 0, 1, 3, 11, 131);
+        for (LinearEpilogue.Gelu kind : LinearEpilogue.Gelu.values()) {
+            Tensor[] fused = {Tensor.variable(x.dup()), Tensor.variable(w.dup()), Tensor.variable(b.dup())};
+            Tensor yf = kind == LinearEpilogue.Gelu.EXACT ? MatMul.linearGelu(fused[0], fused[1], fused[2])
+                    : MatMul.linearGeluTanh(fused[0], fused[1], fused[2]);
+            yf.backward(g.dup());
+            Tensor[] comp = {Tensor.variable(x.dup()), Tensor.variable(w.dup()), Tensor.variable(b.dup())};
+            Tensor yc = MatMul.composedLinearGelu(comp[0], comp[1], comp[2], kind);
+            yc.backward(g.dup());
+            assertEquals(0, yf.data().sub(yc.data()).amaxNumber().doubleValue(), 1e-5, kind + " output");
+            for (int i = 0; i < 3; i++) {
+                double scale = Math.max(1, comp[i].grad().amaxNumber().doubleValue());
+                assertEquals(0, fused[i].grad().sub(comp[i].grad()).amaxNumber().doubleValue(), 1e-5 * scale,
+                        kind + " grad of input " + i);
+            }
+        }
+    }
+
+    @Test
+    void fusedLinearGeluWithoutGradientKeepsNothingForABackward() {
+        Rng rng = new Rng(7);
+        Tensor x = Tensor.constant(rng.normal(DataType.FLOAT, 0, 1, 4, 9));
+        Tensor w = Tensor.constant(rng.normal(DataType.FLOAT, 0, 1, 9, 5));
+        Tensor b = Tensor.constant(rng.normal(DataType.FLOAT, 0, 1, 5));
+        Tensor ref = MatMul.composedLinearGelu(x, w, b, LinearEpilogue.Gelu.TANH); // outside the pool
+        boolean was = HostMemory.setPooling(true);
+        try {
+            long before = HostMemory.pooledBytesInUse();
+            Tensor y = MatMul.linearGeluTanh(x, w, b);
+            assertTrue(HostMemory.pooledBytesInUse() > before);
+            assertEquals(0, y.data().sub(ref.data()).amaxNumber().doubleValue(), 1e-6);
+            assertTrue(HostMemory.release(y.data()));
+            // once the output is back, nothing of the op is left in use: the pre-activation went back at once
+            assertEquals(before, HostMemory.pooledBytesInUse());
+        } finally {
+            HostMemory.setPooling(was);
+        }
+    }
+
+    @Test
     void swigluEqualsTheComposition() {
         Rng rng = new Rng(4);
         INDArray gate = rng.normal(DataType.FLOAT, 0, 2, 5, 37);

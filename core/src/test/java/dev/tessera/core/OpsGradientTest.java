@@ -125,6 +125,9 @@ class OpsGradientTest {
         check("matmul 2d", t -> t[0].matmul(t[1]), input(rng, layout, 3, 4), w);
         check("linear", t -> MatMul.linear(t[0], t[1], t[2]), a, w, bias);
         check("linear no bias", t -> MatMul.linear(t[0], t[1], null), a, w);
+        check("linearGelu", t -> MatMul.linearGelu(t[0], t[1], t[2]), a, w, bias);
+        check("linearGeluTanh", t -> MatMul.linearGeluTanh(t[0], t[1], t[2]), a, w, bias);
+        check("linearGeluTanh no bias", t -> MatMul.linearGeluTanh(t[0], t[1], null), a, w);
     }
 
     @ParameterizedTest

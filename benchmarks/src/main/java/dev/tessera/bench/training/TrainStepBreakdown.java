@@ -46,7 +46,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * java -cp ... dev.tessera.bench.training.TrainStepBreakdown [--free|--workspace|--plain] [measured steps, default 20] [warm-up steps, default 5]
  * </pre>
  * Prints the machine's load average before and after, the step time, one line per category and
- * the most frequent innermost frames of each category.
+ * the most frequent innermost frames and Tessera callers ({@link StepCategory#tesseraCaller}) of each
+ * category, so that allocation and ND4J-op time can be traced to the op that caused it.
  */
 public final class TrainStepBreakdown {
 
@@ -98,14 +99,16 @@ public final class TrainStepBreakdown {
             throw new IllegalStateException("the training step produced a non-finite loss " + loss);
         }
         Map<StepCategory, Map<String, Integer>> leaves = new EnumMap<>(StepCategory.class);
-        Map<StepCategory, Integer> counts = classify(jfr, Thread.currentThread().getName(), leaves);
+        Map<StepCategory, Map<String, Integer>> callers = new EnumMap<>(StepCategory.class);
+        Map<StepCategory, Integer> counts = classify(jfr, Thread.currentThread().getName(), leaves, callers);
         Files.deleteIfExists(jfr);
         double msPerStep = nanos / 1e6 / steps;
         System.out.printf(Locale.ROOT, "memory=%s steps=%d warmup=%d ms/step=%.1f tokens/s=%.0f lastLoss=%.4f%n",
                 memory.name().toLowerCase(Locale.ROOT), steps, warmup, msPerStep,
                 BATCH * SEQ / (msPerStep / 1e3), loss);
         System.out.print(format(counts, msPerStep));
-        System.out.print(topLeaves(leaves, 4));
+        System.out.print(top("most frequent innermost frames", leaves, 4));
+        System.out.print(top("most frequent Tessera callers", callers, 6));
         System.out.println("load average after: " + loadAverage());
     }
 
@@ -117,9 +120,10 @@ public final class TrainStepBreakdown {
      * Sample counts per category, for the thread of that name only.
      *
      * @param leaves filled with, per category, how many samples had each innermost frame
+     * @param callers filled with, per category, how many samples had each {@link StepCategory#tesseraCaller}
      */
     static Map<StepCategory, Integer> classify(Path jfr, String threadName,
-            Map<StepCategory, Map<String, Integer>> leaves) throws IOException {
+            Map<StepCategory, Map<String, Integer>> leaves, Map<StepCategory, Map<String, Integer>> callers) throws IOException {
         Map<StepCategory, Integer> counts = new EnumMap<>(StepCategory.class);
         for (StepCategory c : StepCategory.values()) {
             counts.put(c, 0);
@@ -143,6 +147,7 @@ public final class TrainStepBreakdown {
             StepCategory c = StepCategory.of(frames);
             counts.merge(c, 1, Integer::sum);
             leaves.computeIfAbsent(c, k -> new HashMap<>()).merge(frames.get(0), 1, Integer::sum);
+            callers.computeIfAbsent(c, k -> new HashMap<>()).merge(StepCategory.tesseraCaller(frames), 1, Integer::sum);
         }
         return counts;
     }
@@ -163,12 +168,15 @@ public final class TrainStepBreakdown {
         return sb.toString();
     }
 
-    /** The {@code n} most frequent innermost frames of each category, to see what a category is made of. */
-    static String topLeaves(Map<StepCategory, Map<String, Integer>> leaves, int n) {
-        StringBuilder sb = new StringBuilder("most frequent innermost frames:\n");
-        for (Map.Entry<StepCategory, Map<String, Integer>> e : leaves.entrySet()) {
+    /**
+     * The {@code n} most frequent frames of each category (innermost frames or Tessera callers), to
+     * see what a category is made of; ties in order of name, so the listing is deterministic.
+     */
+    static String top(String title, Map<StepCategory, Map<String, Integer>> byCategory, int n) {
+        StringBuilder sb = new StringBuilder(title).append(":\n");
+        for (Map.Entry<StepCategory, Map<String, Integer>> e : byCategory.entrySet()) {
             e.getValue().entrySet().stream()
-                    .sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
+                    .sorted(Map.Entry.<String, Integer>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
                     .limit(n)
                     .forEach(f -> sb.append(String.format(Locale.ROOT, "  %-13s %6d  %s%n",
                             e.getKey().name().toLowerCase(Locale.ROOT), f.getValue(), f.getKey())));

@@ -40,7 +40,7 @@ out="benchmarks/results/train-memory-$(date -u +%Y%m%dT%H%M%SZ).txt"
         dev.tessera.bench.training.TrainStepPeakMemory "$side" "$steps" > "$log" 2>&1; then
       echo "$side failed:"; tail -n 20 "$log"; rm -f "$log"; exit 1
     fi
-    grep "peakRSS=" "$log"
+    grep -E "peakRSS=| atPeak " "$log"
     rm -f "$log"
   done
   echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -46,8 +46,11 @@ import org.slf4j.LoggerFactory;
  *       {@code -Dtessera.pool.headroom}). So idle memory never raises the process's peak by more
  *       than the headroom: a program whose arrays change sizes (training then evaluation,
  *       generation with a growing context) gives up the sizes it stopped asking for instead of
- *       keeping them beside the new ones. A program that repeats the same steps keeps every block
- *       it needs, since those fit within the peak of the step that made them.
+ *       keeping them beside the new ones. A program that repeats the same steps keeps the blocks
+ *       it needs: the blocks a step's mix of sizes needs exceed its in-use peak by much less than
+ *       the default headroom ({@code StepMemoryTest} checks that a training loop mallocs nothing
+ *       after its first steps). A headroom near 0 can make such a loop free and malloc blocks at
+ *       every step (page faults again), which is why the default is generous.
  *   <li>A released block is kept idle only while the idle bytes stay within
  *       {@link #maxIdleBytes()} (default 1 GiB, {@code -Dtessera.pool.maxIdleBytes}), an absolute
  *       cap on top of the relative bound.

@@ -38,20 +38,22 @@ import org.nd4j.linalg.factory.Nd4j;
  * Java heap counts on both sides, and Tessera's fused kernels keep their buffers on it. Run it
  * through {@code benchmarks/train-memory.sh}, or by hand:
  * <pre>
- * java -Xmx2g -cp ... dev.tessera.bench.training.TrainStepPeakMemory TESSERA 5
- * java -Xmx2g -cp ... dev.tessera.bench.training.TrainStepPeakMemory TESSERA_WORKSPACE 5
- * java -Xmx2g -cp ... dev.tessera.bench.training.TrainStepPeakMemory TESSERA_PLAIN 5
- * java -Xmx2g -cp ... dev.tessera.bench.training.TrainStepPeakMemory PYTORCH 5
+ * java -Xmx256m -cp ... dev.tessera.bench.training.TrainStepPeakMemory TESSERA 5
+ * java -Xmx256m -cp ... dev.tessera.bench.training.TrainStepPeakMemory TESSERA_WORKSPACE 5
+ * java -Xmx256m -cp ... dev.tessera.bench.training.TrainStepPeakMemory TESSERA_PLAIN 5
+ * java -Xmx256m -cp ... dev.tessera.bench.training.TrainStepPeakMemory PYTORCH 5
  * </pre>
  * Prints one line: side, steps, peak RSS, RSS before the model was built, and the last loss
  * (so a step that silently did nothing would show). A second line, starting with the side and
  * {@code atPeak}, splits the resident memory at the moment it was highest ({@link MemorySampler}:
  * RSS sampled every millisecond on a second thread during the steps): Tessera's pool (bytes in
  * use and idle), the attention's score buffers (borrowed and free), the Java heap (used and
- * committed), the JVM's other committed memory (metaspace, code cache) and the rest (native
+ * committed), the heap's resident bytes after the steps (the collector commits more than it
+ * touches), the JVM's other committed memory (metaspace, code cache) and the rest (native
  * libraries, ND4J's own arrays, malloc's free lists), each in GB; then, after a {@code |}, the
- * pool's high-water mark of bytes in use, its reuse counts, the number of garbage collections and
- * ms per step after the first (a timing for A/B checks in one run, not a benchmark figure).
+ * pool's high-water marks of bytes in use and of bytes held (in use plus idle, sampled), its
+ * reuse counts, the number of garbage collections and ms per step after the first (a timing for
+ * A/B checks in one run, not a benchmark figure).
  */
 public final class TrainStepPeakMemory {
     private TrainStepPeakMemory() {}
@@ -109,7 +111,7 @@ public final class TrainStepPeakMemory {
                 }
             }
             long end = System.nanoTime();
-            split = atPeakLine(side, sampler.stop(), end - firstEnd, end - t0, steps);
+            split = atPeakLine(side, sampler, end - firstEnd, end - t0, steps);
         } else {
             // Load libtorch first (creating a manager does), so "before" covers the same ground as
             // Tessera's: runtime and native libraries loaded, no model yet.
@@ -127,7 +129,7 @@ public final class TrainStepPeakMemory {
                     }
                 }
                 long end = System.nanoTime();
-                split = atPeakLine(side, sampler.stop(), end - firstEnd, end - t0, steps);
+                split = atPeakLine(side, sampler, end - firstEnd, end - t0, steps);
             }
         }
         long peak = status("VmHWM");
@@ -146,8 +148,11 @@ public final class TrainStepPeakMemory {
      * counts, the young and old collections during the steps, and ms per step after the first (all
      * steps' mean when there is only one).
      */
-    private static String atPeakLine(Side side, MemorySampler.Sample p, long nanosAfterFirst, long nanosAll,
-            int steps) {
+    private static String atPeakLine(Side side, MemorySampler sampler, long nanosAfterFirst, long nanosAll,
+            int steps) throws IOException {
+        MemorySampler.Sample p = sampler.stop();
+        long poolFootprintPeak = sampler.maxPoolFootprint();
+        long heapResident = MemorySampler.javaHeapResident();
         long[] counts = HostMemory.poolCounts();
         double msPerStep = steps > 1 ? nanosAfterFirst / 1e6 / (steps - 1) : nanosAll / 1e6;
         long collections = 0;
@@ -156,11 +161,13 @@ public final class TrainStepPeakMemory {
         }
         return String.format(Locale.ROOT,
                 "%s atPeak rss=%.3f GB poolInUse=%.3f GB poolIdle=%.3f GB scoreBuffers=%.3f+%.3f GB"
-                        + " heapUsed=%.3f GB heapCommitted=%.3f GB nonHeap=%.3f GB rest=%.3f GB"
-                        + " | poolInUsePeak=%.3f GB poolReused=%d poolMalloced=%d gcs=%d msPerStep=%.1f",
+                        + " heapUsed=%.3f GB heapCommitted=%.3f GB heapResidentAtEnd=%s nonHeap=%.3f GB"
+                        + " rest=%.3f GB | poolInUsePeak=%.3f GB poolFootprintPeak=%.3f GB poolReused=%d poolMalloced=%d gcs=%d msPerStep=%.1f",
                 side, p.rss() / 1e9, p.poolInUse() / 1e9, p.poolIdle() / 1e9, p.scoreInUse() / 1e9,
-                p.scoreFree() / 1e9, p.heapUsed() / 1e9, p.heapCommitted() / 1e9, p.nonHeapCommitted() / 1e9,
-                p.rest() / 1e9, HostMemory.pooledBytesInUsePeak() / 1e9, counts[0], counts[1], collections,
+                p.scoreFree() / 1e9, p.heapUsed() / 1e9, p.heapCommitted() / 1e9,
+                heapResident >= 0 ? String.format(Locale.ROOT, "%.3f GB", heapResident / 1e9) : "n/a",
+                p.nonHeapCommitted() / 1e9, p.rest(heapResident >= 0 ? heapResident : p.heapCommitted()) / 1e9,
+                HostMemory.pooledBytesInUsePeak() / 1e9, poolFootprintPeak / 1e9, counts[0], counts[1], collections,
                 msPerStep);
     }
 

@@ -29,9 +29,12 @@ import org.slf4j.LoggerFactory;
  * size from fresh pages (observed with strace and RSS: +8 MB per create/close of 8 MB).
  *
  * <p>Release is explicit ({@link #release}) or, for an array nobody released, done by a
- * {@link Cleaner} once its buffer is unreachable, so no block is ever lost. Only explicitly
- * released blocks are kept for reuse; a block the collector found is freed, as ND4J would free
- * it.
+ * {@link Cleaner} once its buffer is unreachable, so no block is ever lost. Either way the block
+ * is kept idle for reuse within the bounds below: an array an op did not release (the GPT step's
+ * attention left its dense q, k, v copies to the collector, twelve 2 MB blocks a step) then costs
+ * the wait for a collection, not fresh pages at the next step; and since a malloc frees idle
+ * blocks beyond the bound, a program that leaves everything to the collector does not pile them
+ * up either.
  *
  * <p>Policy, in the order a request meets it:
  * <ol>
@@ -82,8 +85,6 @@ final class NativePool {
         final long address;
         private Cleaner.Cleanable cleanable;
         private boolean inUse;
-        /** Set by {@link #release} before it runs the cleaner: an explicit release, not a collection. */
-        private volatile boolean released;
 
         Block(long bytes, Pointer base, long address) {
             this.bytes = bytes;
@@ -94,7 +95,7 @@ final class NativePool {
         /** The cleaner's action (explicit release or collection), run once. */
         @Override
         public void run() {
-            giveBack(this, released);
+            giveBack(this);
         }
     }
 
@@ -166,7 +167,6 @@ final class NativePool {
             b = new Block(size, base, address);
         }
         b.inUse = true;
-        b.released = false;
         IN_USE.put(b.address, b);
         return b;
     }
@@ -230,7 +230,6 @@ final class NativePool {
         if (b == null) {
             return false;
         }
-        b.released = true;
         b.cleanable.clean(); // runs giveBack at most once, and never again at collection
         return true;
     }
@@ -241,12 +240,10 @@ final class NativePool {
     }
 
     /**
-     * A block comes back: kept idle when it was released explicitly (memory freed as it dies is
-     * memory the same program asks for again soon: the next step, the next call), freed when the
-     * collector found it (a program that leaves its arrays to the collector gets the behaviour it
-     * had without the pool, instead of idle blocks piling up) or when the idle cap is reached.
+     * A block comes back (explicit release or collection): kept idle unless the idle cap is
+     * reached, then freed.
      */
-    private static void giveBack(Block b, boolean explicit) {
+    private static void giveBack(Block b) {
         boolean free;
         synchronized (NativePool.class) {
             if (!b.inUse) {
@@ -255,7 +252,7 @@ final class NativePool {
             b.inUse = false;
             IN_USE.remove(b.address);
             inUseBytes -= b.bytes;
-            free = !explicit || idleBytes + b.bytes > maxIdleBytes;
+            free = idleBytes + b.bytes > maxIdleBytes;
             if (!free) {
                 FREE.computeIfAbsent(b.bytes, k -> new ArrayDeque<>()).addLast(b);
                 IDLE_ORDER.add(b);

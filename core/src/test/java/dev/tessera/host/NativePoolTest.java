@@ -15,7 +15,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The pool's policy ({@link NativePool}): exact and near-size reuse, the idle cap, the bound of the
- * footprint by the in-use high-water mark plus headroom, and no block lost. Every test starts from
+ * footprint by the in-use high-water mark plus headroom, blocks left to the collector kept, and no
+ * block lost. Every test starts from
  * an empty idle list and a high-water mark equal to what is in use, and puts the knobs back.
  */
 class NativePoolTest {
@@ -160,6 +161,20 @@ class NativePoolTest {
             live.forEach(HostMemory::release);
         }
         assertEquals(mallocs, HostMemory.poolCounts()[1], "no malloc after the first step");
+    }
+
+    @Test
+    void blockLeftToTheCollectorComesBackIdleAndIsReused() throws InterruptedException {
+        long addr = address(filled(32 * KB, 1f)); // the array is dropped at once, never released
+        for (int i = 0; i < 500 && NativePool.owns(addr); i++) {
+            System.gc(); // the cleaner returns the block once the collector has found its buffer
+            Thread.sleep(10);
+        }
+        assertFalse(NativePool.owns(addr), "the collector did not find the dropped array in 5 s");
+        INDArray again = filled(32 * KB, 2f);
+        assertEquals(addr, address(again), "the collected block, kept idle");
+        assertEquals(2.0 * 32 * KB, again.sumNumber().doubleValue(), 0.0);
+        HostMemory.release(again);
     }
 
     @Test

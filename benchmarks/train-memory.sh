@@ -3,10 +3,11 @@
 # each side in its own JVM: dev.tessera.bench.training.TrainStepPeakMemory TESSERA|TESSERA_PLAIN|PYTORCH STEPS
 # (TESSERA: the library's default, step memory freed deterministically and reused from Tessera's pool;
 # TESSERA_WORKSPACE: also the forward pass in the reused StepWorkspace; TESSERA_PLAIN: memory left to the GC).
+# Per side two lines: "<SIDE> steps=... peakRSS=..." and "<SIDE> atPeak ..." (the split of the peak).
 # Writes benchmarks/results/train-memory-<UTC stamp>.txt and prints it.
 #
 # usage: benchmarks/train-memory.sh [--no-build] [STEPS (default 5)]
-# env:   JAVA_OPTS   JVM options for BOTH sides (default -Xmx2g); MAVEN_ARGS as in run.sh
+# env:   JAVA_OPTS   JVM options for BOTH sides (default -Xmx256m); MAVEN_ARGS as in run.sh
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,7 +15,9 @@ cd "$root"
 build=1
 if [[ "${1:-}" == "--no-build" ]]; then build=0; shift; fi
 steps="${1:-5}"
-java_opts="${JAVA_OPTS:--Xmx2g --add-modules jdk.incubator.vector}"
+# -Xmx256m: the step's live heap is under 10 MB on both sides; a larger heap only lets G1 touch
+# more pages with garbage (benchmarks/README.md, memory section). The same for both sides.
+java_opts="${JAVA_OPTS:--Xmx256m --add-modules jdk.incubator.vector}"
 
 if [[ $build -eq 1 ]]; then
   echo "== building benchmarks (mvn package, tests skipped)"
@@ -40,7 +43,7 @@ out="benchmarks/results/train-memory-$(date -u +%Y%m%dT%H%M%SZ).txt"
         dev.tessera.bench.training.TrainStepPeakMemory "$side" "$steps" > "$log" 2>&1; then
       echo "$side failed:"; tail -n 20 "$log"; rm -f "$log"; exit 1
     fi
-    grep "peakRSS=" "$log"
+    grep -E "peakRSS=| atPeak " "$log"
     rm -f "$log"
   done
   echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

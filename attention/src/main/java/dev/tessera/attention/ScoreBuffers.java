@@ -1,5 +1,6 @@
 package dev.tessera.attention;
 
+import dev.tessera.host.HostMemory;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -27,8 +28,15 @@ import org.nd4j.linalg.factory.Nd4j;
  * a graph, the backward releases after its last read). A buffer that is never released (a graph
  * dropped without backward) is freed by the collector like any array, so forgetting one only
  * costs a fresh allocation later. Buffers are created outside any ND4J workspace, so that a
- * step's reused memory never hands them out twice. At most {@link #MAX_FREE_BYTES} of free
- * buffers are kept; beyond that a released buffer is closed at once. Thread-safe.
+ * step's reused memory never hands them out twice. Thread-safe.
+ *
+ * <p>Where Tessera's pool is on for the thread ({@link HostMemory#pooling()}, as in a training
+ * step), a float32 buffer is a pool block: released, it goes back to the pool, where the next
+ * score matrix or any other array of that size (an MLP activation of B·T·4C floats is as large as
+ * a B·H·T² score matrix in the benchmark GPT) takes it warm, so score buffers and activations
+ * share memory instead of each keeping their own, and the pool's bound on idle memory covers both.
+ * Otherwise the buffer is an ND4J array kept on this class's own free list: at most
+ * {@link #MAX_FREE_BYTES} of free buffers; beyond that a released buffer is closed at once.
  */
 final class ScoreBuffers {
     /** Free memory kept for reuse, all sizes together. */
@@ -37,6 +45,8 @@ final class ScoreBuffers {
     /** Free flat buffers by (dtype, length). */
     private static final Map<Key, ArrayDeque<INDArray>> FREE = new HashMap<>();
     private static long freeBytes;
+    /** Bytes of buffers borrowed and not given back (a lease dropped without release stays counted). */
+    private static long borrowedBytes;
 
     private record Key(DataType type, long length) {}
 
@@ -58,11 +68,14 @@ final class ScoreBuffers {
             INDArray empty = Nd4j.createUninitialized(type, shape);
             return new Lease(empty, empty);
         }
-        INDArray flat = take(new Key(type, length));
+        INDArray flat = type == DataType.FLOAT && HostMemory.pooling() ? null : take(new Key(type, length));
         if (flat == null) {
             try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-                flat = Nd4j.createUninitialized(type, length); // (length)
+                flat = HostMemory.newUninitialized(type, length); // (length): a pool block where pooling is on
             }
+        }
+        synchronized (FREE) {
+            borrowedBytes += length * flat.data().getElementSize();
         }
         INDArray shaped = flat.reshape('c', shape); // a view of the same memory: flat is dense C-order
         return new Lease(flat, shaped);
@@ -79,6 +92,12 @@ final class ScoreBuffers {
         }
         long bytes = flat.length() * flat.data().getElementSize();
         synchronized (FREE) {
+            borrowedBytes -= bytes;
+        }
+        if (HostMemory.release(flat)) {
+            return; // a pool block: back in the pool, warm for the next array of its size
+        }
+        synchronized (FREE) {
             if (freeBytes + bytes <= MAX_FREE_BYTES) {
                 FREE.computeIfAbsent(new Key(flat.dataType(), flat.length()), k -> new ArrayDeque<>()).push(flat);
                 freeBytes += bytes;
@@ -92,6 +111,13 @@ final class ScoreBuffers {
     static long freeBytes() {
         synchronized (FREE) {
             return freeBytes;
+        }
+    }
+
+    /** Bytes of buffers borrowed and not yet released. */
+    static long borrowedBytes() {
+        synchronized (FREE) {
+            return borrowedBytes;
         }
     }
 

@@ -328,4 +328,9 @@ public final class HostMemory {
     public static void trimPool() {
         NativePool.trim();
     }
+
+    /** The most bytes of pool blocks that were ever in use at once (the pool's high-water mark). */
+    public static long pooledBytesInUsePeak() {
+        return NativePool.inUsePeakBytes();
+    }
 }

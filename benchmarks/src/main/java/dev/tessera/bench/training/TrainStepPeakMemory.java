@@ -17,6 +17,8 @@ import dev.tessera.training.loss.LossResult;
 import dev.tessera.training.optim.AdamW;
 import dev.tessera.training.optim.AdamWConfig;
 import java.io.IOException;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -36,13 +38,22 @@ import org.nd4j.linalg.factory.Nd4j;
  * Java heap counts on both sides, and Tessera's fused kernels keep their buffers on it. Run it
  * through {@code benchmarks/train-memory.sh}, or by hand:
  * <pre>
- * java -Xmx2g -cp ... dev.tessera.bench.training.TrainStepPeakMemory TESSERA 5
- * java -Xmx2g -cp ... dev.tessera.bench.training.TrainStepPeakMemory TESSERA_WORKSPACE 5
- * java -Xmx2g -cp ... dev.tessera.bench.training.TrainStepPeakMemory TESSERA_PLAIN 5
- * java -Xmx2g -cp ... dev.tessera.bench.training.TrainStepPeakMemory PYTORCH 5
+ * java -Xmx256m -cp ... dev.tessera.bench.training.TrainStepPeakMemory TESSERA 5
+ * java -Xmx256m -cp ... dev.tessera.bench.training.TrainStepPeakMemory TESSERA_WORKSPACE 5
+ * java -Xmx256m -cp ... dev.tessera.bench.training.TrainStepPeakMemory TESSERA_PLAIN 5
+ * java -Xmx256m -cp ... dev.tessera.bench.training.TrainStepPeakMemory PYTORCH 5
  * </pre>
  * Prints one line: side, steps, peak RSS, RSS before the model was built, and the last loss
- * (so a step that silently did nothing would show).
+ * (so a step that silently did nothing would show). A second line, starting with the side and
+ * {@code atPeak}, splits the resident memory at the moment it was highest ({@link MemorySampler}:
+ * RSS sampled every millisecond on a second thread during the steps): Tessera's pool (bytes in
+ * use and idle), the attention's score buffers (borrowed and free), the Java heap (used and
+ * committed), the heap's resident bytes after the steps (the collector commits more than it
+ * touches), the JVM's other committed memory (metaspace, code cache) and the rest (native
+ * libraries, ND4J's own arrays, malloc's free lists), each in GB; then, after a {@code |}, the
+ * pool's high-water marks of bytes in use and of bytes held (in use plus idle, sampled), its
+ * reuse counts, the number of garbage collections and ms per step after the first (a timing for
+ * A/B checks in one run, not a benchmark figure).
  */
 public final class TrainStepPeakMemory {
     private TrainStepPeakMemory() {}
@@ -81,6 +92,7 @@ public final class TrainStepPeakMemory {
         int[] ids = GptShapes.ids(BATCH * SEQ, 7);
         double loss;
         long before;
+        String split = null;
         if (side != Side.PYTORCH) {
             Backend.init();
             before = status("VmRSS");
@@ -89,9 +101,17 @@ public final class TrainStepPeakMemory {
             AdamW optimizer = new AdamW(model.namedParameters(), AdamWConfig.lm(3e-4));
             INDArray batch = Nd4j.createFromArray(ids).reshape('c', BATCH, SEQ); // (B, T)
             loss = Double.NaN;
+            MemorySampler sampler = MemorySampler.start();
+            long firstEnd = 0;
+            long t0 = System.nanoTime();
             for (int s = 0; s < steps; s++) {
                 loss = step(model, optimizer, batch, side.memory);
+                if (s == 0) {
+                    firstEnd = System.nanoTime();
+                }
             }
+            long end = System.nanoTime();
+            split = atPeakLine(side, sampler, end - firstEnd, end - t0, steps);
         } else {
             // Load libtorch first (creating a manager does), so "before" covers the same ground as
             // Tessera's: runtime and native libraries loaded, no model yet.
@@ -99,17 +119,56 @@ public final class TrainStepPeakMemory {
             before = status("VmRSS");
             try (TorchGpt model = new TorchGpt(ids)) {
                 loss = Double.NaN;
+                MemorySampler sampler = MemorySampler.start();
+                long firstEnd = 0;
+                long t0 = System.nanoTime();
                 for (int s = 0; s < steps; s++) {
                     loss = model.trainStep();
+                    if (s == 0) {
+                        firstEnd = System.nanoTime();
+                    }
                 }
+                long end = System.nanoTime();
+                split = atPeakLine(side, sampler, end - firstEnd, end - t0, steps);
             }
         }
         long peak = status("VmHWM");
         System.out.printf(Locale.ROOT, "%s steps=%d peakRSS=%.3f GB rssBeforeModel=%.3f GB lastLoss=%.4f%n",
                 side, steps, peak / 1e9, before / 1e9, loss);
+        if (split != null) {
+            System.out.println(split);
+        }
         if (!Double.isFinite(loss)) {
             throw new IllegalStateException("the training step produced a non-finite loss " + loss);
         }
+    }
+
+    /**
+     * The second output line: the split of the sampled peak, the pool's high-water mark and reuse
+     * counts, the young and old collections during the steps, and ms per step after the first (all
+     * steps' mean when there is only one).
+     */
+    private static String atPeakLine(Side side, MemorySampler sampler, long nanosAfterFirst, long nanosAll,
+            int steps) throws IOException {
+        MemorySampler.Sample p = sampler.stop();
+        long poolFootprintPeak = sampler.maxPoolFootprint();
+        long heapResident = MemorySampler.javaHeapResident();
+        long[] counts = HostMemory.poolCounts();
+        double msPerStep = steps > 1 ? nanosAfterFirst / 1e6 / (steps - 1) : nanosAll / 1e6;
+        long collections = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            collections += Math.max(0, gc.getCollectionCount());
+        }
+        return String.format(Locale.ROOT,
+                "%s atPeak rss=%.3f GB poolInUse=%.3f GB poolIdle=%.3f GB scoreBuffers=%.3f+%.3f GB"
+                        + " heapUsed=%.3f GB heapCommitted=%.3f GB heapResidentAtEnd=%s nonHeap=%.3f GB"
+                        + " rest=%.3f GB | poolInUsePeak=%.3f GB poolFootprintPeak=%.3f GB poolReused=%d poolMalloced=%d gcs=%d msPerStep=%.1f",
+                side, p.rss() / 1e9, p.poolInUse() / 1e9, p.poolIdle() / 1e9, p.scoreInUse() / 1e9,
+                p.scoreFree() / 1e9, p.heapUsed() / 1e9, p.heapCommitted() / 1e9,
+                heapResident >= 0 ? String.format(Locale.ROOT, "%.3f GB", heapResident / 1e9) : "n/a",
+                p.nonHeapCommitted() / 1e9, p.rest(heapResident >= 0 ? heapResident : p.heapCommitted()) / 1e9,
+                HostMemory.pooledBytesInUsePeak() / 1e9, poolFootprintPeak / 1e9, counts[0], counts[1], collections,
+                msPerStep);
     }
 
     /** One step, its memory handled as {@code memory} says. */

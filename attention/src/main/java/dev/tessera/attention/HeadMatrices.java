@@ -2,7 +2,7 @@ package dev.tessera.attention;
 
 import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Where the per-head matrices of one attention operand live in memory: head {@code h} of batch row
@@ -99,16 +99,13 @@ final class HeadMatrices {
     }
 
     /**
-     * The (r1 − r0, c1 − c0) block of head h of batch row b as an ND4J view, for the portable
-     * products of {@link HeadGemm}.
+     * The (r1 − r0, c1 − c0) block of head h of batch row b as an ND4J view over the array's buffer
+     * (rows ld apart, unit column stride), for the portable products of {@link HeadGemm}. Built from
+     * the strides rather than with {@code get()}, which drops axes of size 1 and returned an empty
+     * array for a one-row block of a permuted view.
      */
     INDArray view(int b, int h, int r0, int r1, int c0, int c1) {
-        if (columnsLayout) {
-            long c = col0 + (long) h * cols;
-            return array.get(NDArrayIndex.point(b), NDArrayIndex.interval(r0, r1),
-                    NDArrayIndex.interval(c + c0, c + c1));
-        }
-        return array.get(NDArrayIndex.point(b), NDArrayIndex.point(h), NDArrayIndex.interval(r0, r1),
-                NDArrayIndex.interval(c0, c1));
+        return Nd4j.create(array.data(), new long[] {r1 - r0, c1 - c0}, new long[] {ld, 1},
+                array.offset() + offset(b, h, r0, c0), 'c');
     }
 }

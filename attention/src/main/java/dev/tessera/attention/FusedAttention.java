@@ -34,9 +34,11 @@ final class FusedAttention {
      * Smallest query-block height for skipping the masked upper triangle in the GEMMs.
      * Performance note: with a causal mask (or short key lengths) a block of queries [r0, r1)
      * needs keys only up to the last one its rows may attend, so each of the GEMMs runs per query
-     * block over a key prefix; with four blocks that is 62.5% of the full products' FLOPs, and
-     * the softmax rows skip the same keys. The height is a quarter of Tq between this floor and
-     * 256. Tests lower it to exercise the blocking on tiny shapes.
+     * block over a key prefix: two blocks do 75% of the full products' FLOPs, four 62.5%, and the
+     * softmax rows skip the same keys. Every block is one GEMM call per head, so thinner blocks
+     * trade FLOPs for calls: the height is half of Tq between this floor and 256 (T = 256: two
+     * blocks of 128, which ran faster than four of 64 in an A/B on the 2-core machine, under
+     * heavy load). Tests lower it to exercise the blocking on tiny shapes.
      */
     static int causalBlock = 64;
 
@@ -45,7 +47,7 @@ final class FusedAttention {
     /** Query blocks {r0, r1, kEnd}: rows [r0, r1) of every head use keys [0, kEnd) only. */
     private static List<int[]> blocks(MaskPlan m, AttentionShapes s) {
         List<int[]> out = new ArrayList<>();
-        int step = Math.max(causalBlock, Math.min(256, s.tq / 4));
+        int step = Math.max(causalBlock, Math.min(256, s.tq / 2));
         if (s.tq < 2 * step) {
             out.add(new int[] {0, s.tq, s.tk});
             return out;

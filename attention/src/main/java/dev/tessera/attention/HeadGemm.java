@@ -27,9 +27,27 @@ import org.slf4j.LoggerFactory;
  */
 final class HeadGemm {
     private static final Logger LOG = LoggerFactory.getLogger(HeadGemm.class);
-    private static final boolean ONEDNN = oneDnnWorks();
+    private static final boolean ONEDNN_WORKS = oneDnnWorks();
+    private static volatile boolean useOneDnn = ONEDNN_WORKS;
 
     private HeadGemm() {}
+
+    /**
+     * Sends the direct products to oneDNN (true, where it loads) or MKL (false); for tests that
+     * check both libraries and for A/B measurements.
+     *
+     * @return whether oneDNN was in use before
+     */
+    static boolean setOneDnn(boolean on) {
+        boolean before = useOneDnn;
+        useOneDnn = on && ONEDNN_WORKS;
+        return before;
+    }
+
+    /** Whether the direct products go to oneDNN. */
+    static boolean usesOneDnn() {
+        return useOneDnn;
+    }
 
     private static boolean oneDnnWorks() {
         String p = System.getProperty("tessera.gemm", "auto").trim().toLowerCase(Locale.ROOT);
@@ -73,7 +91,7 @@ final class HeadGemm {
             long pa = address(a, b, ha, ra, ca);
             long pb = address(bm, b, hb, rb, cb);
             long pc = address(c, b, hc, rc, cc);
-            if (ONEDNN) {
+            if (useOneDnn) {
                 int status = dnnl.dnnl_sgemm(ta ? (byte) 'T' : (byte) 'N', tb ? (byte) 'T' : (byte) 'N', m, n, k,
                         (float) alpha, new At(pa), a.ld, new At(pb), bm.ld, (float) beta, new At(pc), c.ld);
                 if (status != dnnl.dnnl_success) {

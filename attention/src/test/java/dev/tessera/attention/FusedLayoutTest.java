@@ -140,6 +140,20 @@ class FusedLayoutTest {
     }
 
     @Test
+    void mklAndOneDnnHeadProductsComputeTheSame() {
+        for (boolean oneDnn : new boolean[] {false, true}) { // MKL's cblas_sgemm, then oneDNN where it loads
+            boolean before = HeadGemm.setOneDnn(oneDnn);
+            try {
+                check("blocked GQA oneDnn=" + HeadGemm.usesOneDnn(), 2, 7, 4, 2, 2, AttentionOptions.causalMask());
+                check("dropout oneDnn=" + HeadGemm.usesOneDnn(), 2, 5, 4, 4, 3,
+                        AttentionOptions.causalMask().withDropout(0.3, new Rng(5)));
+            } finally {
+                HeadGemm.setOneDnn(before);
+            }
+        }
+    }
+
+    @Test
     void pooledAndFreedAsItGoesGivesTheSameAndLeavesNothingInUse() {
         Rng rng = new Rng(3);
         INDArray x = rng.normal(DataType.FLOAT, 0, 1, 2, 130, 3 * 2 * 8); // T = 130: three causal blocks

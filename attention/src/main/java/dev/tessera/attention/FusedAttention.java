@@ -18,9 +18,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * ({@link HeadMatrices}: any (B, H, T, D) view with unit last stride, or the column blocks of a
  * fused (B, T, 3C) projection), and {@link #attentionFused} writes its output straight into (B, T, C)
  * and the gradient of the projection into one (B, T, 3C) array, so a multi-head layer needs no
- * split, permute or reshape copies, forward or backward. Every array the op makes comes from
- * Tessera's pool where it is on ({@link HostMemory#newFloats}); copies it had to make are released
- * when the backward is done with them ({@link Tensor#releaseSaved}).
+ * split, permute or reshape copies, forward or backward. The output and the gradients come from
+ * Tessera's pool where it is on ({@link HostMemory#newFloats}), the score matrices from
+ * {@link ScoreBuffers}; copies the op had to make (an input without unit last stride, keys to
+ * sanitise) are released when the backward is done with them ({@link Tensor#releaseSaved}).
  *
  * <p>MQA/GQA without copying k and v: query head h reads key/value head h / g (g = H / Hkv), and the
  * gradients of a key/value head add up the products of its g query heads inside the GEMMs

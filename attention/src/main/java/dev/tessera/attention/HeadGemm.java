@@ -130,7 +130,7 @@ final class HeadGemm {
     }
 
     private static long address(HeadMatrices x, int b, int h, int row, int col) {
-        return x.array.data().addressPointer().address() + x.offset(b, h, row, col) * Float.BYTES;
+        return x.address() + x.offset(b, h, row, col) * Float.BYTES;
     }
 
     /** A float pointer at a raw address, without allocating or owning memory. */

@@ -93,6 +93,16 @@ final class HeadMatrices {
         return new HeadMatrices(x, heads, rows, cols, bs, cols, Math.toIntExact(ld), col0, true);
     }
 
+    private long address; // of the array's element 0, read on first use (host memory only)
+
+    /** The native address of the array's element 0 (CPU backend only). */
+    long address() {
+        if (address == 0) {
+            address = array.data().addressPointer().address(); // a view's buffer pointer includes its offset
+        }
+        return address;
+    }
+
     /** Element offset of (b, h, row, col) from the array's element 0. */
     long offset(int b, int h, int row, int col) {
         return b * batchStride + h * headStride + (long) row * ld + col0 + col;

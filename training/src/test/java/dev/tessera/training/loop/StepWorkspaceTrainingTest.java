@@ -140,9 +140,10 @@ class StepWorkspaceTrainingTest {
         }
         long grown = leastNativeBytesOver(run, 8, reserved) - before;
         // What a step allocates is at least the block, so a leak of it would add (steps + 8) x
-        // reserved (about 140 MB here) between the windows. Observed: a few MB either way.
+        // reserved (about 80 MB here: the block is 1.4 MB since attention stopped copying q, k, v) between
+        // the windows. Observed: a few MB either way on a quiet machine, up to 30 MB under heavy load.
         long allowed = 24L << 20;
-        assertTrue((steps + 8) * reserved > 4 * allowed, "the test model is large enough to see a leak");
+        assertTrue((steps + 8) * reserved > 3 * allowed, "the test model is large enough to see a leak");
         assertTrue(grown < allowed,
                 "native memory grew by " + grown + " bytes over " + (steps + 8) + " steps; the block is " + reserved
                         + " bytes");

@@ -2,7 +2,7 @@ package dev.tessera.attention;
 
 /** Which implementation of scaled dot-product attention to run; all give the same results. */
 public enum AttentionImpl {
-    /** Batched MKL GEMMs around fused Java row loops; materialises (B, H, Tq, Tk) probabilities. The CPU default. */
+    /** Per-head GEMMs on the operands in place around fused Java row loops; materialises (B, H, Tq, Tk) probabilities. The CPU default. */
     FUSED,
     /** Only ND4J ops (runs on any ND4J backend, e.g. CUDA); materialises the probabilities. */
     PORTABLE,

@@ -59,6 +59,46 @@ final class AttentionShapes {
         group = heads / kvHeads;
     }
 
+    private AttentionShapes(int batch, int heads, int kvHeads, int tq, int tk, int d, int dv, DataType dtype) {
+        this.batch = batch;
+        this.heads = heads;
+        this.kvHeads = kvHeads;
+        this.group = heads / kvHeads;
+        this.tq = tq;
+        this.tk = tk;
+        this.d = d;
+        this.dv = dv;
+        this.dtype = dtype;
+    }
+
+    /**
+     * The dimensions of self-attention over a fused projection qkv (B, T, (H + 2·Hkv)·hs): q, k
+     * and v are its three column blocks, heads of hs columns each.
+     */
+    static AttentionShapes ofFused(Tensor qkv, int heads, int kvHeads) {
+        if (qkv.rank() != 3) {
+            throw new IllegalArgumentException("attention: qkv must be 3-D (B, T, (H + 2Hkv)·hs), got shape "
+                    + Arrays.toString(qkv.shape()));
+        }
+        if (heads < 1 || kvHeads < 1 || heads % kvHeads != 0) {
+            throw new IllegalArgumentException("attention: heads (" + heads + ") must be a positive multiple of kvHeads ("
+                    + kvHeads + ")");
+        }
+        long w = qkv.size(2);
+        long parts = heads + 2L * kvHeads;
+        if (w % parts != 0 || w == 0) {
+            throw new IllegalArgumentException("attention: qkv's last dimension " + w + " must be (H + 2Hkv)·hs = "
+                    + parts + "·hs for H = " + heads + ", Hkv = " + kvHeads + "; qkv has shape "
+                    + Arrays.toString(qkv.shape()));
+        }
+        if (qkv.dtype() != DataType.FLOAT && qkv.dtype() != DataType.DOUBLE) {
+            throw new IllegalArgumentException("attention: only FLOAT and DOUBLE are supported, got " + qkv.dtype());
+        }
+        int t = Math.toIntExact(qkv.size(1));
+        int hs = Math.toIntExact(w / parts);
+        return new AttentionShapes(Math.toIntExact(qkv.size(0)), heads, kvHeads, t, t, hs, hs, qkv.dtype());
+    }
+
     void checkBias(Tensor bias) {
         if (bias == null) {
             return;

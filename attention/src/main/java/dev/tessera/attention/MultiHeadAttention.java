@@ -76,6 +76,10 @@ public final class MultiHeadAttention extends Module {
                         new CachedAttention.Rows(rows, w, 0), new CachedAttention.Rows(rows, w, h * hs),
                         new CachedAttention.Rows(rows, w, (h + hkv) * hs), h, scale(), config.window())));
             }
+            if (readsFusedInPlace(ctx)) {
+                // q, k and v read from qkv where they lie, the output written as (B, T, C): no copies
+                return outProj.forward(FusedAttention.attentionFused(qkv, h, hkv, options(ctx))); // (B, T, C)
+            }
             List<Tensor> parts = ShapeOps.split(qkv, 2, (long) h * hs, (long) hkv * hs, (long) hkv * hs);
             q = parts.get(0); // (B, T, H·hs)
             k = parts.get(1); // (B, T, Hkv·hs)
@@ -104,11 +108,24 @@ public final class MultiHeadAttention extends Module {
             k = Tensor.constant(kvAll[0]); // (B, Hkv, used + T, hs)
             v = Tensor.constant(kvAll[1]);
         }
-        AttentionOptions o = new AttentionOptions(Double.NaN, config.causal(), ctx.causalOffset(), config.window(),
-                null, ctx.keyPadding(), alibi, null, isTraining() ? config.attnDropout() : 0.0, dropoutRng);
-        Tensor y = ScaledDotProductAttention.attention(q, k, v, o); // (B, H, T, hs)
+        Tensor y = ScaledDotProductAttention.attention(q, k, v, options(ctx)); // (B, H, T, hs)
         y = y.transpose(1, 2).reshape(b, t, (long) h * hs); // (B, T, C)
         return outProj.forward(y);
+    }
+
+    private AttentionOptions options(AttentionContext ctx) {
+        return new AttentionOptions(Double.NaN, config.causal(), ctx.causalOffset(), config.window(),
+                null, ctx.keyPadding(), alibi, null, isTraining() ? config.attnDropout() : 0.0, dropoutRng);
+    }
+
+    /**
+     * Whether the fused projection's output goes to {@link FusedAttention#attentionFused} whole: no KV
+     * cache (it stores k and v per head), no RoPE (it rotates q and k first), and the fused
+     * implementation in effect ({@link ScaledDotProductAttention#defaultImpl}).
+     */
+    private boolean readsFusedInPlace(AttentionContext ctx) {
+        return ctx.cache() == null && config.positions() != PositionEncoding.ROPE
+                && ScaledDotProductAttention.defaultImpl() == AttentionImpl.FUSED;
     }
 
     /**

@@ -8,9 +8,11 @@ import dev.tessera.attention.AttentionImpl;
 import dev.tessera.attention.AttentionOptions;
 import dev.tessera.attention.ScaledDotProductAttention;
 import dev.tessera.backend.Backend;
+import dev.tessera.bench.Outputs;
 import dev.tessera.bench.PyTorch;
 import dev.tessera.core.GradMode;
 import dev.tessera.core.Tensor;
+import dev.tessera.host.HostMemory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +37,9 @@ import org.openjdk.jmh.infra.Blackhole;
  * Causal scaled dot-product attention, float32, (B, H, T, D) inputs, forward (no gradient
  * recording) and forward + backward (gradients of q, k and v for a fixed upstream gradient):
  * <ul>
- *   <li>{@code tessera_*}: the fused op ({@link AttentionImpl#FUSED}, batched MKL GEMMs and Java row loops);</li>
+ *   <li>{@code tessera_*}: the fused op ({@link AttentionImpl#FUSED}: per-head oneDNN GEMMs over the causal
+ *       blocks and Java row loops), its output and gradients from Tessera's pool and released after each
+ *       call, as the other kernel rows do ({@link Outputs});</li>
  *   <li>{@code tiled_*}: Tessera's tiled FlashAttention-2-style op ({@link AttentionImpl#TILED});</li>
  *   <li>{@code naive_*}: the same attention composed from Tessera ops (matmul, scale, masked fill, softmax, matmul);</li>
  *   <li>{@code nd4j_*}: ND4J's {@code dot_product_attention} / {@code dot_product_attention_bp} custom ops
@@ -69,6 +73,7 @@ public class AttentionBenchmark {
 
         @Setup(Level.Trial)
         public void setUp(AttentionBenchmark b) {
+            HostMemory.setPooling(true); // outputs from the pool, released after each call (Outputs)
             Backend.init();
             int[] s = AttentionInputs.shape(b.attnShape);
             float[][] v4 = AttentionInputs.values(s);
@@ -94,6 +99,16 @@ public class AttentionBenchmark {
             q.zeroGrad();
             k.zeroGrad();
             v.zeroGrad();
+        }
+
+        /** Hands the last call's gradients back to the pool (as PyTorch frees them), then clears them. */
+        void releaseGrads() {
+            for (Tensor t : new Tensor[] {q, k, v}) {
+                if (t.grad() != null) {
+                    HostMemory.release(t.grad());
+                }
+            }
+            zeroGrads();
         }
     }
 
@@ -154,8 +169,8 @@ public class AttentionBenchmark {
     @Benchmark
     public void tessera_forward(Nd4jSide o, Blackhole bh) {
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            bh.consume(ScaledDotProductAttention.attention(o.q, o.k, o.v, AttentionOptions.causalMask(),
-                    AttentionImpl.FUSED).data());
+            bh.consume(Outputs.firstAndRelease(ScaledDotProductAttention.attention(o.q, o.k, o.v,
+                    AttentionOptions.causalMask(), AttentionImpl.FUSED).data()));
         }
     }
 
@@ -193,9 +208,9 @@ public class AttentionBenchmark {
 
     @Benchmark
     public void tessera_forwardBackward(Nd4jSide o, Blackhole bh) {
-        o.zeroGrads();
+        o.releaseGrads();
         Tensor y = ScaledDotProductAttention.attention(o.q, o.k, o.v, AttentionOptions.causalMask(), AttentionImpl.FUSED);
-        y.backward(o.g);
+        Outputs.backwardAndRelease(y, o.g);
         bh.consume(o.q.grad());
     }
 

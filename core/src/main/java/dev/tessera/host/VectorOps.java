@@ -68,6 +68,21 @@ final class VectorOps implements SimdOps {
         return y.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_HI));
     }
 
+    /**
+     * The lanes of {@code v} summed in lane order, 0 first. Not {@code reduceLanes(ADD)}: the API
+     * leaves a float reduction's order open, and on newer JDKs (seen on Java 25) the compiled
+     * intrinsic sums in a tree while the interpreter's fallback sums in lane order, so one kernel
+     * gave results a last bit apart before and after the JIT compiled it. Lane order is what both
+     * give on Java 17, so results there are unchanged.
+     */
+    static float sumLanes(FloatVector v) {
+        float s = 0f;
+        for (int k = 0; k < L; k++) {
+            s += v.lane(k);
+        }
+        return s;
+    }
+
     /** σ(v) = 1/(1 + e^{−v}). */
     static FloatVector sigmoid(FloatVector v) {
         return FloatVector.broadcast(S, 1f).div(exp(v.neg()).add(1f));
@@ -94,7 +109,7 @@ final class VectorOps implements SimdOps {
         for (; i < bound; i += L) {
             acc = acc.add(FloatVector.fromArray(S, a, ao + i));
         }
-        return acc.reduceLanes(VectorOperators.ADD) + TAIL.sum(a, ao + i, n - i);
+        return sumLanes(acc) + TAIL.sum(a, ao + i, n - i);
     }
 
     @Override
@@ -105,7 +120,7 @@ final class VectorOps implements SimdOps {
         for (; i < bound; i += L) {
             acc = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD) + TAIL.dot(a, ao + i, b, bo + i, n - i);
+        return sumLanes(acc) + TAIL.dot(a, ao + i, b, bo + i, n - i);
     }
 
     @Override
@@ -128,7 +143,7 @@ final class VectorOps implements SimdOps {
             FloatVector d = FloatVector.fromArray(S, a, ao + i).sub(c);
             acc = d.fma(d, acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD) + TAIL.sumSquaredDiff(a, ao + i, n - i, c);
+        return sumLanes(acc) + TAIL.sumSquaredDiff(a, ao + i, n - i, c);
     }
 
     @Override
@@ -141,7 +156,7 @@ final class VectorOps implements SimdOps {
             e.intoArray(out, oo + i);
             acc = acc.add(e);
         }
-        return acc.reduceLanes(VectorOperators.ADD) + TAIL.expShift(a, ao + i, n - i, shift, out, oo + i);
+        return sumLanes(acc) + TAIL.expShift(a, ao + i, n - i, shift, out, oo + i);
     }
 
     @Override
@@ -207,7 +222,7 @@ final class VectorOps implements SimdOps {
             accDX = d.fma(h, accDX);
         }
         TAIL.normBackwardSumsTail(g, go, x, xo, n, j, mean, rstd, w,
-                accD.reduceLanes(VectorOperators.ADD), accDX.reduceLanes(VectorOperators.ADD), out);
+                sumLanes(accD), sumLanes(accDX), out);
     }
 
     @Override

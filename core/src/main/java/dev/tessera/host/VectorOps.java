@@ -8,7 +8,6 @@ import static dev.tessera.host.ScalarOps.ERFC_A5;
 import static dev.tessera.host.ScalarOps.ERFC_P;
 import static dev.tessera.host.ScalarOps.GELU_CLAMP;
 import static dev.tessera.host.ScalarOps.GELU_CUBIC;
-import static dev.tessera.host.ScalarOps.GELU_EXP_CAP;
 import static dev.tessera.host.ScalarOps.INV_SQRT_2;
 import static dev.tessera.host.ScalarOps.INV_SQRT_2PI;
 import static dev.tessera.host.ScalarOps.SQRT_2_OVER_PI;
@@ -122,9 +121,14 @@ final class VectorOps implements SimdOps {
         return V_A5.fma(t, V_A4).fma(t, V_A3).fma(t, V_A2).fma(t, V_A1).mul(t);
     }
 
-    /** Φ(x) given e = e^{−x²/2}, as {@link ScalarOps#cdf}. */
-    private static FloatVector cdf(FloatVector x, FloatVector e) {
-        FloatVector half = erfcScaled(x).mul(e).mul(V_HALF); // ½·erfc(|x|/√2)
+    /** Φ(x), as {@link ScalarOps#cdf}. */
+    private static FloatVector cdf(FloatVector x) {
+        return cdf(x, erfcScaled(x), exp(x.mul(x).mul(V_NEG_HALF)));
+    }
+
+    /** Φ(x) given erfc(|x|/√2)·e^{x²/2} and e = e^{−x²/2}. */
+    private static FloatVector cdf(FloatVector x, FloatVector erfcScaled, FloatVector e) {
+        FloatVector half = erfcScaled.mul(e).mul(V_HALF); // ½·erfc(|x|/√2)
         return V_ONE.sub(half).blend(half, x.compare(VectorOperators.LT, 0f));
     }
 
@@ -276,40 +280,38 @@ final class VectorOps implements SimdOps {
         }
     }
 
-    private static final FloatVector V_GELU_EXP_CAP = bc(GELU_EXP_CAP);
+    private static final FloatVector V_GELU_CUBIC = bc(GELU_CUBIC);
+    private static final FloatVector V_GELU_CUBIC_3 = bc(3 * GELU_CUBIC);
+    private static final FloatVector V_NEG_2_SQRT_2_OVER_PI = bc(-2 * SQRT_2_OVER_PI);
     private static final FloatVector V_GELU_CLAMP = bc(GELU_CLAMP);
     private static final FloatVector V_NEG_GELU_CLAMP = bc(-GELU_CLAMP);
 
-    /** min(a, {@code GELU_EXP_CAP}) as compare-and-blend (cheaper than {@code min}; NaN stays NaN). */
-    private static FloatVector capExpArg(FloatVector a) {
-        return a.blend(V_GELU_EXP_CAP, a.compare(VectorOperators.GT, V_GELU_EXP_CAP));
-    }
-
-    /** As {@link ScalarOps#geluTanh}: y = x·e·q, e = e^{min(2u, 80)}, q = 1/(e + 1). */
+    /**
+     * As {@link ScalarOps#geluTanh}, in the equal form y = x·s, s = 1/(1 + E), E = e^{−2u}
+     * (s = ½(1 + tanh u)): E = +∞ for large negative x gives y = x/∞ = −0 and E = 0 for large
+     * positive x gives y = x, so unlike x·e/(e + 1) it needs no cap on the exp's argument.
+     */
     @Override
     public void geluTanh(float[] x, int xo, int n, float[] y, int yo) {
         int bound = S.loopBound(n);
         int i = 0;
         for (; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xo + i);
-            FloatVector u = v.mul(v).fma(bc(GELU_CUBIC), bc(1f)).mul(v).mul(SQRT_2_OVER_PI);
-            FloatVector e = exp(capExpArg(u.add(u)));
-            v.mul(e).div(e.add(V_ONE)).intoArray(y, yo + i);
+            FloatVector m2u = v.mul(v).fma(V_GELU_CUBIC, V_ONE).mul(v).mul(V_NEG_2_SQRT_2_OVER_PI); // −2u
+            v.div(exp(m2u).add(V_ONE)).intoArray(y, yo + i);
         }
         TAIL.geluTanh(x, xo + i, n - i, y, yo + i);
     }
 
     /**
-     * As {@link ScalarOps#geluTanhBackward}: e·q + 2x·e·q²·u' on x clamped to ±10. The constants
-     * used after {@code exp} are broadcast before the loop: written inline they came after exp's own
-     * nodes and passed C2's node-count inlining cutoff, so those broadcasts stayed calls that boxed
-     * a vector per iteration (the backward ran 2-3× slower than now).
+     * As {@link ScalarOps#geluTanhBackward} on x clamped to ±10, in the form
+     * s + 2x·u'·s·(1 − s) with s = 1/(1 + E), E = e^{−2u} and 1 − s computed as E·s (no
+     * cancellation). All constants are static vectors: a broadcast written after {@code exp} in
+     * the loop can pass C2's node-count inlining cutoff and stay a call that boxes a vector per
+     * iteration (that made this loop 2-3× slower once).
      */
     @Override
     public void geluTanhBackward(float[] x, int xo, float[] g, int go, int n, float[] dx, int dxo) {
-        FloatVector one = bc(1f);
-        FloatVector cubic3 = bc(3 * GELU_CUBIC);
-        FloatVector s2pi = bc(SQRT_2_OVER_PI);
         int bound = S.loopBound(n);
         int i = 0;
         for (; i < bound; i += L) {
@@ -317,12 +319,11 @@ final class VectorOps implements SimdOps {
             v = v.blend(V_NEG_GELU_CLAMP, v.compare(VectorOperators.LT, V_NEG_GELU_CLAMP));
             v = v.blend(V_GELU_CLAMP, v.compare(VectorOperators.GT, V_GELU_CLAMP));
             FloatVector v2 = v.mul(v);
-            FloatVector du = v2.fma(cubic3, one).mul(s2pi);
-            FloatVector u = v2.fma(bc(GELU_CUBIC), one).mul(v).mul(s2pi);
-            FloatVector e = exp(capExpArg(u.add(u)));
-            FloatVector q = one.div(e.add(one));
-            FloatVector eq = e.mul(q);
-            FloatVector d = v.add(v).mul(eq).mul(q).fma(du, eq);
+            FloatVector m2du = v2.fma(V_GELU_CUBIC_3, V_ONE).mul(V_NEG_2_SQRT_2_OVER_PI); // −2u'
+            FloatVector m2u = v2.fma(V_GELU_CUBIC, V_ONE).mul(v).mul(V_NEG_2_SQRT_2_OVER_PI); // −2u
+            FloatVector e = exp(m2u);
+            FloatVector s = V_ONE.div(e.add(V_ONE));
+            FloatVector d = v.mul(m2du).neg().mul(s).mul(e.mul(s)).add(s);
             d.mul(FloatVector.fromArray(S, g, go + i)).intoArray(dx, dxo + i);
         }
         TAIL.geluTanhBackward(x, xo + i, g, go + i, n - i, dx, dxo + i);
@@ -334,7 +335,7 @@ final class VectorOps implements SimdOps {
         int i = 0;
         for (; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xo + i);
-            v.mul(cdf(v, exp(v.mul(v).mul(V_NEG_HALF)))).intoArray(y, yo + i);
+            v.mul(cdf(v)).intoArray(y, yo + i);
         }
         TAIL.gelu(x, xo + i, n - i, y, yo + i);
     }
@@ -346,8 +347,9 @@ final class VectorOps implements SimdOps {
         int i = 0;
         for (; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            FloatVector ecs = erfcScaled(v);
             FloatVector e = exp(v.mul(v).mul(V_NEG_HALF));
-            FloatVector d = v.fma(e.mul(V_INV_SQRT_2PI), cdf(v, e));
+            FloatVector d = v.fma(e.mul(V_INV_SQRT_2PI), cdf(v, ecs, e));
             d.mul(FloatVector.fromArray(S, g, go + i)).intoArray(dx, dxo + i);
         }
         TAIL.geluBackward(x, xo + i, g, go + i, n - i, dx, dxo + i);

@@ -100,7 +100,7 @@ final class VectorOps implements SimdOps {
 
     /** σ(v) = 1/(1 + e^{−v}). */
     static FloatVector sigmoid(FloatVector v) {
-        return V_ONE.div(exp(v.neg()).add(V_ONE));
+        return FloatVector.broadcast(S, 1f).div(exp(v.neg()).add(1f));
     }
 
     private static final FloatVector V_INV_SQRT_2 = bc(INV_SQRT_2);
@@ -377,7 +377,7 @@ final class VectorOps implements SimdOps {
             FloatVector gi = FloatVector.fromArray(S, g, go + i);
             if (dGate != null) {
                 // g·up·σ·(1 + v·(1 − σ))
-                FloatVector inner = v.mul(V_ONE.sub(s)).add(V_ONE);
+                FloatVector inner = v.mul(s.neg().add(1f)).add(1f);
                 gi.mul(FloatVector.fromArray(S, up, uo + i)).mul(s).mul(inner).intoArray(dGate, dgo + i);
             }
             if (dUp != null) {

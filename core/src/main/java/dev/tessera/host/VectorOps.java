@@ -1,13 +1,9 @@
 package dev.tessera.host;
 
-import static dev.tessera.host.ScalarOps.ERFC_A1;
-import static dev.tessera.host.ScalarOps.ERFC_A2;
-import static dev.tessera.host.ScalarOps.ERFC_A3;
-import static dev.tessera.host.ScalarOps.ERFC_A4;
-import static dev.tessera.host.ScalarOps.ERFC_A5;
 import static dev.tessera.host.ScalarOps.ERFC_P;
 import static dev.tessera.host.ScalarOps.GELU_CLAMP;
 import static dev.tessera.host.ScalarOps.GELU_CUBIC;
+import static dev.tessera.host.ScalarOps.GELU_EXP_CAP;
 import static dev.tessera.host.ScalarOps.INV_SQRT_2;
 import static dev.tessera.host.ScalarOps.INV_SQRT_2PI;
 import static dev.tessera.host.ScalarOps.SQRT_2_OVER_PI;
@@ -28,9 +24,8 @@ import jdk.incubator.vector.VectorSpecies;
  * (it falls back to a scalar call per lane otherwise), and on the Zen 4 machine tanh built from an
  * exp polynomial beat the API's {@code TANH} by ~1.4×. GELU-tanh, sigmoid and erfc are built from
  * that exp, as PyTorch's vectorised kernels build theirs. The Vector API has no erf operator (neither
- * Java 17's nor Java 25's {@code VectorOperators}), so exact GELU's Φ is erfc as a rational
- * polynomial times e^{−x²/2} ({@link #cdf}); the backward reuses that exp for φ, one exp per element
- * in both directions. Tails shorter than a vector run the scalar formulas.
+ * Java 17's nor Java 25's {@code VectorOperators}), so exact GELU's Φ is erfc from that exp and a
+ * polynomial ({@link #cdf}). Tails shorter than a vector run the scalar formulas.
  */
 final class VectorOps implements SimdOps {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -57,45 +52,20 @@ final class VectorOps implements SimdOps {
         return FloatVector.broadcast(S, v);
     }
 
-    // Constants as vectors, built once: a broadcast written inside a loop is usually hoisted by C2,
-    // but not once the loop body passes its node-count inlining cutoff (then each one is a call).
-    private static final FloatVector V_ONE = bc(1f);
-    private static final FloatVector V_EXP_LO = bc(EXP_LO);
-    private static final FloatVector V_EXP_HI = bc(EXP_HI);
-    private static final FloatVector V_127 = bc(127f);
-    private static final FloatVector V_LOG2E = bc(LOG2E);
-    private static final FloatVector V_ROUND_MAGIC = bc(ROUND_MAGIC);
-    private static final FloatVector V_NEG_LN2_HI = bc(-LN2_HI);
-    private static final FloatVector V_NEG_LN2_LO = bc(-LN2_LO);
-    private static final FloatVector V_P0 = bc(P0);
-    private static final FloatVector V_P1 = bc(P1);
-    private static final FloatVector V_P2 = bc(P2);
-    private static final FloatVector V_P3 = bc(P3);
-    private static final FloatVector V_P4 = bc(P4);
-    private static final FloatVector V_P5 = bc(P5);
-
-    /**
-     * e^x per lane; exactly 0 below −87.34 (so exp(−∞) = 0), +∞ above 88.72, NaN stays NaN. The
-     * range clamps are compare-and-blend, not {@code max}/{@code min}: the Vector API's float
-     * max/min carry NaN and −0 semantics that compile to several instructions each on x86, and with
-     * them this function took ~1.4× as long (a NaN fails both compares and passes through as NaN).
-     */
+    /** e^x per lane; exactly 0 below −87.34 (so exp(−∞) = 0), +∞ above 88.72, NaN stays NaN. */
     static FloatVector exp(FloatVector x) {
-        VectorMask<Float> under = x.compare(VectorOperators.LT, V_EXP_LO);
-        VectorMask<Float> over = x.compare(VectorOperators.GT, V_EXP_HI);
-        FloatVector xc = x.blend(V_EXP_LO, under).blend(V_EXP_HI, over);
-        FloatVector t = xc.fma(V_LOG2E, V_ROUND_MAGIC);
-        FloatVector nf = t.sub(V_ROUND_MAGIC);
-        nf = nf.blend(V_127, nf.compare(VectorOperators.GT, V_127)); // n ≤ 127 keeps 2^n finite at the top edge
+        FloatVector xc = x.max(EXP_LO).min(EXP_HI);
+        FloatVector t = xc.fma(LOG2E, ROUND_MAGIC);
+        FloatVector nf = t.sub(ROUND_MAGIC).min(127f); // n ≤ 127 keeps 2^n finite at the top edge
         IntVector ni = t.reinterpretAsInts().sub(ROUND_MAGIC_BITS).min(127);
-        FloatVector r = nf.fma(V_NEG_LN2_HI, xc);
-        r = nf.fma(V_NEG_LN2_LO, r);
-        FloatVector p = V_P0.fma(r, V_P1).fma(r, V_P2).fma(r, V_P3).fma(r, V_P4).fma(r, V_P5);
-        FloatVector y = p.fma(r.mul(r), r.add(V_ONE));
+        FloatVector r = nf.fma(bc(-LN2_HI), xc);
+        r = nf.fma(bc(-LN2_LO), r);
+        FloatVector p = bc(P0).fma(r, bc(P1)).fma(r, bc(P2)).fma(r, bc(P3)).fma(r, bc(P4)).fma(r, bc(P5));
+        FloatVector y = p.fma(r.mul(r), r.add(1f));
         FloatVector scale = ni.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         y = y.mul(scale);
-        y = y.blend(0f, under);
-        return y.blend(Float.POSITIVE_INFINITY, over);
+        y = y.blend(0f, x.compare(VectorOperators.LT, EXP_LO));
+        return y.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_HI));
     }
 
     /**
@@ -118,33 +88,17 @@ final class VectorOps implements SimdOps {
         return FloatVector.broadcast(S, 1f).div(exp(v.neg()).add(1f));
     }
 
-    private static final FloatVector V_INV_SQRT_2 = bc(INV_SQRT_2);
-    private static final FloatVector V_HALF = bc(0.5f);
-    private static final FloatVector V_NEG_HALF = bc(-0.5f);
-    private static final FloatVector V_INV_SQRT_2PI = bc(INV_SQRT_2PI);
-    private static final FloatVector V_ERFC_P = bc(ERFC_P);
-    private static final FloatVector V_A1 = bc(ERFC_A1);
-    private static final FloatVector V_A2 = bc(ERFC_A2);
-    private static final FloatVector V_A3 = bc(ERFC_A3);
-    private static final FloatVector V_A4 = bc(ERFC_A4);
-    private static final FloatVector V_A5 = bc(ERFC_A5);
-
-    /** erfc(|x|/√2)·e^{x²/2}, as {@link ScalarOps#erfcScaled}. */
-    private static FloatVector erfcScaled(FloatVector x) {
-        FloatVector z = x.abs().mul(V_INV_SQRT_2);
-        FloatVector t = V_ONE.div(z.fma(V_ERFC_P, V_ONE));
-        return V_A5.fma(t, V_A4).fma(t, V_A3).fma(t, V_A2).fma(t, V_A1).mul(t);
-    }
-
-    /** Φ(x), as {@link ScalarOps#cdf}. */
-    private static FloatVector cdf(FloatVector x) {
-        return cdf(x, erfcScaled(x), exp(x.mul(x).mul(V_NEG_HALF)));
-    }
-
-    /** Φ(x) given erfc(|x|/√2)·e^{x²/2} and e = e^{−x²/2}. */
-    private static FloatVector cdf(FloatVector x, FloatVector erfcScaled, FloatVector e) {
-        FloatVector half = erfcScaled.mul(e).mul(V_HALF); // ½·erfc(|x|/√2)
-        return V_ONE.sub(half).blend(half, x.compare(VectorOperators.LT, 0f));
+    /** Φ(x) from erfc(|x|/√2), as {@link ScalarOps#cdf}. */
+    static FloatVector cdf(FloatVector x) {
+        FloatVector z = x.abs().mul(INV_SQRT_2);
+        FloatVector t = FloatVector.broadcast(S, 1f).div(z.fma(0.5f, 1f));
+        FloatVector p = FloatVector.broadcast(S, ERFC_P[9]);
+        for (int k = 8; k >= 0; k--) {
+            p = p.fma(t, bc(ERFC_P[k]));
+        }
+        FloatVector half = t.mul(exp(z.mul(z).neg().add(p))).mul(0.5f); // 0.5·erfc(|z|)
+        VectorMask<Float> nonNegative = x.compare(VectorOperators.GE, 0f);
+        return half.blend(FloatVector.broadcast(S, 1f).sub(half), nonNegative);
     }
 
     @Override
@@ -295,50 +249,42 @@ final class VectorOps implements SimdOps {
         }
     }
 
-    private static final FloatVector V_GELU_CUBIC = bc(GELU_CUBIC);
-    private static final FloatVector V_GELU_CUBIC_3 = bc(3 * GELU_CUBIC);
-    private static final FloatVector V_NEG_2_SQRT_2_OVER_PI = bc(-2 * SQRT_2_OVER_PI);
-    private static final FloatVector V_GELU_CLAMP = bc(GELU_CLAMP);
-    private static final FloatVector V_NEG_GELU_CLAMP = bc(-GELU_CLAMP);
-
-    /**
-     * As {@link ScalarOps#geluTanh}, in the equal form y = x·s, s = 1/(1 + E), E = e^{−2u}
-     * (s = ½(1 + tanh u)): E = +∞ for large negative x gives y = x/∞ = −0 and E = 0 for large
-     * positive x gives y = x, so unlike x·e/(e + 1) it needs no cap on the exp's argument.
-     */
+    /** As {@link ScalarOps#geluTanh}: y = x·e·q, e = e^{min(2u, 80)}, q = 1/(e + 1). */
     @Override
     public void geluTanh(float[] x, int xo, int n, float[] y, int yo) {
         int bound = S.loopBound(n);
         int i = 0;
         for (; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xo + i);
-            FloatVector m2u = v.mul(v).fma(V_GELU_CUBIC, V_ONE).mul(v).mul(V_NEG_2_SQRT_2_OVER_PI); // −2u
-            v.div(exp(m2u).add(V_ONE)).intoArray(y, yo + i);
+            FloatVector u = v.mul(v).fma(bc(GELU_CUBIC), bc(1f)).mul(v).mul(SQRT_2_OVER_PI);
+            FloatVector e = exp(u.add(u).min(GELU_EXP_CAP));
+            v.mul(e).div(e.add(1f)).intoArray(y, yo + i);
         }
         TAIL.geluTanh(x, xo + i, n - i, y, yo + i);
     }
 
     /**
-     * As {@link ScalarOps#geluTanhBackward} on x clamped to ±10, in the form
-     * s + 2x·u'·s·(1 − s) with s = 1/(1 + E), E = e^{−2u} and 1 − s computed as E·s (no
-     * cancellation). All constants are static vectors: a broadcast written after {@code exp} in
-     * the loop can pass C2's node-count inlining cutoff and stay a call that boxes a vector per
-     * iteration (that made this loop 2-3× slower once).
+     * As {@link ScalarOps#geluTanhBackward}: e·q + 2x·e·q²·u' on x clamped to ±10. The constants
+     * used after {@code exp} are broadcast before the loop: written inline they came after exp's own
+     * nodes and passed C2's node-count inlining cutoff, so those broadcasts stayed calls that boxed
+     * a vector per iteration (the backward ran 2-3× slower than now).
      */
     @Override
     public void geluTanhBackward(float[] x, int xo, float[] g, int go, int n, float[] dx, int dxo) {
+        FloatVector one = bc(1f);
+        FloatVector cubic3 = bc(3 * GELU_CUBIC);
+        FloatVector s2pi = bc(SQRT_2_OVER_PI);
         int bound = S.loopBound(n);
         int i = 0;
         for (; i < bound; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, xo + i);
-            v = v.blend(V_NEG_GELU_CLAMP, v.compare(VectorOperators.LT, V_NEG_GELU_CLAMP));
-            v = v.blend(V_GELU_CLAMP, v.compare(VectorOperators.GT, V_GELU_CLAMP));
+            FloatVector v = FloatVector.fromArray(S, x, xo + i).max(-GELU_CLAMP).min(GELU_CLAMP);
             FloatVector v2 = v.mul(v);
-            FloatVector m2du = v2.fma(V_GELU_CUBIC_3, V_ONE).mul(V_NEG_2_SQRT_2_OVER_PI); // −2u'
-            FloatVector m2u = v2.fma(V_GELU_CUBIC, V_ONE).mul(v).mul(V_NEG_2_SQRT_2_OVER_PI); // −2u
-            FloatVector e = exp(m2u);
-            FloatVector s = V_ONE.div(e.add(V_ONE));
-            FloatVector d = v.mul(m2du).neg().mul(s).mul(e.mul(s)).add(s);
+            FloatVector du = v2.fma(cubic3, one).mul(s2pi);
+            FloatVector u = v2.fma(bc(GELU_CUBIC), one).mul(v).mul(s2pi);
+            FloatVector e = exp(u.add(u).min(GELU_EXP_CAP));
+            FloatVector q = one.div(e.add(one));
+            FloatVector eq = e.mul(q);
+            FloatVector d = v.add(v).mul(eq).mul(q).fma(du, eq);
             d.mul(FloatVector.fromArray(S, g, go + i)).intoArray(dx, dxo + i);
         }
         TAIL.geluTanhBackward(x, xo + i, g, go + i, n - i, dx, dxo + i);
@@ -355,19 +301,44 @@ final class VectorOps implements SimdOps {
         TAIL.gelu(x, xo + i, n - i, y, yo + i);
     }
 
-    /** dx = g·(Φ(x) + x·φ(x)), one e^{−x²/2} per element shared by Φ and φ. */
+    /**
+     * dx = g·(Φ(x) + x·φ(x)) in chunks of {@link #GELU_BWD_CHUNK}: Φ of the chunk into this thread's
+     * buffer first, then φ and the product. Φ and φ each take an exp, and one loop with both passed
+     * C2's node-count inlining cutoff: the second exp stayed a call that boxed its vectors, and the
+     * loop ran 3-5× slower than now. Two loops of one exp each compile fully, and the chunk stays in
+     * L1 between them.
+     */
     @Override
     public void geluBackward(float[] x, int xo, float[] g, int go, int n, float[] dx, int dxo) {
         int bound = S.loopBound(n);
-        int i = 0;
-        for (; i < bound; i += L) {
+        float[] cdfs = CDF_BUFFER.get();
+        for (int c = 0; c < bound; c += GELU_BWD_CHUNK) {
+            int m = Math.min(GELU_BWD_CHUNK, bound - c);
+            cdfChunk(x, xo + c, m, cdfs);
+            geluBackwardChunk(x, xo + c, g, go + c, m, cdfs, dx, dxo + c);
+        }
+        TAIL.geluBackward(x, xo + bound, g, go + bound, n - bound, dx, dxo + bound);
+    }
+
+    /** Floats per chunk of {@link #geluBackward} (a multiple of every vector length). */
+    private static final int GELU_BWD_CHUNK = 1024;
+    private static final ThreadLocal<float[]> CDF_BUFFER = ThreadLocal.withInitial(() -> new float[GELU_BWD_CHUNK]);
+
+    /** out = Φ(x) over m elements, m a multiple of the vector length. */
+    private static void cdfChunk(float[] x, int xo, int m, float[] out) {
+        for (int i = 0; i < m; i += L) {
+            cdf(FloatVector.fromArray(S, x, xo + i)).intoArray(out, i);
+        }
+    }
+
+    /** dx = g·(Φ + x·φ(x)) over m elements, with Φ from {@link #cdfChunk}. */
+    private static void geluBackwardChunk(float[] x, int xo, float[] g, int go, int m, float[] cdfs, float[] dx, int dxo) {
+        for (int i = 0; i < m; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xo + i);
-            FloatVector ecs = erfcScaled(v);
-            FloatVector e = exp(v.mul(v).mul(V_NEG_HALF));
-            FloatVector d = v.fma(e.mul(V_INV_SQRT_2PI), cdf(v, ecs, e));
+            FloatVector pdf = exp(v.mul(v).mul(-0.5f)).mul(INV_SQRT_2PI);
+            FloatVector d = v.fma(pdf, FloatVector.fromArray(S, cdfs, i));
             d.mul(FloatVector.fromArray(S, g, go + i)).intoArray(dx, dxo + i);
         }
-        TAIL.geluBackward(x, xo + i, g, go + i, n - i, dx, dxo + i);
     }
 
     @Override
@@ -376,7 +347,7 @@ final class VectorOps implements SimdOps {
         int i = 0;
         for (; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, gate, gao + i);
-            v.div(exp(v.neg()).add(V_ONE)).mul(FloatVector.fromArray(S, up, uo + i)).intoArray(y, yo + i); // v·σ(v)·up
+            v.mul(sigmoid(v)).mul(FloatVector.fromArray(S, up, uo + i)).intoArray(y, yo + i);
         }
         TAIL.swiglu(gate, gao + i, up, uo + i, n - i, y, yo + i);
     }

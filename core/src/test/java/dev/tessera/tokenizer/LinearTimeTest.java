@@ -43,14 +43,23 @@ class LinearTimeTest {
         return best;
     }
 
-    /** time(one input of 10n) / time(ten inputs of n): ~1 when linear, ~10 when quadratic. */
+    /**
+     * time(one input of 10n) / time(ten inputs of n): ~1 when linear, ~10 when quadratic. The
+     * least of up to three measurements, the next taken only while the ratio is above 2: a loaded
+     * machine can inflate one measurement past the bound (3.3 was seen once), while a quadratic
+     * tokenizer gives ~10 every time, so the test still fails on one.
+     */
     private static double equalWorkRatio(Tokenizer t, String unit, int n) {
         String small = unit.repeat(n);
         String large = unit.repeat(10 * n);
         bestNanos(t, small, 2, 10); // warm-up
-        long tenSmall = bestNanos(t, small, 3, 10);
-        long oneLarge = bestNanos(t, large, 3, 1);
-        return (double) oneLarge / Math.max(tenSmall, 1);
+        double least = Double.MAX_VALUE;
+        for (int attempt = 0; attempt < 3 && least > 2; attempt++) {
+            long tenSmall = bestNanos(t, small, 3, 10);
+            long oneLarge = bestNanos(t, large, 3, 1);
+            least = Math.min(least, (double) oneLarge / Math.max(tenSmall, 1));
+        }
+        return least;
     }
 
     @Test

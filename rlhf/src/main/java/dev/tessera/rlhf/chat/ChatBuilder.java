@@ -32,6 +32,37 @@ final class ChatBuilder {
         return new RenderedChat(Arrays.copyOf(ids, size), Arrays.copyOf(assistant, size));
     }
 
+    /**
+     * The layout Llama 3 and ChatML share: {@code prefix}, then per message its role's header, the
+     * content and {@code end} (both masked as the answer for assistant turns) and {@code separator};
+     * with {@code addGenerationPrompt}, the assistant header last. Content is checked against
+     * {@code isMarker} and the vocabulary first.
+     */
+    static RenderedChat headedTurns(List<ChatMessage> messages, boolean addGenerationPrompt, int[] prefix,
+            int[][] headers, int end, int[] separator, IntPredicate isMarker, int vocabSize) {
+        checkMessages(messages);
+        ChatBuilder out = new ChatBuilder().add(prefix, false);
+        for (int i = 0; i < messages.size(); i++) {
+            ChatMessage m = messages.get(i);
+            int[] content = m.content();
+            checkContent("messages[" + i + "].content", content, isMarker, vocabSize);
+            boolean answer = m.role() == ChatRole.ASSISTANT;
+            out.add(headers[m.role().ordinal()], false).add(content, answer).add(end, answer).add(separator, false);
+        }
+        if (addGenerationPrompt) {
+            out.add(headers[ChatRole.ASSISTANT.ordinal()], false);
+        }
+        return out.build();
+    }
+
+    /** {@code responseTokens} (checked as content) followed by {@code end}: a sampled answer as the template closes it. */
+    static int[] closedResponse(int[] responseTokens, int end, IntPredicate isMarker, int vocabSize) {
+        checkContent("responseTokens", responseTokens, isMarker, vocabSize);
+        int[] out = Arrays.copyOf(responseTokens, responseTokens.length + 1);
+        out[responseTokens.length] = end;
+        return out;
+    }
+
     /** Rejects a null message list or null messages. */
     static void checkMessages(List<ChatMessage> messages) {
         if (messages == null) {

@@ -1,7 +1,6 @@
 package dev.tessera.rlhf.chat;
 
 import dev.tessera.tokenizer.Tokenizer;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
@@ -59,27 +58,13 @@ public final class ChatMlChatTemplate implements ChatTemplate {
 
     @Override
     public RenderedChat render(List<ChatMessage> messages, boolean addGenerationPrompt) {
-        ChatBuilder.checkMessages(messages);
-        ChatBuilder out = new ChatBuilder();
-        for (int i = 0; i < messages.size(); i++) {
-            ChatMessage m = messages.get(i);
-            int[] content = m.content();
-            ChatBuilder.checkContent("messages[" + i + "].content", content, specials::contains, vocabSize);
-            boolean answer = m.role() == ChatRole.ASSISTANT;
-            out.add(headers[m.role().ordinal()], false).add(content, answer).add(imEnd, answer).add(lineBreak, false);
-        }
-        if (addGenerationPrompt) {
-            out.add(headers[ChatRole.ASSISTANT.ordinal()], false);
-        }
-        return out.build();
+        return ChatBuilder.headedTurns(messages, addGenerationPrompt, new int[0], headers, imEnd, lineBreak, specials::contains,
+                vocabSize);
     }
 
     @Override
     public int[] response(int[] responseTokens) {
-        ChatBuilder.checkContent("responseTokens", responseTokens, specials::contains, vocabSize);
-        int[] out = Arrays.copyOf(responseTokens, responseTokens.length + 1);
-        out[responseTokens.length] = imEnd;
-        return out;
+        return ChatBuilder.closedResponse(responseTokens, imEnd, specials::contains, vocabSize);
     }
 
     @Override

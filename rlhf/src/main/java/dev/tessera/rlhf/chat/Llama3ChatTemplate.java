@@ -1,7 +1,6 @@
 package dev.tessera.rlhf.chat;
 
 import dev.tessera.tokenizer.Tokenizer;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
@@ -69,27 +68,13 @@ public final class Llama3ChatTemplate implements ChatTemplate {
 
     @Override
     public RenderedChat render(List<ChatMessage> messages, boolean addGenerationPrompt) {
-        ChatBuilder.checkMessages(messages);
-        ChatBuilder out = new ChatBuilder().add(begin, false);
-        for (int i = 0; i < messages.size(); i++) {
-            ChatMessage m = messages.get(i);
-            int[] content = m.content();
-            ChatBuilder.checkContent("messages[" + i + "].content", content, specials::contains, vocabSize);
-            boolean answer = m.role() == ChatRole.ASSISTANT;
-            out.add(headers[m.role().ordinal()], false).add(content, answer).add(eot, answer);
-        }
-        if (addGenerationPrompt) {
-            out.add(headers[ChatRole.ASSISTANT.ordinal()], false);
-        }
-        return out.build();
+        return ChatBuilder.headedTurns(messages, addGenerationPrompt, new int[] {begin}, headers, eot, new int[0], specials::contains,
+                vocabSize);
     }
 
     @Override
     public int[] response(int[] responseTokens) {
-        ChatBuilder.checkContent("responseTokens", responseTokens, specials::contains, vocabSize);
-        int[] out = Arrays.copyOf(responseTokens, responseTokens.length + 1);
-        out[responseTokens.length] = eot;
-        return out;
+        return ChatBuilder.closedResponse(responseTokens, eot, specials::contains, vocabSize);
     }
 
     @Override

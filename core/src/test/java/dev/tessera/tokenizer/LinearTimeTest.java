@@ -10,13 +10,18 @@ import org.junit.jupiter.api.Test;
 /**
  * Pathological inputs: no stack overflow and near-linear time. A complexity check, not a
  * benchmark: it compares equal amounts of work, one input of 10n characters against ten inputs of
- * n, so a linear tokenizer gives a ratio near 1 and a quadratic one near 10; the bound is 3.
+ * n, so a linear tokenizer gives a ratio near 1 and a quadratic one near 10; the bound is 5, half
+ * the quadratic ratio: linear code measured up to 3.2 on U+0301 followed by "A" (the least of three
+ * measurements, quiet machine, during a full build), as the 10n input leaves the caches the
+ * n inputs stay in.
  * Comparing one 10n run with one n run (ratio 10 expected, bound 20–30) failed on a quiet machine:
  * the short runs take about a millisecond, where JIT and cache effects alone move the ratio by 2–3×.
  * Timing is the best of a few runs of the encoding thread's CPU time (wall-clock time penalises
  * long runs on a loaded machine).
  */
 class LinearTimeTest {
+    /** Half of what a quadratic tokenizer gives (10); see the class comment. */
+    private static final double MAX_RATIO = 5;
 
     private static long bestNanos(Tokenizer t, String s) {
         return bestNanos(t, s, 3);
@@ -68,7 +73,7 @@ class LinearTimeTest {
             for (String unit : new String[] {"^", "a", " ", "\n"}) {
                 bestNanos(t, unit.repeat(10_000)); // the 10k case
                 double ratio = equalWorkRatio(t, unit, 100_000); // 1M against 10 × 100k
-                assertTrue(ratio <= 3, () -> "time(1M)/time(10 x 100k) = " + ratio + " for " + ScannerRegexEquivalenceTest.escape(unit));
+                assertTrue(ratio <= MAX_RATIO, () -> "time(1M)/time(10 x 100k) = " + ratio + " for " + ScannerRegexEquivalenceTest.escape(unit));
             }
         }
     }
@@ -80,7 +85,7 @@ class LinearTimeTest {
         for (Tokenizer t : new Tokenizer[] {Tokenizers.cl100kBase(), Tokenizers.o200kBase()}) {
             for (String unit : units) {
                 double ratio = equalWorkRatio(t, unit, 25_000); // 250k against 10 × 25k
-                assertTrue(ratio <= 3, () -> "time(250k)/time(10 x 25k) = " + ratio + " for " + ScannerRegexEquivalenceTest.escape(unit));
+                assertTrue(ratio <= MAX_RATIO, () -> "time(250k)/time(10 x 25k) = " + ratio + " for " + ScannerRegexEquivalenceTest.escape(unit));
             }
         }
     }

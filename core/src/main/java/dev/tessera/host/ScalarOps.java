@@ -172,46 +172,75 @@ public final class ScalarOps implements SimdOps {
     static final float GELU_EXP_CAP = 80f;
     static final float GELU_CLAMP = 10f;
 
-    /** Φ(x), the standard normal CDF, from {@link #erfc}: relative accuracy holds in both tails. */
-    static float cdf(float x) {
-        float z = x * INV_SQRT_2;
-        return x >= 0 ? 1 - 0.5f * erfc(z) : 0.5f * erfc(-z);
-    }
-
-    /**
-     * erfc(z) for z ≥ 0 by the classic Chebyshev-fitted formula t·exp(−z² + P(t)), t = 1/(1 + z/2),
-     * fractional error below 1.2e-7 for every z (Numerical Recipes' {@code erfcc}). The same
-     * polynomial is evaluated by the vector version, so both paths agree to rounding.
+    /*
+     * Exact GELU, y = ½x(1 + erf(x/√2)), and its derivative ½ + (½erf(x/√2) + x·φ(x)), from two
+     * rational functions of the odd, bounded parts: f(x) ≈ x·P(x²)/Q(x²) for |x| ≤ c, and f's limit
+     * (±1, ±½) beyond c, where f is within float rounding of it. One division and two short
+     * polynomials per element and no exp: in L1 the vector kernels ran 3.2× (forward) and 3.8×
+     * (backward) faster than the erfc-and-exp formula they replaced (0.35 and 0.42 ns per float on
+     * the Zen 5 machine). core/src/test/python/fit_gelu_rational.py fits the coefficients (minimax, absolute):
+     * erf part 1.4e-8 in float64 and 3.3e-7 evaluated in float32, derivative part 1.4e-7 and 2.9e-7.
+     * PyTorch's own CPU kernel (Abramowitz-Stegun 7.1.26 with an exp) is within 1.5e-7 of erf; like
+     * it, the negative tail is exact in absolute terms only (y ≈ 0 there, off by ≤ 3e-7·|x|/2).
      */
-    static float erfc(float z) {
-        float t = 1f / (1f + 0.5f * z);
-        float p = ERFC_P[9];
-        for (int k = 8; k >= 0; k--) {
-            p = p * t + ERFC_P[k];
-        }
-        return t * (float) Math.exp(-z * z + p);
-    }
 
-    /** Coefficients of P(t), lowest order first. */
-    static final float[] ERFC_P = {
-        -1.26551223f, 1.00002368f, 0.37409196f, 0.09678418f, -0.18628806f,
-        0.27886807f, -1.13520398f, 1.48851587f, -0.82215223f, 0.17087277f,
+    /** |x| beyond which erf(x/√2) is ±1 in float32 (1 − erf(5.5/√2) = 3.8e-8). */
+    static final float GELU_ERF_CLAMP = 5.5f;
+    /** P and Q of erf(x/√2) ≈ x·P(x²)/Q(x²), lowest order first (Q[0] = 1). */
+    static final float[] GELU_ERF_P = {
+        0.79788446927679568f, 0.067706472031732828f, 0.0093545973678179403f, 0.00033766384900268606f,
+        1.2704359690748641e-05f, 4.5498119743969667e-08f,
     };
+    static final float[] GELU_ERF_Q = {
+        1f, 0.25152339683483221f, 0.028646213741283053f, 0.0018844800753532818f,
+        7.3649607906713425e-05f, 1.1974996101705992e-06f,
+    };
+    /** |x| beyond which gelu'(x) is 0 or 1 in float32. */
+    static final float GELU_DERIV_CLAMP = 6f;
+    /** P and Q of ½erf(x/√2) + x·φ(x) ≈ x·P(x²)/Q(x²). */
+    static final float[] GELU_DERIV_P = {
+        0.79788453007844451f, -0.030743455214215495f, 0.01420917232334726f, 2.4184120542349713e-05f,
+        3.5850536987283013e-05f, 1.9088453136195671e-07f,
+    };
+    static final float[] GELU_DERIV_Q = {
+        1f, 0.29480567043592698f, 0.041064695651928801f, 0.00352876091071691f,
+        0.00019351978818783468f, 8.8874612821990273e-06f,
+    };
+
+    /** x·P(x²)/Q(x²) in float64 for |x| ≤ clamp, else ±limit; NaN stays NaN. */
+    static double oddRational(double x, float clamp, float limit, float[] p, float[] q) {
+        if (x > clamp) {
+            return limit;
+        }
+        if (x < -clamp) {
+            return -limit;
+        }
+        double s = x * x;
+        double num = p[p.length - 1];
+        for (int k = p.length - 2; k >= 0; k--) {
+            num = num * s + p[k];
+        }
+        double den = q[q.length - 1];
+        for (int k = q.length - 2; k >= 0; k--) {
+            den = den * s + q[k];
+        }
+        return x * num / den;
+    }
 
     @Override
     public void gelu(float[] x, int xo, int n, float[] y, int yo) {
         for (int i = 0; i < n; i++) {
-            float v = x[xo + i];
-            y[yo + i] = v * cdf(v);
+            double v = x[xo + i];
+            double erf = oddRational(v, GELU_ERF_CLAMP, 1f, GELU_ERF_P, GELU_ERF_Q);
+            y[yo + i] = (float) (0.5 * v * (1 + erf));
         }
     }
 
     @Override
     public void geluBackward(float[] x, int xo, float[] g, int go, int n, float[] dx, int dxo) {
         for (int i = 0; i < n; i++) {
-            float v = x[xo + i];
-            float pdf = (float) Math.exp(-0.5f * v * v) * INV_SQRT_2PI;
-            dx[dxo + i] = g[go + i] * (cdf(v) + v * pdf);
+            double d = 0.5 + oddRational(x[xo + i], GELU_DERIV_CLAMP, 0.5f, GELU_DERIV_P, GELU_DERIV_Q);
+            dx[dxo + i] = (float) (g[go + i] * d);
         }
     }
 

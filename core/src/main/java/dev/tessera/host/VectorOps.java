@@ -1,11 +1,14 @@
 package dev.tessera.host;
 
-import static dev.tessera.host.ScalarOps.ERFC_P;
+import static dev.tessera.host.ScalarOps.GELU_DERIV_CLAMP;
+import static dev.tessera.host.ScalarOps.GELU_DERIV_P;
+import static dev.tessera.host.ScalarOps.GELU_DERIV_Q;
+import static dev.tessera.host.ScalarOps.GELU_ERF_CLAMP;
+import static dev.tessera.host.ScalarOps.GELU_ERF_P;
+import static dev.tessera.host.ScalarOps.GELU_ERF_Q;
 import static dev.tessera.host.ScalarOps.GELU_CLAMP;
 import static dev.tessera.host.ScalarOps.GELU_CUBIC;
 import static dev.tessera.host.ScalarOps.GELU_EXP_CAP;
-import static dev.tessera.host.ScalarOps.INV_SQRT_2;
-import static dev.tessera.host.ScalarOps.INV_SQRT_2PI;
 import static dev.tessera.host.ScalarOps.SQRT_2_OVER_PI;
 
 import jdk.incubator.vector.FloatVector;
@@ -22,10 +25,11 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Performance notes. {@code exp} is this class's own polynomial, not
  * {@code VectorOperators.EXP}: the operator's speed depends on whether the JDK links its SVML stubs
  * (it falls back to a scalar call per lane otherwise), and on the Zen 4 machine tanh built from an
- * exp polynomial beat the API's {@code TANH} by ~1.4×. GELU-tanh, sigmoid and erfc are built from
+ * exp polynomial beat the API's {@code TANH} by ~1.4×. GELU-tanh and sigmoid are built from
  * that exp, as PyTorch's vectorised kernels build theirs. The Vector API has no erf operator (neither
- * Java 17's nor Java 25's {@code VectorOperators}), so exact GELU's Φ is erfc from that exp and a
- * polynomial ({@link #cdf}). Tails shorter than a vector run the scalar formulas.
+ * Java 17's nor Java 25's {@code VectorOperators}); exact GELU and its derivative are rational
+ * functions with no exp at all ({@link ScalarOps#oddRational}, {@link #oddRational}). Tails shorter
+ * than a vector run the scalar formulas.
  */
 final class VectorOps implements SimdOps {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -86,19 +90,6 @@ final class VectorOps implements SimdOps {
     /** σ(v) = 1/(1 + e^{−v}). */
     static FloatVector sigmoid(FloatVector v) {
         return FloatVector.broadcast(S, 1f).div(exp(v.neg()).add(1f));
-    }
-
-    /** Φ(x) from erfc(|x|/√2), as {@link ScalarOps#cdf}. */
-    static FloatVector cdf(FloatVector x) {
-        FloatVector z = x.abs().mul(INV_SQRT_2);
-        FloatVector t = FloatVector.broadcast(S, 1f).div(z.fma(0.5f, 1f));
-        FloatVector p = FloatVector.broadcast(S, ERFC_P[9]);
-        for (int k = 8; k >= 0; k--) {
-            p = p.fma(t, bc(ERFC_P[k]));
-        }
-        FloatVector half = t.mul(exp(z.mul(z).neg().add(p))).mul(0.5f); // 0.5·erfc(|z|)
-        VectorMask<Float> nonNegative = x.compare(VectorOperators.GE, 0f);
-        return half.blend(FloatVector.broadcast(S, 1f).sub(half), nonNegative);
     }
 
     @Override
@@ -290,55 +281,85 @@ final class VectorOps implements SimdOps {
         TAIL.geluTanhBackward(x, xo + i, g, go + i, n - i, dx, dxo + i);
     }
 
+    // Exact GELU's rational functions as vectors built once (ScalarOps has the coefficients and the
+    // fit). Constants written as broadcasts inside these loops would be hoisted by C2 only while the
+    // loop body stays under its node-count inlining cutoff; static vectors do not depend on that.
+    private static final FloatVector V_ONE = bc(1f);
+    private static final FloatVector V_HALF = bc(0.5f);
+    private static final FloatVector V_ERF_CLAMP = bc(GELU_ERF_CLAMP);
+    private static final FloatVector V_ERF_NEG_CLAMP = bc(-GELU_ERF_CLAMP);
+    private static final FloatVector V_NEG_ONE = bc(-1f);
+    private static final FloatVector V_NEG_HALF = bc(-0.5f);
+    private static final FloatVector V_ERF_P0 = bc(GELU_ERF_P[0]);
+    private static final FloatVector V_ERF_P1 = bc(GELU_ERF_P[1]);
+    private static final FloatVector V_ERF_P2 = bc(GELU_ERF_P[2]);
+    private static final FloatVector V_ERF_P3 = bc(GELU_ERF_P[3]);
+    private static final FloatVector V_ERF_P4 = bc(GELU_ERF_P[4]);
+    private static final FloatVector V_ERF_P5 = bc(GELU_ERF_P[5]);
+    private static final FloatVector V_ERF_Q1 = bc(GELU_ERF_Q[1]);
+    private static final FloatVector V_ERF_Q2 = bc(GELU_ERF_Q[2]);
+    private static final FloatVector V_ERF_Q3 = bc(GELU_ERF_Q[3]);
+    private static final FloatVector V_ERF_Q4 = bc(GELU_ERF_Q[4]);
+    private static final FloatVector V_ERF_Q5 = bc(GELU_ERF_Q[5]);
+    private static final FloatVector V_DERIV_CLAMP = bc(GELU_DERIV_CLAMP);
+    private static final FloatVector V_DERIV_NEG_CLAMP = bc(-GELU_DERIV_CLAMP);
+    private static final FloatVector V_DERIV_P0 = bc(GELU_DERIV_P[0]);
+    private static final FloatVector V_DERIV_P1 = bc(GELU_DERIV_P[1]);
+    private static final FloatVector V_DERIV_P2 = bc(GELU_DERIV_P[2]);
+    private static final FloatVector V_DERIV_P3 = bc(GELU_DERIV_P[3]);
+    private static final FloatVector V_DERIV_P4 = bc(GELU_DERIV_P[4]);
+    private static final FloatVector V_DERIV_P5 = bc(GELU_DERIV_P[5]);
+    private static final FloatVector V_DERIV_Q1 = bc(GELU_DERIV_Q[1]);
+    private static final FloatVector V_DERIV_Q2 = bc(GELU_DERIV_Q[2]);
+    private static final FloatVector V_DERIV_Q3 = bc(GELU_DERIV_Q[3]);
+    private static final FloatVector V_DERIV_Q4 = bc(GELU_DERIV_Q[4]);
+    private static final FloatVector V_DERIV_Q5 = bc(GELU_DERIV_Q[5]);
+
+    /**
+     * y = h + h·erf(x/√2), h = x/2 (a fused multiply-add), with erf(x/√2) = x·P(x²)/Q(x²) as
+     * {@link ScalarOps#oddRational}, then ±1 where |x| > 5.5. Beyond the clamp the quotient may be
+     * ∞/∞ = NaN; the blends replace it, so x needs no clamp first (compare-and-blend rather than
+     * {@code min}/{@code max}, whose NaN and −0 semantics take several instructions each on x86). A
+     * NaN fails both compares and stays NaN. The rational is written out here and in
+     * {@link #geluBackward} rather than shared: a shared helper got compiled on its own, then was
+     * "already compiled into a big method" for C2 and stayed a call that boxed its vectors (4× slower).
+     */
     @Override
     public void gelu(float[] x, int xo, int n, float[] y, int yo) {
         int bound = S.loopBound(n);
         int i = 0;
         for (; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xo + i);
-            v.mul(cdf(v)).intoArray(y, yo + i);
+            FloatVector s = v.mul(v);
+            FloatVector num = V_ERF_P5.fma(s, V_ERF_P4).fma(s, V_ERF_P3).fma(s, V_ERF_P2).fma(s, V_ERF_P1).fma(s, V_ERF_P0);
+            FloatVector den = V_ERF_Q5.fma(s, V_ERF_Q4).fma(s, V_ERF_Q3).fma(s, V_ERF_Q2).fma(s, V_ERF_Q1).fma(s, V_ONE);
+            FloatVector erf = v.mul(num).div(den)
+                    .blend(V_ONE, v.compare(VectorOperators.GT, V_ERF_CLAMP))
+                    .blend(V_NEG_ONE, v.compare(VectorOperators.LT, V_ERF_NEG_CLAMP));
+            FloatVector h = v.mul(V_HALF);
+            h.fma(erf, h).intoArray(y, yo + i);
         }
         TAIL.gelu(x, xo + i, n - i, y, yo + i);
     }
 
-    /**
-     * dx = g·(Φ(x) + x·φ(x)) in chunks of {@link #GELU_BWD_CHUNK}: Φ of the chunk into this thread's
-     * buffer first, then φ and the product. Φ and φ each take an exp, and one loop with both passed
-     * C2's node-count inlining cutoff: the second exp stayed a call that boxed its vectors, and the
-     * loop ran 3-5× slower than now. Two loops of one exp each compile fully, and the chunk stays in
-     * L1 between them.
-     */
+    /** dx = g·(½ + odd part of gelu'(x)), the odd part as in {@link #gelu} with ±½ beyond |x| = 6. */
     @Override
     public void geluBackward(float[] x, int xo, float[] g, int go, int n, float[] dx, int dxo) {
         int bound = S.loopBound(n);
-        float[] cdfs = CDF_BUFFER.get();
-        for (int c = 0; c < bound; c += GELU_BWD_CHUNK) {
-            int m = Math.min(GELU_BWD_CHUNK, bound - c);
-            cdfChunk(x, xo + c, m, cdfs);
-            geluBackwardChunk(x, xo + c, g, go + c, m, cdfs, dx, dxo + c);
-        }
-        TAIL.geluBackward(x, xo + bound, g, go + bound, n - bound, dx, dxo + bound);
-    }
-
-    /** Floats per chunk of {@link #geluBackward} (a multiple of every vector length). */
-    private static final int GELU_BWD_CHUNK = 1024;
-    private static final ThreadLocal<float[]> CDF_BUFFER = ThreadLocal.withInitial(() -> new float[GELU_BWD_CHUNK]);
-
-    /** out = Φ(x) over m elements, m a multiple of the vector length. */
-    private static void cdfChunk(float[] x, int xo, int m, float[] out) {
-        for (int i = 0; i < m; i += L) {
-            cdf(FloatVector.fromArray(S, x, xo + i)).intoArray(out, i);
-        }
-    }
-
-    /** dx = g·(Φ + x·φ(x)) over m elements, with Φ from {@link #cdfChunk}. */
-    private static void geluBackwardChunk(float[] x, int xo, float[] g, int go, int m, float[] cdfs, float[] dx, int dxo) {
-        for (int i = 0; i < m; i += L) {
+        int i = 0;
+        for (; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xo + i);
-            FloatVector pdf = exp(v.mul(v).mul(-0.5f)).mul(INV_SQRT_2PI);
-            FloatVector d = v.fma(pdf, FloatVector.fromArray(S, cdfs, i));
-            d.mul(FloatVector.fromArray(S, g, go + i)).intoArray(dx, dxo + i);
+            FloatVector s = v.mul(v);
+            FloatVector num = V_DERIV_P5.fma(s, V_DERIV_P4).fma(s, V_DERIV_P3).fma(s, V_DERIV_P2).fma(s, V_DERIV_P1)
+                    .fma(s, V_DERIV_P0);
+            FloatVector den = V_DERIV_Q5.fma(s, V_DERIV_Q4).fma(s, V_DERIV_Q3).fma(s, V_DERIV_Q2).fma(s, V_DERIV_Q1)
+                    .fma(s, V_ONE);
+            FloatVector odd = v.mul(num).div(den)
+                    .blend(V_HALF, v.compare(VectorOperators.GT, V_DERIV_CLAMP))
+                    .blend(V_NEG_HALF, v.compare(VectorOperators.LT, V_DERIV_NEG_CLAMP));
+            odd.add(V_HALF).mul(FloatVector.fromArray(S, g, go + i)).intoArray(dx, dxo + i);
         }
+        TAIL.geluBackward(x, xo + i, g, go + i, n - i, dx, dxo + i);
     }
 
     @Override

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
  * are not multiples of the vector length, at offsets, and on the special values kernels rely on.
  */
 class SimdOpsTest {
-    // 2500: more than two of the exact GELU backward's 1024-float chunks, and a tail
+    // 2500: more than two 1024-float chunks, and a tail
     private static final int[] SIZES = {0, 1, 3, 7, 8, 15, 16, 17, 31, 33, 64, 100, 257, 1000, 2500};
     private static final int OFF = 5;
 
@@ -179,6 +179,78 @@ class SimdOpsTest {
                     close(w + " swiglu", v * s * up[i], y[i], 2e-6);
                     close(w + " swiglu dGate", g[i] * up[i] * s * (1 + v * (1 - s)), dx[i], 2e-6);
                     close(w + " swiglu dUp", g[i] * v * s, dUp[i], 2e-6);
+                }
+            }
+        }
+    }
+
+    /**
+     * Exact GELU and its derivative on a dense grid over [−8, 8] (every 1/1024, so both clamps and the
+     * whole fitted range are covered), against float64: the stated bounds are 3.3e-7 for erf and
+     * 2.9e-7 for the derivative (absolute), so |Δy| ≤ 1.7e-7·|x| + rounding and |Δgelu'| ≤ 3e-7 + rounding.
+     * Beyond the clamps the outputs are the limits: y = x above, y = 0 below, gelu' = 1 and 0.
+     */
+    @Test
+    void exactGeluMeetsItsStatedBoundOnADenseGrid() {
+        int n = 16 * 1024 + 1;
+        float[] x = new float[n];
+        float[] ones = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = -8f + i / 1024f;
+            ones[i] = 1f;
+        }
+        for (SimdOps ops : impls()) {
+            float[] y = new float[n];
+            float[] d = new float[n];
+            ops.gelu(x, 0, n, y, 0);
+            ops.geluBackward(x, 0, ones, 0, n, d, 0);
+            double worstY = 0, worstD = 0;
+            for (int i = 0; i < n; i++) {
+                double v = x[i];
+                double cdf = 0.5 * erfc(-v / Math.sqrt(2));
+                double pdf = Math.exp(-0.5 * v * v) / Math.sqrt(2 * Math.PI);
+                double ey = Math.abs(y[i] - v * cdf) / Math.max(1, Math.abs(v));
+                double ed = Math.abs(d[i] - (cdf + v * pdf));
+                worstY = Math.max(worstY, ey);
+                worstD = Math.max(worstD, ed);
+                assertTrue(ey <= 2.5e-7, ops.getClass().getSimpleName() + " gelu(" + v + ") = " + y[i] + ", float64 " + v * cdf);
+                assertTrue(ed <= 4e-7, ops.getClass().getSimpleName() + " gelu'(" + v + ") = " + d[i] + ", float64 " + (cdf + v * pdf));
+            }
+            assertTrue(worstY > 0 && worstD > 0, "the grid must reach the approximation's error");
+        }
+    }
+
+    @Test
+    void exactGeluSpecialValues() {
+        float[] x = {0f, -0f, 6.5f, -6.5f, 7f, -7f, 1e30f, -1e30f, Float.MAX_VALUE, -Float.MAX_VALUE,
+            Float.POSITIVE_INFINITY, Float.NaN};
+        // Padded to more than a vector so that the vector loop, not only its scalar tail, sees them.
+        int n = 64;
+        float[] xs = new float[n];
+        float[] ones = new float[n];
+        for (int i = 0; i < n; i++) {
+            xs[i] = x[i % x.length];
+            ones[i] = 1f;
+        }
+        for (SimdOps ops : impls()) {
+            String w = ops.getClass().getSimpleName();
+            float[] y = new float[n];
+            float[] d = new float[n];
+            ops.gelu(xs, 0, n, y, 0);
+            ops.geluBackward(xs, 0, ones, 0, n, d, 0);
+            for (int i = 0; i < n; i++) {
+                float v = xs[i];
+                if (Float.isNaN(v)) {
+                    assertTrue(Float.isNaN(y[i]) && Float.isNaN(d[i]), w + ": NaN in, NaN out");
+                } else if (v > 6f) {
+                    assertEquals(v, y[i], 0f, w + " gelu(" + v + ")");
+                    assertEquals(1f, d[i], 0f, w + " gelu'(" + v + ")");
+                } else if (v < -6f) {
+                    assertEquals(0f, y[i], 0f, w + " gelu(" + v + ")"); // not ±∞·0: no huge garbage in the tail
+                    assertEquals(0f, d[i], 0f, w + " gelu'(" + v + ")");
+                } else {
+                    assertEquals(0f, y[i], 0f, w + " gelu(0)");
+                    assertEquals(0.5f, d[i], 1e-7f, w + " gelu'(0)");
                 }
             }
         }

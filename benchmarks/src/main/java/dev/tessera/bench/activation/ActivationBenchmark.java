@@ -36,7 +36,7 @@ import org.openjdk.jmh.annotations.TearDown;
  * forward + backward of a fixed upstream gradient:
  * <ul>
  *   <li>{@code *_gelu}: exact GELU, 0.5·x·(1 + erf(x/√2)): Tessera's {@code Tensor.gelu} (SIMD kernel,
- *       erfc to 1.2e-7 relative) vs PyTorch's {@code gelu} (no naive twin: Tessera has no erf tensor op);</li>
+ *       a rational erf, 3.3e-7 absolute, no exp) vs PyTorch's {@code gelu} (no naive twin: Tessera has no erf tensor op);</li>
  *   <li>{@code *_geluTanh}: GPT-2's tanh approximation: Tessera's fused {@code Tensor.geluTanh} vs the
  *       composition from Tessera ops ({@link NaiveActivations#geluTanh}) vs PyTorch eager composing the same formula
  *       (DJL 0.36 exposes only {@code approximate='none'}, so PyTorch pays ~7 ops here where its

@@ -95,7 +95,9 @@ public final class Activations {
         Checks.floating("gelu", "x", x);
         if (hostFloat(x)) {
             return hostUnary("gelu", x, (ops, a, ao, n, y, yo) -> ops.gelu(a, ao, n, y, yo),
-                    (ops, a, ao, g, go, n, dx, dxo) -> ops.geluBackward(a, ao, g, go, n, dx, dxo));
+                    (ops, a, ao, g, go, n, dx, dxo) -> ops.geluBackward(a, ao, g, go, n, dx, dxo),
+                    (ops, a, y, from, to) -> ops.gelu(a, y, from, to),
+                    (ops, a, g, dx, from, to) -> ops.geluBackward(a, g, dx, from, to));
         }
         return portableGelu(x);
     }
@@ -118,7 +120,7 @@ public final class Activations {
         Checks.floating("geluTanh", "x", x);
         if (hostFloat(x)) {
             return hostUnary("geluTanh", x, (ops, a, ao, n, y, yo) -> ops.geluTanh(a, ao, n, y, yo),
-                    (ops, a, ao, g, go, n, dx, dxo) -> ops.geluTanhBackward(a, ao, g, go, n, dx, dxo));
+                    (ops, a, ao, g, go, n, dx, dxo) -> ops.geluTanhBackward(a, ao, g, go, n, dx, dxo), null, null);
         }
         return portableGeluTanh(x);
     }
@@ -131,18 +133,29 @@ public final class Activations {
     /**
      * One pass forward, one backward, over float32 host memory. The backward recomputes the
      * activation's inner function from x instead of saving it: one exp per element costs less than
-     * writing and re-reading an (N) intermediate.
+     * writing and re-reading an (N) intermediate. {@code directForward} and {@code directBackward},
+     * where not null, are the in-place forms ({@link ElementwiseKernel#map(INDArray, INDArray, int,
+     * ElementwiseKernel.Map1, ElementwiseKernel.Direct1)}).
      */
-    private static Tensor hostUnary(String op, Tensor x, ElementwiseKernel.Map1 forward, ElementwiseKernel.Map2 backward) {
+    private static Tensor hostUnary(String op, Tensor x, ElementwiseKernel.Map1 forward, ElementwiseKernel.Map2 backward,
+            ElementwiseKernel.Direct1 directForward, ElementwiseKernel.Direct2 directBackward) {
         long[] shape = x.shape();
         int len = Math.toIntExact(x.length());
         INDArray xd = HostMemory.dense(x.data());
         INDArray y = HostMemory.newFloats(shape);
-        ElementwiseKernel.map(HostMemory.floats(xd), HostMemory.floats(y), len, forward);
+        if (directForward != null) {
+            ElementwiseKernel.map(xd, y, len, forward, directForward);
+        } else {
+            ElementwiseKernel.map(HostMemory.floats(xd), HostMemory.floats(y), len, forward);
+        }
         return Tensor.fromOp(op, y, g -> {
             INDArray gd = HostMemory.dense(g);
             INDArray dx = HostMemory.newFloats(shape);
-            ElementwiseKernel.map(HostMemory.floats(xd), HostMemory.floats(gd), HostMemory.floats(dx), len, backward);
+            if (directBackward != null) {
+                ElementwiseKernel.map(xd, gd, dx, len, backward, directBackward);
+            } else {
+                ElementwiseKernel.map(HostMemory.floats(xd), HostMemory.floats(gd), HostMemory.floats(dx), len, backward);
+            }
             Reference.reachabilityFence(gd);
             Reference.reachabilityFence(xd);
             x.accumulateGradOwned(dx);

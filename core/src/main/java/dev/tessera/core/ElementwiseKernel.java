@@ -1,16 +1,22 @@
 package dev.tessera.core;
 
+import dev.tessera.host.DirectOps;
+import dev.tessera.host.HostMemory;
 import dev.tessera.host.Parallel;
 import dev.tessera.host.Scratch;
 import dev.tessera.host.Simd;
 import dev.tessera.host.SimdOps;
+import java.lang.ref.Reference;
 import java.nio.FloatBuffer;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Runs an element-wise {@link SimdOps} function over whole float32 buffers: split across
  * {@link Parallel}'s threads, each copying blocks of {@link #BLOCK} elements into its
  * {@link Scratch} arrays, applying the function, and copying the result back (see
- * {@code dev.tessera.host} for why blocks of arrays rather than the buffers themselves).
+ * {@code dev.tessera.host} for why blocks of arrays rather than the buffers themselves). Functions
+ * with an in-place form ({@link DirectOps}, Java 22+) run that instead where {@link Simd#direct()}
+ * offers it: no copies, and the loop streams memory while it computes.
  */
 final class ElementwiseKernel {
     /** Elements per block: 32 KB per array, so a block's inputs and outputs stay in L1/L2. */
@@ -35,6 +41,48 @@ final class ElementwiseKernel {
     interface Map3To2 {
         void apply(SimdOps ops, float[] a, int ao, float[] b, int bo, float[] c, int co, int n,
                 float[] out1, int o1, float[] out2, int o2);
+    }
+
+    /** y = f(x) in place over native memory, on element range [from, to). */
+    @FunctionalInterface
+    interface Direct1 {
+        void apply(DirectOps ops, long x, long y, long from, long to);
+    }
+
+    /** out = f(a, b) in place over native memory, on element range [from, to). */
+    @FunctionalInterface
+    interface Direct2 {
+        void apply(DirectOps ops, long a, long b, long out, long from, long to);
+    }
+
+    /** y = f(x) over dense float32 arrays: in place where {@code direct} applies, else by blocks. */
+    static void map(INDArray x, INDArray y, int len, Map1 f, Direct1 direct) {
+        DirectOps d = Simd.direct();
+        if (d == null || direct == null) {
+            map(HostMemory.floats(x), HostMemory.floats(y), len, f);
+            return;
+        }
+        long xa = HostMemory.address(x);
+        long ya = HostMemory.address(y);
+        forBlocks(len, (from, to) -> direct.apply(d, xa, ya, from, to));
+        Reference.reachabilityFence(x); // the addresses are only valid while the arrays are reachable
+        Reference.reachabilityFence(y);
+    }
+
+    /** out = f(a, b) over dense float32 arrays: in place where {@code direct} applies, else by blocks. */
+    static void map(INDArray a, INDArray b, INDArray out, int len, Map2 f, Direct2 direct) {
+        DirectOps d = Simd.direct();
+        if (d == null || direct == null) {
+            map(HostMemory.floats(a), HostMemory.floats(b), HostMemory.floats(out), len, f);
+            return;
+        }
+        long aa = HostMemory.address(a);
+        long ba = HostMemory.address(b);
+        long oa = HostMemory.address(out);
+        forBlocks(len, (from, to) -> direct.apply(d, aa, ba, oa, from, to));
+        Reference.reachabilityFence(a);
+        Reference.reachabilityFence(b);
+        Reference.reachabilityFence(out);
     }
 
     /** Blocks of work per element for the parallel threshold: transcendental functions cost ~20. */

@@ -124,6 +124,28 @@ public final class HostMemory {
     }
 
     /**
+     * The native address of a dense float32 array's first element, for kernels that work in place
+     * ({@link DirectOps}); the same checks as {@link #floats}. The caller keeps {@code x} reachable
+     * until the kernel returns (the address does not).
+     *
+     * @throws IllegalArgumentException if {@code x} is not dense float32
+     */
+    public static long address(INDArray x) {
+        if (x.dataType() != DataType.FLOAT) {
+            throw new IllegalArgumentException("host address needs a FLOAT array, got " + x.dataType());
+        }
+        if (!isDense(x)) {
+            throw new IllegalArgumentException("host address needs a dense row-major array, got shape "
+                    + Arrays.toString(x.shape()) + " order " + x.ordering() + " offset " + x.offset());
+        }
+        if (isReleased(x)) {
+            throw new IllegalStateException("host address of an array whose memory was released (shape "
+                    + Arrays.toString(x.shape()) + "); it must not be used after HostMemory.release");
+        }
+        return x.data().addressPointer().address();
+    }
+
+    /**
      * The elements of {@code x} in row-major order as a new array (any numeric dtype, converted; views
      * copied densely first). A memcpy on the CPU backend, ND4J's own conversion elsewhere.
      */

@@ -18,6 +18,9 @@ public final class Simd {
     private static final Logger LOG = LoggerFactory.getLogger(Simd.class);
     private static final SimdOps SCALAR = new ScalarOps();
     private static final SimdOps OPS = choose();
+    /** System property: {@code off} keeps the Java 22+ in-place kernels ({@link DirectOps}) unused. */
+    public static final String DIRECT_PROPERTY = "tessera.simd.direct";
+    private static final DirectOps DIRECT = chooseDirect();
 
     private static volatile boolean forceScalar;
 
@@ -38,6 +41,16 @@ public final class Simd {
         return SCALAR;
     }
 
+    /**
+     * The in-place kernels over native memory ({@link DirectOps}), or null where they do not apply:
+     * a JVM older than 22, no Vector API module, a jar compiled without them (by a Java 17
+     * compiler), {@code -Dtessera.simd.direct=off}, or while {@link #setForceScalar} is on. Kernels
+     * that have a direct form use it when this is non-null and copy blocks into arrays otherwise.
+     */
+    public static DirectOps direct() {
+        return forceScalar ? null : DIRECT;
+    }
+
     /** Whether {@link #ops()} is the Vector API version. */
     public static boolean vectorized() {
         return OPS != SCALAR;
@@ -48,7 +61,7 @@ public final class Simd {
         if (!vectorized()) {
             return "scalar (" + (vectorModulePresent() ? PROPERTY + "=off" : "no jdk.incubator.vector module") + ")";
         }
-        return "Vector API, " + VectorBits.preferredBits() + "-bit";
+        return "Vector API, " + VectorBits.preferredBits() + "-bit" + (DIRECT != null ? ", in place over native memory (Java 22+)" : "");
     }
 
     static boolean vectorModulePresent() {
@@ -73,6 +86,27 @@ public final class Simd {
         } catch (ReflectiveOperationException | LinkageError e) {
             LOG.warn("SIMD kernels: scalar; the Vector API implementation failed to load: {}", e.toString());
             return SCALAR;
+        }
+    }
+
+    private static DirectOps chooseDirect() {
+        if (OPS == SCALAR || Runtime.version().feature() < 22 || "off".equalsIgnoreCase(System.getProperty(DIRECT_PROPERTY))) {
+            return null;
+        }
+        try {
+            // Present only in the jar's META-INF/versions/22 (compiled by a Java 22+ javac).
+            DirectOps direct = (DirectOps) Class.forName("dev.tessera.host.SegmentOps").getDeclaredConstructor().newInstance();
+            LOG.info("SIMD kernels: element-wise kernels work in place on native memory (Java {} MemorySegment)",
+                    Runtime.version().feature());
+            return direct;
+        } catch (ClassNotFoundException e) {
+            LOG.info("SIMD kernels: this jar was compiled without the Java 22+ in-place kernels; element-wise"
+                    + " kernels copy blocks into arrays");
+            return null;
+        } catch (ReflectiveOperationException | LinkageError e) {
+            LOG.warn("SIMD kernels: the Java 22+ in-place kernels failed to load ({}); element-wise kernels copy"
+                    + " blocks into arrays", e.toString());
+            return null;
         }
     }
 

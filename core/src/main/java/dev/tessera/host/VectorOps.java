@@ -32,8 +32,8 @@ import jdk.incubator.vector.VectorSpecies;
  * than a vector run the scalar formulas.
  */
 final class VectorOps implements SimdOps {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final int L = S.length();
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int L = S.length();
     private static final ScalarOps TAIL = new ScalarOps();
 
     // exp(x) = 2^n · e^r, n = round(x·log2 e), r = x − n·ln 2 (ln 2 split in two for precision),
@@ -284,36 +284,36 @@ final class VectorOps implements SimdOps {
     // Exact GELU's rational functions as vectors built once (ScalarOps has the coefficients and the
     // fit). Constants written as broadcasts inside these loops would be hoisted by C2 only while the
     // loop body stays under its node-count inlining cutoff; static vectors do not depend on that.
-    private static final FloatVector V_ONE = bc(1f);
-    private static final FloatVector V_HALF = bc(0.5f);
-    private static final FloatVector V_ERF_CLAMP = bc(GELU_ERF_CLAMP);
-    private static final FloatVector V_ERF_NEG_CLAMP = bc(-GELU_ERF_CLAMP);
-    private static final FloatVector V_NEG_ONE = bc(-1f);
-    private static final FloatVector V_NEG_HALF = bc(-0.5f);
-    private static final FloatVector V_ERF_P0 = bc(GELU_ERF_P[0]);
-    private static final FloatVector V_ERF_P1 = bc(GELU_ERF_P[1]);
-    private static final FloatVector V_ERF_P2 = bc(GELU_ERF_P[2]);
-    private static final FloatVector V_ERF_P3 = bc(GELU_ERF_P[3]);
-    private static final FloatVector V_ERF_P4 = bc(GELU_ERF_P[4]);
-    private static final FloatVector V_ERF_P5 = bc(GELU_ERF_P[5]);
-    private static final FloatVector V_ERF_Q1 = bc(GELU_ERF_Q[1]);
-    private static final FloatVector V_ERF_Q2 = bc(GELU_ERF_Q[2]);
-    private static final FloatVector V_ERF_Q3 = bc(GELU_ERF_Q[3]);
-    private static final FloatVector V_ERF_Q4 = bc(GELU_ERF_Q[4]);
-    private static final FloatVector V_ERF_Q5 = bc(GELU_ERF_Q[5]);
-    private static final FloatVector V_DERIV_CLAMP = bc(GELU_DERIV_CLAMP);
-    private static final FloatVector V_DERIV_NEG_CLAMP = bc(-GELU_DERIV_CLAMP);
-    private static final FloatVector V_DERIV_P0 = bc(GELU_DERIV_P[0]);
-    private static final FloatVector V_DERIV_P1 = bc(GELU_DERIV_P[1]);
-    private static final FloatVector V_DERIV_P2 = bc(GELU_DERIV_P[2]);
-    private static final FloatVector V_DERIV_P3 = bc(GELU_DERIV_P[3]);
-    private static final FloatVector V_DERIV_P4 = bc(GELU_DERIV_P[4]);
-    private static final FloatVector V_DERIV_P5 = bc(GELU_DERIV_P[5]);
-    private static final FloatVector V_DERIV_Q1 = bc(GELU_DERIV_Q[1]);
-    private static final FloatVector V_DERIV_Q2 = bc(GELU_DERIV_Q[2]);
-    private static final FloatVector V_DERIV_Q3 = bc(GELU_DERIV_Q[3]);
-    private static final FloatVector V_DERIV_Q4 = bc(GELU_DERIV_Q[4]);
-    private static final FloatVector V_DERIV_Q5 = bc(GELU_DERIV_Q[5]);
+    static final FloatVector V_ONE = bc(1f);
+    static final FloatVector V_HALF = bc(0.5f);
+    static final FloatVector V_ERF_CLAMP = bc(GELU_ERF_CLAMP);
+    static final FloatVector V_ERF_NEG_CLAMP = bc(-GELU_ERF_CLAMP);
+    static final FloatVector V_NEG_ONE = bc(-1f);
+    static final FloatVector V_NEG_HALF = bc(-0.5f);
+    static final FloatVector V_ERF_P0 = bc(GELU_ERF_P[0]);
+    static final FloatVector V_ERF_P1 = bc(GELU_ERF_P[1]);
+    static final FloatVector V_ERF_P2 = bc(GELU_ERF_P[2]);
+    static final FloatVector V_ERF_P3 = bc(GELU_ERF_P[3]);
+    static final FloatVector V_ERF_P4 = bc(GELU_ERF_P[4]);
+    static final FloatVector V_ERF_P5 = bc(GELU_ERF_P[5]);
+    static final FloatVector V_ERF_Q1 = bc(GELU_ERF_Q[1]);
+    static final FloatVector V_ERF_Q2 = bc(GELU_ERF_Q[2]);
+    static final FloatVector V_ERF_Q3 = bc(GELU_ERF_Q[3]);
+    static final FloatVector V_ERF_Q4 = bc(GELU_ERF_Q[4]);
+    static final FloatVector V_ERF_Q5 = bc(GELU_ERF_Q[5]);
+    static final FloatVector V_DERIV_CLAMP = bc(GELU_DERIV_CLAMP);
+    static final FloatVector V_DERIV_NEG_CLAMP = bc(-GELU_DERIV_CLAMP);
+    static final FloatVector V_DERIV_P0 = bc(GELU_DERIV_P[0]);
+    static final FloatVector V_DERIV_P1 = bc(GELU_DERIV_P[1]);
+    static final FloatVector V_DERIV_P2 = bc(GELU_DERIV_P[2]);
+    static final FloatVector V_DERIV_P3 = bc(GELU_DERIV_P[3]);
+    static final FloatVector V_DERIV_P4 = bc(GELU_DERIV_P[4]);
+    static final FloatVector V_DERIV_P5 = bc(GELU_DERIV_P[5]);
+    static final FloatVector V_DERIV_Q1 = bc(GELU_DERIV_Q[1]);
+    static final FloatVector V_DERIV_Q2 = bc(GELU_DERIV_Q[2]);
+    static final FloatVector V_DERIV_Q3 = bc(GELU_DERIV_Q[3]);
+    static final FloatVector V_DERIV_Q4 = bc(GELU_DERIV_Q[4]);
+    static final FloatVector V_DERIV_Q5 = bc(GELU_DERIV_Q[5]);
 
     /**
      * y = h + h·erf(x/√2), h = x/2 (a fused multiply-add), with erf(x/√2) = x·P(x²)/Q(x²) as

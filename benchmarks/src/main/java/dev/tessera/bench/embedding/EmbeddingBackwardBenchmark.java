@@ -13,6 +13,8 @@ import dev.tessera.core.Indexing;
 import dev.tessera.core.Tensor;
 import dev.tessera.host.HostMemory;
 import java.util.concurrent.TimeUnit;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
@@ -44,7 +46,12 @@ import org.openjdk.jmh.annotations.TearDown;
  *   <li>{@code nd4j_*}: ND4J's {@code pullRows} and its {@code scatter_add} op into a zeroed table;</li>
  *   <li>{@code pytorch_*}: PyTorch's {@code embedding} and its backward through DJL (the gradient
  *       accumulates into the table's existing {@code .grad}, as in a PyTorch loop that does not
- *       set it to None).</li>
+ *       set it to None);</li>
+ *   <li>{@code floor_*}: no embedding at all, only the memory traffic any implementation must do,
+ *       by libc's {@code memcpy}/{@code memset} on warm pooled buffers: read N rows of the table
+ *       and write the (N, C) lookup, write the whole (V, C) gradient, and read the (N, C) upstream
+ *       gradient into it (4 MB read, 12 MB written at the default shape). Tessera against it is the
+ *       fraction of the machine's memory speed the kernel reaches.</li>
  * </ul>
  * Shape {@code NxVxC}: 2048 tokens (B 8 × T 256) into the issue-5 GPT's 8192 × 256 table.
  */
@@ -148,6 +155,51 @@ public class EmbeddingBackwardBenchmark {
         // op would write a new array and leave the zeros untouched).
         Nd4j.exec(DynamicCustomOp.builder("scatter_add").addInputs(grad, s.ids, s.g).addOutputs(grad).build());
         return new INDArray[] {out, grad};
+    }
+
+    /** The memory floor: see the class comment. Returns the gradient buffer's first element. */
+    @Benchmark
+    public float floor_embeddingFwdBwd(FloorSide s) {
+        long rowBytes = (long) s.c * Float.BYTES;
+        long rows = Math.min(s.n, s.vocab); // N at the benchmark's shape; min keeps a tiny test shape in bounds
+        Pointer.memcpy(s.out, s.table, rows * rowBytes); // the lookup: N rows read, (N, C) written
+        Pointer.memset(s.grad, 0, (long) s.vocab * rowBytes); // the (V, C) gradient written once
+        Pointer.memcpy(s.grad, s.g, rows * rowBytes); // the upstream gradient read into it
+        return s.grad.get(0);
+    }
+
+    /** Warm native buffers for {@link #floor_embeddingFwdBwd}, allocated and touched once. */
+    @State(Scope.Benchmark)
+    public static class FloorSide {
+        FloatPointer table; // (V, C)
+        FloatPointer out; // (N, C)
+        FloatPointer grad; // (V, C)
+        FloatPointer g; // (N, C)
+        int n;
+        int vocab;
+        int c;
+
+        @Setup(Level.Trial)
+        public void setUp(EmbeddingBackwardBenchmark b) {
+            int[] d = dims(b.shape);
+            n = d[0];
+            vocab = d[1];
+            c = d[2];
+            table = new FloatPointer(BenchInputs.gaussian(vocab * c, 31, 0.02));
+            out = new FloatPointer((long) n * c);
+            grad = new FloatPointer((long) vocab * c);
+            g = new FloatPointer(BenchInputs.gaussian(n * c, 33, 1.0));
+            Pointer.memset(out, 0, (long) n * c * Float.BYTES);
+            Pointer.memset(grad, 0, (long) vocab * c * Float.BYTES);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            table.close();
+            out.close();
+            grad.close();
+            g.close();
+        }
     }
 
     @Benchmark

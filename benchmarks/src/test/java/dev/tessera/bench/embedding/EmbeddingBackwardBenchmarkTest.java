@@ -66,4 +66,30 @@ class EmbeddingBackwardBenchmarkTest {
             assertClose(tessera, pt.table.getGradient().toFloatArray(), 1e-6, "pytorch");
         }
     }
+
+    /** The memory floor writes what it claims: the lookup rows, a zeroed gradient, g into its first rows. */
+    @Test
+    void floorMovesTheBytesItClaims() {
+        EmbeddingBackwardBenchmark.FloorSide f = new EmbeddingBackwardBenchmark.FloorSide();
+        f.setUp(b);
+        try {
+            int vc = f.vocab * f.c;
+            int moved = Math.min(f.n, f.vocab) * f.c; // 7 rows of 5 at the test shape (40 ids, 7 rows)
+            f.grad.fill(0x7f); // dirty (every byte 0x7f), so the memset must clear it
+            b.floor_embeddingFwdBwd(f);
+            float[] table = new float[vc];
+            f.table.get(table);
+            float[] out = new float[moved];
+            f.out.get(out);
+            assertArrayEquals(java.util.Arrays.copyOf(table, moved), out, "lookup rows");
+            float[] g = new float[moved];
+            f.g.get(g);
+            float[] expected = java.util.Arrays.copyOf(g, vc); // g's rows, then zeros
+            float[] grad = new float[vc];
+            f.grad.get(grad);
+            assertArrayEquals(expected, grad, "gradient");
+        } finally {
+            f.tearDown();
+        }
+    }
 }

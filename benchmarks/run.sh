@@ -19,8 +19,8 @@
 #           (unset: plain mvn with ~/.m2; Maven >= 3.9 also reads MAVEN_ARGS itself, repeats are harmless)
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
+# shellcheck source=benchmarks/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 command_line="benchmarks/run.sh $*"
 quick=0
@@ -43,17 +43,9 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-if [[ $build -eq 1 ]]; then
-  echo "== building benchmarks (mvn package, tests skipped)"
-  # Offline first (fast, no network); online only when something has not been downloaded yet.
-  # shellcheck disable=SC2206 # word splitting of MAVEN_ARGS is intended
-  mvn_args=(${MAVEN_ARGS:-})
-  mvn -o -q "${mvn_args[@]}" -pl benchmarks -am package -DskipTests \
-    || mvn -q "${mvn_args[@]}" -pl benchmarks -am package -DskipTests
-fi
+if [[ $build -eq 1 ]]; then build_benchmarks; fi
 
-jar="$(ls benchmarks/target/tessera-benchmarks-*.jar | grep -Ev -- '-(tests|sources|javadoc)\.jar$' | head -n 1)"
-cp="$jar:$(cat benchmarks/target/classpath.txt)"
+cp="$(benchmark_classpath)"
 
 if [[ $quick -eq 1 ]]; then
   opts=(-f 1 -wi 2 -w 500ms -i 5 -r 500ms)

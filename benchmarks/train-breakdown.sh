@@ -13,23 +13,16 @@
 # env:   JAVA_OPTS   JVM options (default -Xmx2g --add-modules jdk.incubator.vector); MAVEN_ARGS as in run.sh
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
+# shellcheck source=benchmarks/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 build=1
 if [[ "${1:-}" == "--no-build" ]]; then build=0; shift; fi
 steps="${1:-20}"
 warmup="${2:-5}"
 java_opts="${JAVA_OPTS:--Xmx2g --add-modules jdk.incubator.vector}"
 
-if [[ $build -eq 1 ]]; then
-  echo "== building benchmarks (mvn package, tests skipped)"
-  # shellcheck disable=SC2206 # word splitting of MAVEN_ARGS is intended
-  mvn_args=(${MAVEN_ARGS:-})
-  mvn -o -q "${mvn_args[@]}" -pl benchmarks -am package -DskipTests \
-    || mvn -q "${mvn_args[@]}" -pl benchmarks -am package -DskipTests
-fi
-jar="$(ls benchmarks/target/tessera-benchmarks-*.jar | grep -Ev -- '-(tests|sources|javadoc)\.jar$' | head -n 1)"
-cp="$jar:$(cat benchmarks/target/classpath.txt)"
+if [[ $build -eq 1 ]]; then build_benchmarks; fi
+cp="$(benchmark_classpath)"
 
 mkdir -p benchmarks/results
 out="benchmarks/results/train-breakdown-$(date -u +%Y%m%dT%H%M%SZ).txt"

@@ -6,9 +6,11 @@ import dev.tessera.core.Rng;
 import dev.tessera.core.Tensor;
 import dev.tessera.host.HostMemory;
 import dev.tessera.nn.Parameter;
+import dev.tessera.rlhf.data.Minibatches;
 import dev.tessera.rlhf.data.SequenceBatch;
 import dev.tessera.rlhf.math.LogProbs;
 import dev.tessera.rlhf.model.SharedParameters;
+import dev.tessera.rlhf.ppo.GuardedStep;
 import dev.tessera.rlhf.ppo.RewardFunction;
 import dev.tessera.rlhf.ppo.Rollouts;
 import dev.tessera.rlhf.chat.ChatTemplate;
@@ -57,12 +59,11 @@ public final class GroupPolicyTrainer {
     private final CausalLm reference;
     private final RewardFunction reward;
     private final GroupConfig config;
-    private final double maxGradNorm;
-    private final OnNonFinite onNonFinite;
     private final ChatTemplate chat;
     private final Rng rng;
     private final Map<String, Parameter> trained;
     private final AdamW optimizer;
+    private final GuardedStep guard;
     private int iteration;
 
     /**
@@ -89,12 +90,11 @@ public final class GroupPolicyTrainer {
         this.reference = reference;
         this.reward = reward;
         this.config = config;
-        this.maxGradNorm = maxGradNorm;
-        this.onNonFinite = onNonFinite;
         this.chat = chat;
         this.rng = rng;
         this.trained = policy.trainableParameters();
         this.optimizer = optimizer.optimizer(trained);
+        this.guard = new GuardedStep(trained, this.optimizer, maxGradNorm, onNonFinite, LOG);
     }
 
     /** k completions of each raw prompt, group by group (rows [g·k, (g + 1)·k) answer prompt g). */
@@ -140,7 +140,7 @@ public final class GroupPolicyTrainer {
         policy.module().eval();
         reference.module().eval();
         INDArray mask = batch.targetMask(dt); // (B, T-1)
-        int[][] first = minibatches(permutation(b));
+        int[][] first = Minibatches.shuffled(b, config.minibatchSize(), rng);
 
         // 3. sampling-time log-probs of the policy and the reference
         INDArray oldLogp = Nd4j.zeros(dt, mask.shape());
@@ -148,8 +148,8 @@ public final class GroupPolicyTrainer {
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             for (int[] mb : first) {
                 SequenceBatch sub = batch.select(mb);
-                putRows(oldLogp, mb, logProbs(policy, sub).data());
-                putRows(refLogp, mb, logProbs(reference, sub).data());
+                Minibatches.putRows(oldLogp, mb, logProbs(policy, sub).data());
+                Minibatches.putRows(refLogp, mb, logProbs(reference, sub).data());
             }
         }
 
@@ -186,7 +186,7 @@ public final class GroupPolicyTrainer {
         double lossSum = 0, clipSum = 0, klSum = 0, firstRatio = Double.NaN;
         int steps = 0, skipped = 0;
         for (int epoch = 0; epoch < config.epochs(); epoch++) {
-            int[][] order = epoch == 0 ? first : minibatches(permutation(b));
+            int[][] order = epoch == 0 ? first : Minibatches.shuffled(b, config.minibatchSize(), rng);
             for (int[] mb : order) {
                 SequenceBatch sub = batch.select(mb);
                 optimizer.zeroGrad();
@@ -195,25 +195,14 @@ public final class GroupPolicyTrainer {
                 for (int i = 0; i < mb.length; i++) {
                     adv[i] = advantages[mb[i]];
                 }
-                GroupPolicyLoss.Result r = GroupPolicyLoss.compute(logp, Tensor.constant(rows(oldLogp, mb)),
-                        Tensor.constant(rows(refLogp, mb)), Nd4j.createFromArray(adv), Tensor.constant(rows(mask, mb)),
+                GroupPolicyLoss.Result r = GroupPolicyLoss.compute(logp,
+                        Tensor.constant(Minibatches.rows(oldLogp, mb)), Tensor.constant(Minibatches.rows(refLogp, mb)),
+                        Nd4j.createFromArray(adv), Tensor.constant(Minibatches.rows(mask, mb)),
                         config.clipEps(), lossBeta);
                 double loss = r.loss().item();
-                if (Double.isFinite(loss)) {
-                    r.loss().backward();
-                }
                 String where = config.method() + " iteration " + iteration + ", epoch " + epoch + ", minibatch step "
                         + (steps + skipped + 1);
-                String problem = StepGuard.lossProblem(loss);
-                if (problem == null) {
-                    problem = StepGuard.clip(trained, maxGradNorm).problem();
-                }
-                if (problem != null) {
-                    optimizer.zeroGrad(); // nothing of this step reaches the weights or the optimizer's moments
-                    if (onNonFinite == OnNonFinite.STOP) {
-                        throw new IllegalStateException(where + ": non-finite " + problem + "; stopped before applying it");
-                    }
-                    LOG.warn("{}: non-finite {}; step skipped", where, problem);
+                if (!guard.backward(r.loss(), where).ok()) {
                     skipped++;
                     continue;
                 }
@@ -248,39 +237,6 @@ public final class GroupPolicyTrainer {
             logits = logits.mul(1.0 / config.temperature());
         }
         return LogProbs.ofSequence(logits, sub.ids());
-    }
-
-    private int[] permutation(int n) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) {
-            p[i] = i;
-        }
-        for (int i = n - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            int tmp = p[i];
-            p[i] = p[j];
-            p[j] = tmp;
-        }
-        return p;
-    }
-
-    private int[][] minibatches(int[] perm) {
-        int size = config.minibatchSize();
-        int[][] out = new int[perm.length / size][];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = Arrays.copyOfRange(perm, i * size, (i + 1) * size);
-        }
-        return out;
-    }
-
-    private static INDArray rows(INDArray a, int[] rows) {
-        return Nd4j.pullRows(a, 1, rows).dup('c');
-    }
-
-    private static void putRows(INDArray target, int[] rows, INDArray values) {
-        for (int i = 0; i < rows.length; i++) {
-            target.putRow(rows[i], values.getRow(i));
-        }
     }
 
     private static String fmt(double v) {

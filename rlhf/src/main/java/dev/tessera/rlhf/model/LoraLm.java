@@ -3,13 +3,11 @@ package dev.tessera.rlhf.model;
 import dev.tessera.attention.model.CausalLm;
 import dev.tessera.core.Rng;
 import dev.tessera.core.Tensor;
-import dev.tessera.nn.Module;
 import dev.tessera.nn.Parameter;
 import dev.tessera.nn.lora.Lora;
 import dev.tessera.nn.lora.LoraConfig;
 import java.util.Map;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
+import java.util.function.Supplier;
 
 /**
  * A {@link CausalLm} with LoRA adapters on some of its linear layers: it computes the adapted
@@ -24,16 +22,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * new DpoObjective(policy, policy.base(), pairs, ...);
  * }</pre>
  */
-public final class LoraLm implements CausalLm {
-    private final CausalLm model;
+public final class LoraLm extends DelegatingLm {
     private final Lora lora;
 
     /** Wraps {@code model} whose layers carry {@code lora}'s adapters. */
     public LoraLm(CausalLm model, Lora lora) {
-        if (model == null || lora == null) {
-            throw new IllegalArgumentException("LoraLm: model and lora must not be null");
-        }
-        this.model = model;
+        super(checked(model, lora));
         this.lora = lora;
     }
 
@@ -47,61 +41,16 @@ public final class LoraLm implements CausalLm {
         return lora;
     }
 
+    /** The model's computations with the adapters on, as they are. */
     @Override
-    public Module module() {
-        return model.module();
+    protected Tensor run(Supplier<Tensor> computation) {
+        return computation.get();
     }
 
     /** The adapters' parameters only. */
     @Override
     public Map<String, Parameter> trainableParameters() {
         return lora.namedParameters();
-    }
-
-    @Override
-    public DataType dtype() {
-        return model.dtype();
-    }
-
-    @Override
-    public int vocabSize() {
-        return model.vocabSize();
-    }
-
-    @Override
-    public int hiddenSize() {
-        return model.hiddenSize();
-    }
-
-    @Override
-    public int contextLength() {
-        return model.contextLength();
-    }
-
-    @Override
-    public Tensor hidden(INDArray ids, INDArray attentionMask) {
-        return model.hidden(ids, attentionMask);
-    }
-
-    @Override
-    public Tensor logits(Tensor hidden) {
-        return model.logits(hidden);
-    }
-
-    @Override
-    public Tensor forward(INDArray ids, INDArray attentionMask) {
-        return model.forward(ids, attentionMask);
-    }
-
-    @Override
-    public Tensor lastLogits(INDArray ids, INDArray attentionMask) {
-        return model.lastLogits(ids, attentionMask);
-    }
-
-    /** The wrapped model's decoder: the adapters live in its linear layers, so every step applies them. */
-    @Override
-    public Decoder newDecoder(int batch, int capacity) {
-        return model.newDecoder(batch, capacity);
     }
 
     /** An independent copy: a copy of the base model with a copy of the adapters (not while merged). */
@@ -123,74 +72,18 @@ public final class LoraLm implements CausalLm {
      * (frozen) base weights and has no trainable parameters of its own. Throws on use while merged.
      */
     public CausalLm base() {
-        return new CausalLm() {
+        return new DelegatingLm(model) {
             @Override
-            public Module module() {
-                return model.module();
+            protected Tensor run(Supplier<Tensor> computation) {
+                try (Lora.Off ignored = lora.off()) {
+                    return computation.get();
+                }
             }
 
             /** None: the base weights are frozen while the adapters are attached. */
             @Override
             public Map<String, Parameter> trainableParameters() {
                 return Map.of();
-            }
-
-            @Override
-            public DataType dtype() {
-                return model.dtype();
-            }
-
-            @Override
-            public int vocabSize() {
-                return model.vocabSize();
-            }
-
-            @Override
-            public int hiddenSize() {
-                return model.hiddenSize();
-            }
-
-            @Override
-            public int contextLength() {
-                return model.contextLength();
-            }
-
-            @Override
-            public Tensor hidden(INDArray ids, INDArray attentionMask) {
-                try (Lora.Off ignored = lora.off()) {
-                    return model.hidden(ids, attentionMask);
-                }
-            }
-
-            @Override
-            public Tensor logits(Tensor hidden) {
-                try (Lora.Off ignored = lora.off()) {
-                    return model.logits(hidden);
-                }
-            }
-
-            @Override
-            public Tensor forward(INDArray ids, INDArray attentionMask) {
-                try (Lora.Off ignored = lora.off()) {
-                    return model.forward(ids, attentionMask);
-                }
-            }
-
-            @Override
-            public Tensor lastLogits(INDArray ids, INDArray attentionMask) {
-                try (Lora.Off ignored = lora.off()) {
-                    return model.lastLogits(ids, attentionMask);
-                }
-            }
-
-            @Override
-            public Decoder newDecoder(int batch, int capacity) {
-                Decoder d = model.newDecoder(batch, capacity);
-                return (ids, attentionMask) -> {
-                    try (Lora.Off ignored = lora.off()) {
-                        return d.step(ids, attentionMask);
-                    }
-                };
             }
 
             /** A copy of the base model alone (no adapters). */
@@ -202,5 +95,13 @@ public final class LoraLm implements CausalLm {
                 return model.copy();
             }
         };
+    }
+
+    /** {@code model}, after checking both arguments (before the superclass sees them). */
+    private static CausalLm checked(CausalLm model, Lora lora) {
+        if (model == null || lora == null) {
+            throw new IllegalArgumentException("LoraLm: model and lora must not be null");
+        }
+        return model;
     }
 }

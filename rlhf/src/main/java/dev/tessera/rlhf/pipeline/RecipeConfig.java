@@ -3,6 +3,7 @@ package dev.tessera.rlhf.pipeline;
 import dev.tessera.rlhf.model.RewardModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 
 /**
  * Everything the recipe pipeline needs: seed, model size, task, and one record per stage.
@@ -256,68 +257,98 @@ public record RecipeConfig(long seed, ModelSize size, TaskGenerator task, Path p
 
         /** A copy with {@code ppo.iterations} = {@code v}. */
         public Ppo withIterations(int v) {
-            return new Ppo(v, rolloutBatch, minibatchSize, epochs, learningRate, criticLearningRate, initialBeta,
-                    klTarget, klHorizon, ptxCoef, valueFromRewardModel);
+            return edit(f -> f.iterations = v);
         }
 
         /** A copy with {@code ppo.rolloutBatch} = {@code v}. */
         public Ppo withRolloutBatch(int v) {
-            return new Ppo(iterations, v, minibatchSize, epochs, learningRate, criticLearningRate, initialBeta,
-                    klTarget, klHorizon, ptxCoef, valueFromRewardModel);
+            return edit(f -> f.rolloutBatch = v);
         }
 
         /** A copy with {@code ppo.minibatchSize} = {@code v}. */
         public Ppo withMinibatchSize(int v) {
-            return new Ppo(iterations, rolloutBatch, v, epochs, learningRate, criticLearningRate, initialBeta,
-                    klTarget, klHorizon, ptxCoef, valueFromRewardModel);
+            return edit(f -> f.minibatchSize = v);
         }
 
         /** A copy with {@code ppo.epochs} = {@code v}. */
         public Ppo withEpochs(int v) {
-            return new Ppo(iterations, rolloutBatch, minibatchSize, v, learningRate, criticLearningRate, initialBeta,
-                    klTarget, klHorizon, ptxCoef, valueFromRewardModel);
+            return edit(f -> f.epochs = v);
         }
 
         /** A copy with {@code ppo.learningRate} = {@code v}. */
         public Ppo withLearningRate(double v) {
-            return new Ppo(iterations, rolloutBatch, minibatchSize, epochs, v, criticLearningRate, initialBeta,
-                    klTarget, klHorizon, ptxCoef, valueFromRewardModel);
+            return edit(f -> f.learningRate = v);
         }
 
         /** A copy with {@code ppo.criticLearningRate} = {@code v}. */
         public Ppo withCriticLearningRate(double v) {
-            return new Ppo(iterations, rolloutBatch, minibatchSize, epochs, learningRate, v, initialBeta, klTarget,
-                    klHorizon, ptxCoef, valueFromRewardModel);
+            return edit(f -> f.criticLearningRate = v);
         }
 
         /** A copy with {@code ppo.initialBeta} = {@code v}. */
         public Ppo withInitialBeta(double v) {
-            return new Ppo(iterations, rolloutBatch, minibatchSize, epochs, learningRate, criticLearningRate, v,
-                    klTarget, klHorizon, ptxCoef, valueFromRewardModel);
+            return edit(f -> f.initialBeta = v);
         }
 
         /** A copy with {@code ppo.klTarget} = {@code v}. */
         public Ppo withKlTarget(double v) {
-            return new Ppo(iterations, rolloutBatch, minibatchSize, epochs, learningRate, criticLearningRate,
-                    initialBeta, v, klHorizon, ptxCoef, valueFromRewardModel);
+            return edit(f -> f.klTarget = v);
         }
 
         /** A copy with {@code ppo.klHorizon} = {@code v}. */
         public Ppo withKlHorizon(double v) {
-            return new Ppo(iterations, rolloutBatch, minibatchSize, epochs, learningRate, criticLearningRate,
-                    initialBeta, klTarget, v, ptxCoef, valueFromRewardModel);
+            return edit(f -> f.klHorizon = v);
         }
 
         /** A copy with {@code ppo.ptxCoef} = {@code v}. */
         public Ppo withPtxCoef(double v) {
-            return new Ppo(iterations, rolloutBatch, minibatchSize, epochs, learningRate, criticLearningRate,
-                    initialBeta, klTarget, klHorizon, v, valueFromRewardModel);
+            return edit(f -> f.ptxCoef = v);
         }
 
         /** A copy with {@code ppo.valueFromRewardModel} = {@code v}. */
         public Ppo withValueFromRewardModel(boolean v) {
-            return new Ppo(iterations, rolloutBatch, minibatchSize, epochs, learningRate, criticLearningRate,
-                    initialBeta, klTarget, klHorizon, ptxCoef, v);
+            return edit(f -> f.valueFromRewardModel = v);
+        }
+
+        /** A copy with {@code change} applied to its fields, validated as any new one. */
+        private Ppo edit(Consumer<Fields> change) {
+            Fields f = new Fields(this);
+            change.accept(f);
+            return f.build();
+        }
+
+        /** The fields of a Ppo to change before building the next (a record's own fields are final). */
+        private static final class Fields {
+            int iterations;
+            int rolloutBatch;
+            int minibatchSize;
+            int epochs;
+            double learningRate;
+            double criticLearningRate;
+            double initialBeta;
+            double klTarget;
+            double klHorizon;
+            double ptxCoef;
+            boolean valueFromRewardModel;
+
+            Fields(Ppo c) {
+                iterations = c.iterations;
+                rolloutBatch = c.rolloutBatch;
+                minibatchSize = c.minibatchSize;
+                epochs = c.epochs;
+                learningRate = c.learningRate;
+                criticLearningRate = c.criticLearningRate;
+                initialBeta = c.initialBeta;
+                klTarget = c.klTarget;
+                klHorizon = c.klHorizon;
+                ptxCoef = c.ptxCoef;
+                valueFromRewardModel = c.valueFromRewardModel;
+            }
+
+            Ppo build() {
+                return new Ppo(iterations, rolloutBatch, minibatchSize, epochs, learningRate, criticLearningRate,
+                        initialBeta, klTarget, klHorizon, ptxCoef, valueFromRewardModel);
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.tessera.rlhf.ppo;
 
 import dev.tessera.rlhf.math.KlEstimator;
+import java.util.function.Consumer;
 
 /**
  * PPO hyper-parameters for RLHF. Typical values (InstructGPT / TRL) in brackets.
@@ -87,97 +88,133 @@ public record PpoConfig(int rolloutBatch, int minibatchSize, int epochs, double 
 
     /** This config with {@code rolloutBatch} = {@code v}. */
     public PpoConfig withRolloutBatch(int v) {
-        return new PpoConfig(v, minibatchSize, epochs, clipEps, valueClip, gamma, lambda, valueCoef, entropyCoef,
-                klEstimator, klStopBound, ptxCoef, whitenAdvantages, maxNewTokens, temperature, shaping);
+        return edit(f -> f.rolloutBatch = v);
     }
 
     /** This config with {@code minibatchSize} = {@code v}. */
     public PpoConfig withMinibatchSize(int v) {
-        return new PpoConfig(rolloutBatch, v, epochs, clipEps, valueClip, gamma, lambda, valueCoef, entropyCoef,
-                klEstimator, klStopBound, ptxCoef, whitenAdvantages, maxNewTokens, temperature, shaping);
+        return edit(f -> f.minibatchSize = v);
     }
 
     /** This config with {@code epochs} = {@code v}. */
     public PpoConfig withEpochs(int v) {
-        return new PpoConfig(rolloutBatch, minibatchSize, v, clipEps, valueClip, gamma, lambda, valueCoef,
-                entropyCoef, klEstimator, klStopBound, ptxCoef, whitenAdvantages, maxNewTokens, temperature, shaping);
+        return edit(f -> f.epochs = v);
     }
 
     /** This config with {@code clipEps} = {@code v}. */
     public PpoConfig withClipEps(double v) {
-        return new PpoConfig(rolloutBatch, minibatchSize, epochs, v, valueClip, gamma, lambda, valueCoef, entropyCoef,
-                klEstimator, klStopBound, ptxCoef, whitenAdvantages, maxNewTokens, temperature, shaping);
+        return edit(f -> f.clipEps = v);
     }
 
     /** This config with {@code valueClip} = {@code v}. */
     public PpoConfig withValueClip(double v) {
-        return new PpoConfig(rolloutBatch, minibatchSize, epochs, clipEps, v, gamma, lambda, valueCoef, entropyCoef,
-                klEstimator, klStopBound, ptxCoef, whitenAdvantages, maxNewTokens, temperature, shaping);
+        return edit(f -> f.valueClip = v);
     }
 
     /** This config with {@code gamma} = {@code v}. */
     public PpoConfig withGamma(double v) {
-        return new PpoConfig(rolloutBatch, minibatchSize, epochs, clipEps, valueClip, v, lambda, valueCoef,
-                entropyCoef, klEstimator, klStopBound, ptxCoef, whitenAdvantages, maxNewTokens, temperature, shaping);
+        return edit(f -> f.gamma = v);
     }
 
     /** This config with {@code lambda} = {@code v}. */
     public PpoConfig withLambda(double v) {
-        return new PpoConfig(rolloutBatch, minibatchSize, epochs, clipEps, valueClip, gamma, v, valueCoef,
-                entropyCoef, klEstimator, klStopBound, ptxCoef, whitenAdvantages, maxNewTokens, temperature, shaping);
+        return edit(f -> f.lambda = v);
     }
 
     /** This config with {@code valueCoef} = {@code v}. */
     public PpoConfig withValueCoef(double v) {
-        return new PpoConfig(rolloutBatch, minibatchSize, epochs, clipEps, valueClip, gamma, lambda, v, entropyCoef,
-                klEstimator, klStopBound, ptxCoef, whitenAdvantages, maxNewTokens, temperature, shaping);
+        return edit(f -> f.valueCoef = v);
     }
 
     /** This config with {@code entropyCoef} = {@code v}. */
     public PpoConfig withEntropyCoef(double v) {
-        return new PpoConfig(rolloutBatch, minibatchSize, epochs, clipEps, valueClip, gamma, lambda, valueCoef, v,
-                klEstimator, klStopBound, ptxCoef, whitenAdvantages, maxNewTokens, temperature, shaping);
+        return edit(f -> f.entropyCoef = v);
     }
 
     /** This config with {@code klEstimator} = {@code v}. */
     public PpoConfig withKlEstimator(KlEstimator v) {
-        return new PpoConfig(rolloutBatch, minibatchSize, epochs, clipEps, valueClip, gamma, lambda, valueCoef,
-                entropyCoef, v, klStopBound, ptxCoef, whitenAdvantages, maxNewTokens, temperature, shaping);
+        return edit(f -> f.klEstimator = v);
     }
 
     /** This config with {@code klStopBound} = {@code v}. */
     public PpoConfig withKlStopBound(double v) {
-        return new PpoConfig(rolloutBatch, minibatchSize, epochs, clipEps, valueClip, gamma, lambda, valueCoef,
-                entropyCoef, klEstimator, v, ptxCoef, whitenAdvantages, maxNewTokens, temperature, shaping);
+        return edit(f -> f.klStopBound = v);
     }
 
     /** This config with {@code ptxCoef} = {@code v}. */
     public PpoConfig withPtxCoef(double v) {
-        return new PpoConfig(rolloutBatch, minibatchSize, epochs, clipEps, valueClip, gamma, lambda, valueCoef,
-                entropyCoef, klEstimator, klStopBound, v, whitenAdvantages, maxNewTokens, temperature, shaping);
+        return edit(f -> f.ptxCoef = v);
     }
 
     /** This config with {@code whitenAdvantages} = {@code v}. */
     public PpoConfig withWhitenAdvantages(boolean v) {
-        return new PpoConfig(rolloutBatch, minibatchSize, epochs, clipEps, valueClip, gamma, lambda, valueCoef,
-                entropyCoef, klEstimator, klStopBound, ptxCoef, v, maxNewTokens, temperature, shaping);
+        return edit(f -> f.whitenAdvantages = v);
     }
 
     /** This config with {@code maxNewTokens} = {@code v}. */
     public PpoConfig withMaxNewTokens(int v) {
-        return new PpoConfig(rolloutBatch, minibatchSize, epochs, clipEps, valueClip, gamma, lambda, valueCoef,
-                entropyCoef, klEstimator, klStopBound, ptxCoef, whitenAdvantages, v, temperature, shaping);
+        return edit(f -> f.maxNewTokens = v);
     }
 
     /** This config with {@code temperature} = {@code v}. */
     public PpoConfig withTemperature(double v) {
-        return new PpoConfig(rolloutBatch, minibatchSize, epochs, clipEps, valueClip, gamma, lambda, valueCoef,
-                entropyCoef, klEstimator, klStopBound, ptxCoef, whitenAdvantages, maxNewTokens, v, shaping);
+        return edit(f -> f.temperature = v);
     }
 
     /** This config with {@code shaping} = {@code v}. */
     public PpoConfig withShaping(RewardShaping v) {
-        return new PpoConfig(rolloutBatch, minibatchSize, epochs, clipEps, valueClip, gamma, lambda, valueCoef,
-                entropyCoef, klEstimator, klStopBound, ptxCoef, whitenAdvantages, maxNewTokens, temperature, v);
+        return edit(f -> f.shaping = v);
+    }
+
+    /** A copy with {@code change} applied to its fields, validated as any new one. */
+    private PpoConfig edit(Consumer<Fields> change) {
+        Fields f = new Fields(this);
+        change.accept(f);
+        return f.build();
+    }
+
+    /** The fields of a PpoConfig to change before building the next (a record's own fields are final). */
+    private static final class Fields {
+        int rolloutBatch;
+        int minibatchSize;
+        int epochs;
+        double clipEps;
+        double valueClip;
+        double gamma;
+        double lambda;
+        double valueCoef;
+        double entropyCoef;
+        KlEstimator klEstimator;
+        double klStopBound;
+        double ptxCoef;
+        boolean whitenAdvantages;
+        int maxNewTokens;
+        double temperature;
+        RewardShaping shaping;
+
+        Fields(PpoConfig c) {
+            rolloutBatch = c.rolloutBatch;
+            minibatchSize = c.minibatchSize;
+            epochs = c.epochs;
+            clipEps = c.clipEps;
+            valueClip = c.valueClip;
+            gamma = c.gamma;
+            lambda = c.lambda;
+            valueCoef = c.valueCoef;
+            entropyCoef = c.entropyCoef;
+            klEstimator = c.klEstimator;
+            klStopBound = c.klStopBound;
+            ptxCoef = c.ptxCoef;
+            whitenAdvantages = c.whitenAdvantages;
+            maxNewTokens = c.maxNewTokens;
+            temperature = c.temperature;
+            shaping = c.shaping;
+        }
+
+        PpoConfig build() {
+            return new PpoConfig(rolloutBatch, minibatchSize, epochs, clipEps, valueClip, gamma, lambda, valueCoef,
+                    entropyCoef, klEstimator, klStopBound, ptxCoef, whitenAdvantages, maxNewTokens, temperature,
+                    shaping);
+        }
     }
 }

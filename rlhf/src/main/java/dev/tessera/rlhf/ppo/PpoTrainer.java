@@ -6,6 +6,7 @@ import dev.tessera.core.Rng;
 import dev.tessera.core.Tensor;
 import dev.tessera.nn.Parameter;
 import dev.tessera.rlhf.chat.ChatTemplate;
+import dev.tessera.rlhf.data.Minibatches;
 import dev.tessera.rlhf.data.SequenceBatch;
 import dev.tessera.rlhf.math.Entropy;
 import dev.tessera.rlhf.math.KlEstimator;
@@ -17,7 +18,6 @@ import dev.tessera.rlhf.model.ValueModel;
 import dev.tessera.training.checkpoint.Checkpoint;
 import dev.tessera.training.checkpoint.CheckpointStore;
 import dev.tessera.training.checkpoint.TrainingState;
-import dev.tessera.training.loop.OnNonFinite;
 import dev.tessera.training.loop.StepGuard;
 import dev.tessera.training.loop.StepMetrics;
 import dev.tessera.training.loop.TrainingListener;
@@ -30,7 +30,6 @@ import dev.tessera.training.optim.Optimizer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -96,6 +95,7 @@ public final class PpoTrainer {
     private final Map<String, Parameter> trained;
     private final PpoModels models;
     private final JointOptimizer optimizers;
+    private final GuardedStep guard;
     private final List<TrainingListener> listeners = new ArrayList<>();
     private int iteration;
 
@@ -147,6 +147,7 @@ public final class PpoTrainer {
         parts.put("policy", policyOptimizer);
         parts.put("critic", criticOptimizer);
         this.optimizers = new JointOptimizer(parts);
+        this.guard = new GuardedStep(trained, optimizers, optimization.maxGradNorm(), optimization.onNonFinite(), LOG);
     }
 
     /**
@@ -238,7 +239,7 @@ public final class PpoTrainer {
         reference.module().eval();
         valueModel.eval();
         INDArray mask = batch.targetMask(dt); // (B, T-1)
-        int[][] first = minibatches(permutation(b));
+        int[][] first = Minibatches.shuffled(b, config.minibatchSize(), rng);
 
         // 3. rollout-time quantities, minibatch by minibatch in the first epoch's order
         INDArray oldLogp = Nd4j.zeros(dt, mask.shape());
@@ -249,9 +250,9 @@ public final class PpoTrainer {
                 SequenceBatch sub = batch.select(mb);
                 Forward f = forward(sub);
                 Tensor ref = LogProbs.ofSequence(tempered(reference.forward(sub.ids())), sub.ids());
-                putRows(oldLogp, mb, f.logp.data());
-                putRows(oldValues, mb, f.values.data());
-                putRows(refLogp, mb, ref.data());
+                Minibatches.putRows(oldLogp, mb, f.logp.data());
+                Minibatches.putRows(oldValues, mb, f.values.data());
+                Minibatches.putRows(refLogp, mb, ref.data());
             }
         }
 
@@ -286,16 +287,16 @@ public final class PpoTrainer {
         policy.module().eval();
         outer:
         for (int epoch = 0; epoch < config.epochs(); epoch++) {
-            int[][] order = epoch == 0 ? first : minibatches(permutation(b));
+            int[][] order = epoch == 0 ? first : Minibatches.shuffled(b, config.minibatchSize(), rng);
             for (int[] mb : order) {
                 SequenceBatch sub = batch.select(mb);
-                Tensor m = Tensor.constant(rows(mask, mb));
+                Tensor m = Tensor.constant(Minibatches.rows(mask, mb));
                 zeroGrad();
                 Forward f = forward(sub);
-                PolicyLoss.Result pl = PolicyLoss.clipped(f.logp, Tensor.constant(rows(oldLogp, mb)),
-                        Tensor.constant(rows(advantages, mb)), m, config.clipEps());
-                ValueLoss.Result vl = ValueLoss.clipped(f.values, Tensor.constant(rows(oldValues, mb)),
-                        Tensor.constant(rows(gae.returns(), mb)), m, config.valueClip());
+                PolicyLoss.Result pl = PolicyLoss.clipped(f.logp, Tensor.constant(Minibatches.rows(oldLogp, mb)),
+                        Tensor.constant(Minibatches.rows(advantages, mb)), m, config.clipEps());
+                ValueLoss.Result vl = ValueLoss.clipped(f.values, Tensor.constant(Minibatches.rows(oldValues, mb)),
+                        Tensor.constant(Minibatches.rows(gae.returns(), mb)), m, config.valueClip());
                 Tensor entropy = Masked.mean(Entropy.fromLogits(f.predicting), m);
                 Tensor loss = pl.loss().add(vl.loss().mul(config.valueCoef()));
                 if (config.entropyCoef() > 0) {
@@ -309,23 +310,14 @@ public final class PpoTrainer {
                 }
                 double total = loss.item();
                 String where = "PPO iteration " + iteration + ", epoch " + epoch + ", minibatch step " + (steps + skipped + 1);
-                if (Double.isFinite(total)) {
-                    loss.backward();
-                } else {
+                if (!Double.isFinite(total)) {
                     where += " (policy loss " + pl.loss().item() + ", value loss " + vl.loss().item() + ")";
                 }
-                String problem = StepGuard.lossProblem(total);
-                if (problem == null) {
-                    StepGuard.Verdict v = StepGuard.clip(trained, optimization.maxGradNorm());
-                    problem = v.problem();
-                    gradNorm = v.gradNorm();
+                StepGuard.Verdict verdict = guard.backward(loss, where);
+                if (Double.isFinite(total)) {
+                    gradNorm = verdict.gradNorm(); // the last measured norm, reported to the listeners
                 }
-                if (problem != null) {
-                    zeroGrad(); // nothing of this step reaches the weights or the optimizers' moments
-                    if (optimization.onNonFinite() == OnNonFinite.STOP) {
-                        throw new IllegalStateException(where + ": non-finite " + problem + "; stopped before applying it");
-                    }
-                    LOG.warn("{}: non-finite {}; step skipped", where, problem);
+                if (!verdict.ok()) {
                     skipped++;
                     continue;
                 }
@@ -402,40 +394,6 @@ public final class PpoTrainer {
     /** logits / τ, the distribution rollouts are sampled from (the same tensor at τ = 1). */
     private Tensor tempered(Tensor logits) {
         return config.temperature() == 1.0 ? logits : logits.mul(1.0 / config.temperature());
-    }
-
-    private int[] permutation(int n) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) {
-            p[i] = i;
-        }
-        for (int i = n - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            int tmp = p[i];
-            p[i] = p[j];
-            p[j] = tmp;
-        }
-        return p;
-    }
-
-    private int[][] minibatches(int[] perm) {
-        int size = config.minibatchSize();
-        int n = perm.length / size;
-        int[][] out = new int[n][];
-        for (int i = 0; i < n; i++) {
-            out[i] = Arrays.copyOfRange(perm, i * size, (i + 1) * size);
-        }
-        return out;
-    }
-
-    private static INDArray rows(INDArray a, int[] rows) {
-        return Nd4j.pullRows(a, 1, rows).dup('c');
-    }
-
-    private static void putRows(INDArray target, int[] rows, INDArray values) {
-        for (int i = 0; i < rows.length; i++) {
-            target.putRow(rows[i], values.getRow(i));
-        }
     }
 
     private void zeroGrad() {

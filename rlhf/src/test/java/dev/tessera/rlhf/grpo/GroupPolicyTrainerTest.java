@@ -1,5 +1,8 @@
 package dev.tessera.rlhf.grpo;
 
+import static dev.tessera.rlhf.GoodTokenTask.CHAT;
+import static dev.tessera.rlhf.GoodTokenTask.prompts;
+import static dev.tessera.rlhf.GoodTokenTask.ruleScores;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,10 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tessera.core.Rng;
 import dev.tessera.nn.lora.LoraConfig;
+import dev.tessera.rlhf.GoodTokenTask;
 import dev.tessera.rlhf.TinyLm;
 import dev.tessera.rlhf.model.LoraLm;
 import dev.tessera.rlhf.ppo.Rollouts;
-import dev.tessera.rlhf.chat.PlainChatTemplate;
 import dev.tessera.training.loop.OnNonFinite;
 import dev.tessera.training.optim.OptimizerSettings;
 import java.util.ArrayList;
@@ -19,36 +22,11 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 
 class GroupPolicyTrainerTest {
-    private static final PlainChatTemplate CHAT = new PlainChatTemplate(1, 2, 3, 0);
-    private static final int GOOD = 9;
-
-    /** Fraction of the response's tokens (before the end marker) that are the GOOD token. */
-    static double[] ruleScores(Rollouts ro) {
-        double[] s = new double[ro.responses().size()];
-        for (int i = 0; i < s.length; i++) {
-            int[] content = CHAT.strip(ro.responses().get(i));
-            int good = 0;
-            for (int t : content) {
-                good += t == GOOD ? 1 : 0;
-            }
-            s[i] = content.length == 0 ? 0 : (double) good / content.length;
-        }
-        return s;
-    }
-
-    static List<int[]> prompts(Rng rng, int n) {
-        List<int[]> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            out.add(new int[] {4 + rng.nextInt(3), 4 + rng.nextInt(3)});
-        }
-        return out;
-    }
-
     private static double improvement(GroupConfig cfg, long seed, int iterations) {
         TinyLm policy = new TinyLm(12, 16, 16, seed, DataType.FLOAT);
         TinyLm reference = policy.copy();
         TinyLm frozen = policy.copy();
-        GroupPolicyTrainer t = new GroupPolicyTrainer(policy, reference, GroupPolicyTrainerTest::ruleScores, cfg,
+        GroupPolicyTrainer t = new GroupPolicyTrainer(policy, reference, GoodTokenTask::ruleScores, cfg,
                 OptimizerSettings.adamW(0.05), 1.0, OnNonFinite.STOP, CHAT, new Rng(seed + 1));
         Rng rng = new Rng(seed + 2);
         GroupStats first = t.step(prompts(rng, cfg.prompts()));
@@ -81,7 +59,7 @@ class GroupPolicyTrainerTest {
         TinyLm sft = new TinyLm(12, 16, 16, 4, DataType.FLOAT);
         TinyLm frozen = sft.copy();
         LoraLm policy = LoraLm.attach(sft, new LoraConfig(4, 8, 0, List.of("mix", "out")), new Rng(5));
-        GroupPolicyTrainer t = new GroupPolicyTrainer(policy, policy.base(), GroupPolicyTrainerTest::ruleScores,
+        GroupPolicyTrainer t = new GroupPolicyTrainer(policy, policy.base(), GoodTokenTask::ruleScores,
                 GroupConfig.grpo(8, 4, 16, 4), OptimizerSettings.adamW(0.05), 1.0, OnNonFinite.STOP, CHAT, new Rng(6));
         Rng rng = new Rng(7);
         GroupStats first = t.step(prompts(rng, 8));
@@ -111,7 +89,7 @@ class GroupPolicyTrainerTest {
     @Test
     void completionsComeInGroupsOfTheSamePrompt() {
         TinyLm policy = new TinyLm(12, 16, 16, 8, DataType.FLOAT);
-        GroupPolicyTrainer t = new GroupPolicyTrainer(policy, policy.copy(), GroupPolicyTrainerTest::ruleScores,
+        GroupPolicyTrainer t = new GroupPolicyTrainer(policy, policy.copy(), GoodTokenTask::ruleScores,
                 GroupConfig.rloo(3, 2, 6, 4), OptimizerSettings.adamW(0.05), 1.0, OnNonFinite.STOP, CHAT, new Rng(9));
         List<int[]> p = List.of(new int[] {4}, new int[] {5, 6}, new int[] {6});
         Rollouts ro = t.rollout(p);
@@ -124,7 +102,7 @@ class GroupPolicyTrainerTest {
     @Test
     void badArgumentsAreNamed() {
         TinyLm policy = new TinyLm(12, 16, 16, 8, DataType.FLOAT);
-        GroupPolicyTrainer t = new GroupPolicyTrainer(policy, policy.copy(), GroupPolicyTrainerTest::ruleScores,
+        GroupPolicyTrainer t = new GroupPolicyTrainer(policy, policy.copy(), GoodTokenTask::ruleScores,
                 GroupConfig.grpo(2, 2, 4, 4), OptimizerSettings.adamW(0.05), 1.0, OnNonFinite.STOP, CHAT, new Rng(9));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.step(prompts(new Rng(1), 3)));
         assertTrue(e.getMessage().contains("expected prompts = 2") && e.getMessage().contains("3"), e.getMessage());
@@ -132,7 +110,7 @@ class GroupPolicyTrainerTest {
         e = assertThrows(IllegalArgumentException.class, () -> t.optimise(ro, new double[] {1, 2, Double.NaN, 0}));
         assertTrue(e.getMessage().contains("scores[2]"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new GroupPolicyTrainer(policy, policy,
-                GroupPolicyTrainerTest::ruleScores, GroupConfig.grpo(2, 2, 4, 4), OptimizerSettings.adamW(0.05), 1.0, OnNonFinite.STOP, CHAT, new Rng(9)));
+                GoodTokenTask::ruleScores, GroupConfig.grpo(2, 2, 4, 4), OptimizerSettings.adamW(0.05), 1.0, OnNonFinite.STOP, CHAT, new Rng(9)));
         assertTrue(e.getMessage().contains("reference"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> GroupConfig.grpo(2, 1, 2, 4));
         assertTrue(e.getMessage().contains("groupSize must be >= 2"), e.getMessage());
@@ -146,7 +124,7 @@ class GroupPolicyTrainerTest {
         List<List<int[]>> responses = new ArrayList<>();
         for (int run = 0; run < 2; run++) {
             TinyLm policy = new TinyLm(12, 16, 16, 4, DataType.FLOAT);
-            GroupPolicyTrainer t = new GroupPolicyTrainer(policy, policy.copy(), GroupPolicyTrainerTest::ruleScores,
+            GroupPolicyTrainer t = new GroupPolicyTrainer(policy, policy.copy(), GoodTokenTask::ruleScores,
                     GroupConfig.grpo(4, 4, 16, 4), OptimizerSettings.adamW(0.05), 1.0, OnNonFinite.STOP, CHAT,
                     new Rng(21));
             // prompts of mixed lengths: the Generator left-pads them in one batch
@@ -166,7 +144,7 @@ class GroupPolicyTrainerTest {
     void aNonFiniteGradientStopsOrIsSkippedAsAsked() {
         TinyLm policy = new TinyLm(12, 16, 16, 3, DataType.DOUBLE);
         TinyLm before = policy.copy();
-        GroupPolicyTrainer skipping = new GroupPolicyTrainer(policy, policy.copy(), GroupPolicyTrainerTest::ruleScores,
+        GroupPolicyTrainer skipping = new GroupPolicyTrainer(policy, policy.copy(), GoodTokenTask::ruleScores,
                 GroupConfig.grpo(2, 2, 2, 4), OptimizerSettings.adamW(0.05), 1.0, OnNonFinite.SKIP_STEP, CHAT, new Rng(3));
         Rollouts ro = skipping.rollout(prompts(new Rng(4), 2));
         double[] scores = {1, 0, 0, 1}; // both groups carry signal
@@ -176,7 +154,7 @@ class GroupPolicyTrainerTest {
         assertEquals(2, s.skippedSteps());
         policy.module().stateDict().forEach((k, v) -> assertArrayEquals(before.module().stateDict().get(k).data().asDouble(),
                 v.data().asDouble(), 0.0, k + " must not move"));
-        GroupPolicyTrainer stopping = new GroupPolicyTrainer(policy, before, GroupPolicyTrainerTest::ruleScores,
+        GroupPolicyTrainer stopping = new GroupPolicyTrainer(policy, before, GoodTokenTask::ruleScores,
                 GroupConfig.grpo(2, 2, 2, 4), OptimizerSettings.adamW(0.05), 1.0, OnNonFinite.STOP, CHAT, new Rng(3));
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> stopping.optimise(ro, scores));
         assertTrue(e.getMessage().contains("non-finite gradient"), e.getMessage());

@@ -4,10 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tessera.rlhf.RecordWithers;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 class RecipeConfigTest {
+    @Test
+    void eachPpoWithSetsOnlyItsField() throws ReflectiveOperationException {
+        RecipeConfig.Ppo other = new RecipeConfig.Ppo(3, 128, 16, 3, 1e-3, 3e-3, 0.5, 2.0, 50, 0.2, true);
+        RecordWithers.assertEachWithSetsOnlyItsComponent(RecipeConfig.defaults().ppo(), other);
+    }
+
     @Test
     void presetsAreValid() {
         RecipeConfig d = RecipeConfig.defaults();

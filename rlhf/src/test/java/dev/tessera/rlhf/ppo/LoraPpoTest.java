@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tessera.core.Rng;
 import dev.tessera.nn.lora.LoraConfig;
+import dev.tessera.rlhf.GoodTokenTask;
 import dev.tessera.rlhf.TinyLm;
 import dev.tessera.rlhf.model.LoraLm;
 import dev.tessera.rlhf.model.ValueModel;
-import dev.tessera.rlhf.chat.PlainChatTemplate;
 import dev.tessera.training.checkpoint.CheckpointStore;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -28,14 +28,14 @@ class LoraPpoTest {
         sft.module().stateDict().forEach((k, v) -> base.put(k, v.dup()));
         LoraLm policy = LoraLm.attach(sft, new LoraConfig(4, 8, 0, List.of("mix", "out")), new Rng(5));
         PpoTrainer t = new PpoTrainer(policy, policy.base(), ValueModel.sharedTrunk(policy, new Rng(6)),
-                PpoTrainerTest::ruleScores, new FixedKlController(0.01),
+                GoodTokenTask::ruleScores, new FixedKlController(0.01),
                 PpoConfig.defaults(32, 16, 4).withKlEstimator(dev.tessera.rlhf.math.KlEstimator.K3),
-                PpoOptimization.of(0.05), new PlainChatTemplate(1, 2, 3, 0), null, new Rng(7));
+                PpoOptimization.of(0.05), GoodTokenTask.CHAT, null, new Rng(7));
         Rng rng = new Rng(13);
-        double first = t.step(PpoTrainerTest.prompts(rng, 32)).meanScore();
+        double first = t.step(GoodTokenTask.prompts(rng, 32)).meanScore();
         double last = 0;
         for (int it = 0; it < 9; it++) {
-            last = t.step(PpoTrainerTest.prompts(rng, 32)).meanScore();
+            last = t.step(GoodTokenTask.prompts(rng, 32)).meanScore();
         }
         assertTrue(last > first + 0.1, first + " -> " + last);
         sft.module().stateDict().forEach((k, v) -> assertArrayEquals(base.get(k).data().asFloat(), v.dup().data().asFloat(),

@@ -1,5 +1,8 @@
 package dev.tessera.rlhf.ppo;
 
+import static dev.tessera.rlhf.GoodTokenTask.CHAT;
+import static dev.tessera.rlhf.GoodTokenTask.prompts;
+import static dev.tessera.rlhf.GoodTokenTask.ruleScores;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,8 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tessera.core.GradMode;
 import dev.tessera.core.Rng;
 import dev.tessera.core.Tensor;
+import dev.tessera.rlhf.GoodTokenTask;
 import dev.tessera.rlhf.TinyLm;
-import dev.tessera.rlhf.chat.PlainChatTemplate;
 import dev.tessera.rlhf.math.Entropy;
 import dev.tessera.rlhf.math.KlEstimator;
 import dev.tessera.rlhf.math.LogProbs;
@@ -25,38 +28,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 class PpoTrainerTest {
-    private static final PlainChatTemplate CHAT = new PlainChatTemplate(1, 2, 3, 0);
-    private static final int GOOD = 9;
-
-    /** Fraction of the response's tokens (before the end marker) that are the GOOD token. */
-    static double[] ruleScores(Rollouts ro) {
-        double[] s = new double[ro.responses().size()];
-        for (int i = 0; i < s.length; i++) {
-            int[] content = CHAT.strip(ro.responses().get(i));
-            int good = 0;
-            for (int t : content) {
-                good += t == GOOD ? 1 : 0;
-            }
-            s[i] = content.length == 0 ? 0 : (double) good / content.length;
-        }
-        return s;
-    }
-
-    static List<int[]> prompts(Rng rng, int n) {
-        List<int[]> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            out.add(new int[] {4 + rng.nextInt(3), 4 + rng.nextInt(3)});
-        }
-        return out;
-    }
-
     private record Setup(TinyLm policy, TinyLm reference, PpoTrainer trainer) {}
 
     private static Setup setup(PpoConfig config, KlController kl, double lr, long seed, java.util.function.Supplier<INDArray> ptx) {
         TinyLm policy = new TinyLm(12, 16, 16, seed, DataType.FLOAT);
         TinyLm reference = policy.copy();
         ValueModel value = ValueModel.sharedTrunk(policy, new Rng(seed + 1));
-        PpoTrainer t = new PpoTrainer(policy, reference, value, PpoTrainerTest::ruleScores, kl, config, PpoOptimization.of(lr), CHAT,
+        PpoTrainer t = new PpoTrainer(policy, reference, value, GoodTokenTask::ruleScores, kl, config, PpoOptimization.of(lr), CHAT,
                 ptx, new Rng(seed + 2));
         return new Setup(policy, reference, t);
     }
@@ -171,11 +149,11 @@ class PpoTrainerTest {
         // a second model object over the same Parameters, and new Parameters over the same arrays
         for (TinyLm ref : List.of(p.alias(), p.storageAlias())) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new PpoTrainer(p, ref,
-                    ValueModel.sharedTrunk(p, new Rng(1)), PpoTrainerTest::ruleScores, new FixedKlController(0.1),
+                    ValueModel.sharedTrunk(p, new Rng(1)), GoodTokenTask::ruleScores, new FixedKlController(0.1),
                     PpoConfig.defaults(16, 8, 4), PpoOptimization.of(0.01), CHAT, null, new Rng(1)));
             assertTrue(e.getMessage().contains("reference") && e.getMessage().contains("wte"), e.getMessage());
         }
-        new PpoTrainer(p, p.copy(), ValueModel.sharedTrunk(p, new Rng(1)), PpoTrainerTest::ruleScores,
+        new PpoTrainer(p, p.copy(), ValueModel.sharedTrunk(p, new Rng(1)), GoodTokenTask::ruleScores,
                 new FixedKlController(0.1), PpoConfig.defaults(16, 8, 4), PpoOptimization.of(0.01), CHAT, null, new Rng(1));
     }
 
@@ -188,7 +166,7 @@ class PpoTrainerTest {
         for (TinyLm m : List.of(policy, reference)) { // peaked next-token distributions, so that τ matters
             m.module().namedParameters().get("out.weight").data().muli(40);
         }
-        PpoTrainer t = new PpoTrainer(policy, reference, ValueModel.sharedTrunk(policy, new Rng(23)), PpoTrainerTest::ruleScores,
+        PpoTrainer t = new PpoTrainer(policy, reference, ValueModel.sharedTrunk(policy, new Rng(23)), GoodTokenTask::ruleScores,
                 new FixedKlController(0.05), cfg, PpoOptimization.of(1e-3), CHAT, null, new Rng(24));
         Rollouts ro = t.rollout(prompts(new Rng(25), 8));
         INDArray ids = ro.batch().ids();
@@ -244,7 +222,7 @@ class PpoTrainerTest {
         INDArray head = value.head().weight().data().dup();
         TinyLm before = policy.copy();
         PpoOptimization frozenCritic = PpoOptimization.of(0.02).withCriticLearningRate(0).withIterations(3);
-        PpoTrainer t = new PpoTrainer(policy, policy.copy(), value, PpoTrainerTest::ruleScores, new FixedKlController(0.05),
+        PpoTrainer t = new PpoTrainer(policy, policy.copy(), value, GoodTokenTask::ruleScores, new FixedKlController(0.05),
                 PpoConfig.defaults(16, 8, 4), frozenCritic, CHAT, null, new Rng(33));
         List<dev.tessera.training.loop.StepMetrics> seen = new ArrayList<>();
         t.addListener(new dev.tessera.training.loop.TrainingListener() {
@@ -282,7 +260,7 @@ class PpoTrainerTest {
         TinyLm policy = new TinyLm(12, 16, 16, 77, DataType.FLOAT);
         AdaptiveKlController kl = new AdaptiveKlController(0.05, 0.5, 50);
         PpoTrainer resumed = new PpoTrainer(policy, first.reference(), ValueModel.sharedTrunk(policy, new Rng(78)),
-                PpoTrainerTest::ruleScores, kl, cfg, PpoOptimization.of(0.03), CHAT, null, new Rng(79));
+                GoodTokenTask::ruleScores, kl, cfg, PpoOptimization.of(0.03), CHAT, null, new Rng(79));
         resumed.restore(store.latest().orElseThrow());
         assertEquals(1, resumed.iteration());
         assertEquals(first.trainer().klController().beta(), kl.beta(), 0);
@@ -301,14 +279,14 @@ class PpoTrainerTest {
         assertThrows(IllegalArgumentException.class, () -> PpoConfig.defaults(16, 8, 4).withKlStopBound(0));
         TinyLm p = new TinyLm(12, 8, 16, 1, DataType.FLOAT);
         assertThrows(IllegalArgumentException.class, () -> new PpoTrainer(p, p, ValueModel.sharedTrunk(p, new Rng(1)),
-                PpoTrainerTest::ruleScores, new FixedKlController(0.1), PpoConfig.defaults(16, 8, 4), PpoOptimization.of(0.01),
+                GoodTokenTask::ruleScores, new FixedKlController(0.1), PpoConfig.defaults(16, 8, 4), PpoOptimization.of(0.01),
                 CHAT, null, new Rng(1)));
     }
 
     @Test
     void nonFiniteStepsCanBeSkippedInstead() {
         TinyLm policy = new TinyLm(12, 16, 16, 11, DataType.FLOAT);
-        PpoTrainer t = new PpoTrainer(policy, policy.copy(), ValueModel.sharedTrunk(policy, new Rng(12)), PpoTrainerTest::ruleScores,
+        PpoTrainer t = new PpoTrainer(policy, policy.copy(), ValueModel.sharedTrunk(policy, new Rng(12)), GoodTokenTask::ruleScores,
                 new FixedKlController(0.05), PpoConfig.defaults(16, 8, 4).withEpochs(2),
                 PpoOptimization.of(0.05).withOnNonFinite(OnNonFinite.SKIP_STEP), CHAT, null, new Rng(13));
         TinyLm before = policy.copy();

@@ -199,7 +199,7 @@ final class BpeTokenizer implements Tokenizer {
     }
 
     /** Per-thread scratch state and piece cache, so a tokenizer can be shared by threads. */
-    private final ThreadLocal<Work> work = ThreadLocal.withInitial(() -> new Work());
+    private final ThreadLocal<Work> work = ThreadLocal.withInitial(Work::new);
 
     /** Encodes text[from, to) after {@code normalize} (if not null); spans of a changed run cover all of it. */
     private void encodeSegment(String text, int from, int to, IntArray out, Work w, IntArray spans,
@@ -225,10 +225,11 @@ final class BpeTokenizer implements Tokenizer {
             encodeSegmentSkippingGaps(text, from, to, out, w, spans);
             return;
         }
-        CharSequence scanned = scannedText(text, w);
+        EncodeWork count = w.scratch.count;
         int i = from;
         while (i < to) {
-            int e = scanner.next(scanned, i, to);
+            // a String-typed argument unless work is counted, so the inlined scanner needs no type check
+            int e = count == null ? scanner.next(text, i, to) : scanner.next(count.reading(text), i, to);
             encodePiece(text, i, e, out, w, spans);
             i = e;
         }

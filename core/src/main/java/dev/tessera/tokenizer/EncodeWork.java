@@ -5,8 +5,10 @@ package dev.tessera.tokenizer;
  * linearly with the input by counting it instead of timing it: the count is the same on a
  * quiet or a loaded machine, so only a change of complexity can move it. Production encoding
  * never gets one ({@link BpeTokenizer#encodeOrdinary(String, EncodeWork)} is the only way in);
- * it pays one null check per segment and per merged piece, and the scanners read a
- * {@code String} through {@link CharSequence} (one receiver type, so the JIT inlines it).
+ * it pays one null check per piece, and the scanners, which read {@link CharSequence}, are
+ * handed a {@code String}-typed argument, so the inlined reads need no type check (passing
+ * the view and the string through one variable made o200k's encoding about 5% slower in a
+ * quick in-process check).
  *
  * <p>What is counted is what would grow quadratically if the code regressed:
  * <ul>

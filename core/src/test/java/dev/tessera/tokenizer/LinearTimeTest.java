@@ -26,7 +26,7 @@ class LinearTimeTest {
     /**
      * Characters read per input character: each scanner looks at a character a bounded number
      * of times per piece, and each look reads it once or twice (class, then width); o200k reads
-     * "\u0301AB1" 8 times per character, the most of these inputs.
+     * U+0301 A B 1 repeated 8 times per character, the most of these inputs.
      */
     private static final int MAX_READS_PER_CHAR = 16;
 

@@ -60,6 +60,21 @@ final class BpeTokenizer implements Tokenizer {
         return out.toArray();
     }
 
+    /**
+     * {@link #encodeOrdinary(String)} that counts its work into {@code count}: the characters
+     * the scanner reads and the merge steps (see {@link EncodeWork}). It runs on fresh scratch
+     * state (an empty piece cache) rather than the thread's, so the count depends only on the
+     * text, and the thread's cache is left as it was. For complexity tests.
+     */
+    int[] encodeOrdinary(String text, EncodeWork count) {
+        requireText(text);
+        Require.nonNull("count", count);
+        IntArray out = new IntArray(text.length() / 3 + 4);
+        String t = prefixed(text);
+        encodeSegment(t, 0, t.length(), out, new Work(count), null);
+        return out.toArray();
+    }
+
     @Override
     public int[] encode(String text, Set<String> allowedSpecial) {
         requireText(text);
@@ -163,7 +178,16 @@ final class BpeTokenizer implements Tokenizer {
 
     /** Per-call scratch state. */
     static final class Work {
-        final BpeVocab.Scratch scratch = new BpeVocab.Scratch();
+        final BpeVocab.Scratch scratch;
+
+        Work() {
+            this(null);
+        }
+
+        /** @param count where to count the work, or null (production) */
+        Work(EncodeWork count) {
+            scratch = new BpeVocab.Scratch(count);
+        }
 
         /** Drops buffers grown by a huge piece, so a thread does not keep megabytes alive. */
         Work trimmed() {
@@ -201,9 +225,11 @@ final class BpeTokenizer implements Tokenizer {
             encodeSegmentSkippingGaps(text, from, to, out, w, spans);
             return;
         }
+        EncodeWork count = w.scratch.count;
         int i = from;
         while (i < to) {
-            int e = scanner.next(text, i, to);
+            // a String-typed argument unless work is counted, so the inlined scanner needs no type check
+            int e = count == null ? scanner.next(text, i, to) : scanner.next(count.reading(text), i, to);
             encodePiece(text, i, e, out, w, spans);
             i = e;
         }
@@ -221,12 +247,19 @@ final class BpeTokenizer implements Tokenizer {
 
     /** {@link #encodeSegment} for a scanner that drops the text between pieces. */
     private void encodeSegmentSkippingGaps(String text, int from, int to, IntArray out, Work w, IntArray spans) {
-        int i = scanner.skip(text, from, to);
+        CharSequence scanned = scannedText(text, w);
+        int i = scanner.skip(scanned, from, to);
         while (i < to) {
-            int e = scanner.next(text, i, to);
+            int e = scanner.next(scanned, i, to);
             encodePiece(text, i, e, out, w, spans);
-            i = scanner.skip(text, e, to);
+            i = scanner.skip(scanned, e, to);
         }
+    }
+
+    /** The text as the scanner reads it: itself, or a view counting the reads when work is counted. */
+    private static CharSequence scannedText(String text, Work w) {
+        EncodeWork count = w.scratch.count;
+        return count == null ? text : count.reading(text);
     }
 
     /**

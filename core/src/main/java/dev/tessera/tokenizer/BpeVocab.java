@@ -240,6 +240,16 @@ final class BpeVocab {
         final int[] cacheHash = new int[CACHE_SLOTS];
         final byte[][] cacheKey = new byte[CACHE_SLOTS][];
         final int[][] cacheIds = new int[CACHE_SLOTS][];
+        /** Where merge steps are counted; null except in complexity tests. */
+        final EncodeWork count;
+
+        Scratch() {
+            this(null);
+        }
+
+        Scratch(EncodeWork count) {
+            this.count = count;
+        }
     }
 
     /**
@@ -271,12 +281,18 @@ final class BpeVocab {
                 return;
             }
             int before = out.size;
-            mergeSmall(b, n, out, sc);
+            long steps = mergeSmall(b, n, out, sc);
+            if (sc.count != null) {
+                sc.count.mergeSteps += steps;
+            }
             sc.cacheHash[slot] = h;
             sc.cacheKey[slot] = Arrays.copyOf(b, n);
             sc.cacheIds[slot] = Arrays.copyOfRange(out.a, before, out.size);
         } else {
-            mergeLarge(b, n, out);
+            long steps = mergeLarge(b, n, out);
+            if (sc.count != null) {
+                sc.count.mergeSteps += steps;
+            }
         }
     }
 
@@ -297,7 +313,12 @@ final class BpeVocab {
         return id;
     }
 
-    private void mergeSmall(byte[] b, int n, IntArray out, Scratch sc) {
+    /**
+     * tiktoken's array loop: each merge scans all pair ranks for the lowest and shifts the
+     * arrays after it, O(n^2) for n parts. Returns its steps (ranks looked up, compared and
+     * moved) for {@link EncodeWork}; counting them costs one local addition per merge.
+     */
+    private long mergeSmall(byte[] b, int n, IntArray out, Scratch sc) {
         int[] pos = sc.pos;
         int[] rk = sc.rk;
         for (int i = 0; i <= n; i++) {
@@ -307,7 +328,9 @@ final class BpeVocab {
         for (int i = 0; i < m - 1; i++) {
             rk[i] = rankOf(b, i, i + 2);
         }
+        long steps = 2L * n; // initial ranks and the final lookups
         while (m > 1) {
+            steps += m - 1;  // the scan for the lowest rank
             int best = NO_RANK;
             int at = -1;
             for (int i = 0; i < m - 1; i++) {
@@ -320,6 +343,7 @@ final class BpeVocab {
                 break;
             }
             // Merge parts at and at+1: drop boundary at+1, shift the ranks after it.
+            steps += 2 * (m - at) + 2; // the shifts and the two new ranks
             System.arraycopy(pos, at + 2, pos, at + 1, m - at - 1);
             if (at + 2 < m - 1) {
                 System.arraycopy(rk, at + 2, rk, at + 1, m - 1 - (at + 2));
@@ -336,6 +360,7 @@ final class BpeVocab {
             int id = idOf(b, pos[i], pos[i + 1]);
             out.add(id >= 0 ? id : requireByte(b[pos[i]]));
         }
+        return steps;
     }
 
     /** Pair ranks per tournament-tree leaf in {@link #mergeLarge}. */
@@ -356,8 +381,12 @@ final class BpeVocab {
      * needed more than a gigabyte. Blocks cut the tree to under one byte per input byte for
      * a scan of 32 adjacent ints (two cache lines) per update; the bit set replaces the part
      * lists, and finding a neighbouring part scans words of 64 bits (parts are short).
+     *
+     * <p>Returns its steps for {@link EncodeWork}: ranks looked up, block entries scanned, tree
+     * nodes written and bit-set words crossed by the neighbour searches; counting them costs a
+     * few local additions per merge.
      */
-    private void mergeLarge(byte[] b, int n, IntArray out) {
+    private long mergeLarge(byte[] b, int n, IntArray out) {
         long[] starts = new long[(n >>> 6) + 1];
         int[] rank = new int[n];
         int blocks = (n + BLOCK - 1) / BLOCK;
@@ -373,6 +402,7 @@ final class BpeVocab {
         for (int k = size - 1; k >= 1; k--) {
             tree[k] = Math.min(tree[2 * k], tree[2 * k + 1]);
         }
+        long steps = 2L * n + 2L * size; // initial ranks and tree, the final lookups
         while (true) {
             long top = tree[1];
             if ((int) (top >>> 32) == NO_RANK) {
@@ -383,20 +413,19 @@ final class BpeVocab {
             int end = nextStart(starts, mid + 1);
             starts[mid >>> 6] &= ~(1L << mid);
             rank[mid] = NO_RANK;
-            rank[s] = end < n ? rankOf(b, s, nextStart(starts, end + 1)) : NO_RANK;
-            update(tree, size, rank, s / BLOCK, n);
+            int after = end < n ? nextStart(starts, end + 1) : n;
+            rank[s] = end < n ? rankOf(b, s, after) : NO_RANK;
+            steps += 1 + update(tree, size, rank, s / BLOCK, n);
             if (mid / BLOCK != s / BLOCK) {
-                update(tree, size, rank, mid / BLOCK, n);
+                steps += update(tree, size, rank, mid / BLOCK, n);
             }
+            int p = s;
             if (s > 0) {
-                int p = prevStart(starts, s - 1);
+                p = prevStart(starts, s - 1);
                 rank[p] = rankOf(b, p, end);
-                if (p / BLOCK != s / BLOCK) {
-                    update(tree, size, rank, p / BLOCK, n);
-                } else {
-                    update(tree, size, rank, s / BLOCK, n);
-                }
+                steps += 1 + update(tree, size, rank, p / BLOCK, n);
             }
+            steps += 4 + ((after - p) >>> 6); // the neighbour searches' bit-set words
         }
         for (int s = 0; s < n; ) {
             int e = nextStart(starts, s + 1);
@@ -404,6 +433,7 @@ final class BpeVocab {
             out.add(id >= 0 ? id : requireByte(b[s]));
             s = e;
         }
+        return steps;
     }
 
     /** Minimum of {@code rank << 32 | i} over block k. */
@@ -415,21 +445,27 @@ final class BpeVocab {
         return m;
     }
 
-    /** Recomputes block k's minimum and the minima above it, stopping once a node is unchanged. */
-    private static void update(long[] tree, int size, int[] rank, int k, int n) {
+    /**
+     * Recomputes block k's minimum and the minima above it, stopping once a node is unchanged.
+     * Returns the steps taken: the block entries scanned plus the tree nodes visited.
+     */
+    private static int update(long[] tree, int size, int[] rank, int k, int n) {
         int node = size + k;
         long v = blockMin(rank, k, n);
         if (tree[node] == v) {
-            return;
+            return BLOCK;
         }
         tree[node] = v;
+        int steps = BLOCK + 1;
         for (node >>>= 1; node >= 1; node >>>= 1) {
+            steps++;
             long m = Math.min(tree[2 * node], tree[2 * node + 1]);
             if (tree[node] == m) {
                 break;
             }
             tree[node] = m;
         }
+        return steps;
     }
 
     /** Lowest set bit at or after {@code from}; bit n is always set. */

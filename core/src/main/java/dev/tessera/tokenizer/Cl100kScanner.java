@@ -25,7 +25,7 @@ final class Cl100kScanner implements PieceScanner {
     }
 
     @Override
-    public int next(String s, int start, int limit) {
+    public int next(CharSequence s, int start, int limit) {
         char c = s.charAt(start);
         if (c == '\'') {
             int e = contraction(s, start, limit);
@@ -58,7 +58,7 @@ final class Cl100kScanner implements PieceScanner {
     }
 
     /** {@code [^\s\p{L}\p{N}]+} then {@code [\r\n]*} (o200k: {@code [\r\n/]*}). */
-    static int otherRun(String s, int i, int limit, boolean slash) {
+    static int otherRun(CharSequence s, int i, int limit, boolean slash) {
         int e = i;
         while (e < limit && CharClass.isOther(classAt(s, e, limit))) {
             e += widthAt(s, e, limit);
@@ -78,7 +78,7 @@ final class Cl100kScanner implements PieceScanner {
      * Case-insensitive {@code '(s|t|re|ve|m|ll|d)} at {@code i} (which holds an apostrophe);
      * returns its end, or {@code i} if there is none.
      */
-    static int contraction(String s, int i, int limit) {
+    static int contraction(CharSequence s, int i, int limit) {
         if (i + 1 >= limit) {
             return i;
         }

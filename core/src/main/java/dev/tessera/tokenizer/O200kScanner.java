@@ -38,7 +38,7 @@ final class O200kScanner implements PieceScanner {
     }
 
     @Override
-    public int next(String s, int start, int limit) {
+    public int next(CharSequence s, int start, int limit) {
         byte k = classAt(s, start, limit);
         if (k == CharClass.LOWER) {
             // Fast path for the most common case: U* empty, W+ from here.
@@ -83,7 +83,7 @@ final class O200kScanner implements PieceScanner {
     }
 
     /** {@code U*W+} from j: the end of the match, or -1. */
-    private static int upperLower(String s, int j, int limit) {
+    private static int upperLower(CharSequence s, int j, int limit) {
         int e = j;
         int lastW = -1;
         while (e < limit) {
@@ -102,7 +102,7 @@ final class O200kScanner implements PieceScanner {
         return lastW;
     }
 
-    private static int runU(String s, int i, int limit) {
+    private static int runU(CharSequence s, int i, int limit) {
         int e = i;
         while (e < limit && isU(classAt(s, e, limit))) {
             e += widthAt(s, e, limit);
@@ -110,7 +110,7 @@ final class O200kScanner implements PieceScanner {
         return e;
     }
 
-    private static int runW(String s, int i, int limit) {
+    private static int runW(CharSequence s, int i, int limit) {
         int e = i;
         while (e < limit && isW(classAt(s, e, limit))) {
             e += widthAt(s, e, limit);
@@ -119,7 +119,7 @@ final class O200kScanner implements PieceScanner {
     }
 
     /** Optional {@code (?i:'s|'t|'re|'ve|'m|'ll|'d)} at r. */
-    private static int contraction(String s, int r, int limit) {
+    private static int contraction(CharSequence s, int r, int limit) {
         if (r < limit && s.charAt(r) == '\'') {
             return Cl100kScanner.contraction(s, r, limit);
         }

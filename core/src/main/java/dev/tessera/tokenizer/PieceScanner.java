@@ -8,6 +8,10 @@ package dev.tessera.tokenizer;
  * <p>Implementations are hand-written scanners: each call looks at every character of the
  * returned piece a bounded number of times (at most twice), so a whole text is split in
  * linear time, with no backtracking and no recursion, whatever the input.
+ *
+ * <p>Text is read through {@link CharSequence} (always a {@code String} in production, so
+ * the JIT sees one receiver type) so that a complexity test can hand a scanner a view that
+ * counts the characters it reads ({@link EncodeWork}).
  */
 interface PieceScanner {
     /**
@@ -16,7 +20,7 @@ interface PieceScanner {
      * @param limit end of the current segment (text length or the start of a special token)
      * @return the end (exclusive) of the piece starting at {@code start}; always {@code > start}
      */
-    int next(String text, int start, int limit);
+    int next(CharSequence text, int start, int limit);
 
     /**
      * Start of the next piece at or after {@code start}: text before it is dropped (a Hugging
@@ -25,12 +29,12 @@ interface PieceScanner {
      *
      * @return a position in {@code [start, limit]}; {@code limit} when no piece is left
      */
-    default int skip(String text, int start, int limit) {
+    default int skip(CharSequence text, int start, int limit) {
         return start;
     }
 
     /** Code point at {@code i}; a lone surrogate is returned as itself (class OTHER). */
-    static int codePointAt(String s, int i, int limit) {
+    static int codePointAt(CharSequence s, int i, int limit) {
         char c = s.charAt(i);
         if (Character.isHighSurrogate(c) && i + 1 < limit) {
             char d = s.charAt(i + 1);
@@ -46,7 +50,7 @@ interface PieceScanner {
     }
 
     /** Class of the code point at i (no bounds check on limit needed by callers: i < limit). */
-    static byte classAt(String s, int i, int limit) {
+    static byte classAt(CharSequence s, int i, int limit) {
         char c = s.charAt(i);
         if (Character.isHighSurrogate(c)) {
             return CharClass.of(codePointAt(s, i, limit));
@@ -55,7 +59,7 @@ interface PieceScanner {
     }
 
     /** Width in chars of the code point at i. */
-    static int widthAt(String s, int i, int limit) {
+    static int widthAt(CharSequence s, int i, int limit) {
         return Character.isHighSurrogate(s.charAt(i)) && i + 1 < limit
                 && Character.isLowSurrogate(s.charAt(i + 1)) ? 2 : 1;
     }
@@ -65,7 +69,7 @@ interface PieceScanner {
      * {@code \s*[\r\n]} (only when {@code newlineRule}), then {@code \s+(?!\S)}, then {@code \s+}.
      * All White_Space code points are in the BMP, so stepping back one char is one code point.
      */
-    static int whitespace(String s, int start, int limit, boolean newlineRule) {
+    static int whitespace(CharSequence s, int start, int limit, boolean newlineRule) {
         int e = start;
         int lastNewline = -1;
         while (e < limit) {

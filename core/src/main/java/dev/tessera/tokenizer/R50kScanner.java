@@ -16,7 +16,7 @@ final class R50kScanner implements PieceScanner {
     }
 
     @Override
-    public int next(String s, int start, int limit) {
+    public int next(CharSequence s, int start, int limit) {
         char c = s.charAt(start);
         if (c == '\'' && start + 1 < limit) {
             char n = s.charAt(start + 1);
@@ -55,7 +55,7 @@ final class R50kScanner implements PieceScanner {
         return PieceScanner.whitespace(s, start, limit, false);
     }
 
-    static int runLetters(String s, int i, int limit) {
+    static int runLetters(CharSequence s, int i, int limit) {
         int e = i;
         while (e < limit && CharClass.isLetter(classAt(s, e, limit))) {
             e += widthAt(s, e, limit);
@@ -63,7 +63,7 @@ final class R50kScanner implements PieceScanner {
         return e;
     }
 
-    private static int runOf(String s, int i, int limit, byte k) {
+    private static int runOf(CharSequence s, int i, int limit, byte k) {
         int e = i;
         while (e < limit && classAt(s, e, limit) == k) {
             e += widthAt(s, e, limit);

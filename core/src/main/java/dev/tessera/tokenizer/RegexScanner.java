@@ -21,7 +21,7 @@ final class RegexScanner implements PieceScanner {
     /** A thread's matcher and the last match {@link #skip} found, which {@link #next} then returns. */
     private static final class State {
         final Matcher matcher;
-        String text;
+        CharSequence text;
         int matchStart = -1;
         int matchEnd = -1;
         int matchLimit = -1;
@@ -47,7 +47,7 @@ final class RegexScanner implements PieceScanner {
     }
 
     @Override
-    public int skip(String text, int start, int limit) {
+    public int skip(CharSequence text, int start, int limit) {
         if (!removeGaps) {
             return start;
         }
@@ -68,7 +68,7 @@ final class RegexScanner implements PieceScanner {
     }
 
     @Override
-    public int next(String text, int start, int limit) {
+    public int next(CharSequence text, int start, int limit) {
         State st = states.get();
         if (removeGaps && st.text == text && st.matchStart == start && st.matchLimit == limit) {
             return st.matchEnd;

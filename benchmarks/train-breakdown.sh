@@ -9,7 +9,11 @@
 # the allocation and ND4J-op time comes from.
 # Writes benchmarks/results/train-breakdown-<UTC stamp>.txt and prints it.
 #
-# usage: benchmarks/train-breakdown.sh [--no-build] [MEASURED_STEPS (default 20)] [WARMUP_STEPS (default 5)]
+# usage: benchmarks/train-breakdown.sh [--no-build] [MEASURED_STEPS (default 20)] [WARMUP_STEPS (default 30)]
+# The warm-up matters: C2 compiles the Vector API kernels over the first ~10-20 steps, and until then
+# their vector operations run boxed in the interpreter's fallbacks (seen as FloatVector.bOpTemplate):
+# after 10 warm-up steps GEMM was 73.5% of the step, after 20 it was 80%. JMH's GptTrainStepBenchmark
+# warms up for 10 s, about 30 steps.
 # env:   JAVA_OPTS   JVM options (default -Xmx2g --add-modules jdk.incubator.vector); MAVEN_ARGS as in run.sh
 set -euo pipefail
 
@@ -18,7 +22,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 build=1
 if [[ "${1:-}" == "--no-build" ]]; then build=0; shift; fi
 steps="${1:-20}"
-warmup="${2:-5}"
+warmup="${2:-30}"
 java_opts="${JAVA_OPTS:--Xmx2g --add-modules jdk.incubator.vector}"
 
 if [[ $build -eq 1 ]]; then build_benchmarks; fi

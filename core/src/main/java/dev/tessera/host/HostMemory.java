@@ -107,17 +107,7 @@ public final class HostMemory {
      * @throws IllegalArgumentException if {@code x} is not dense float32 or has 2^31 elements or more
      */
     public static FloatBuffer floats(INDArray x) {
-        if (x.dataType() != DataType.FLOAT) {
-            throw new IllegalArgumentException("host float view needs a FLOAT array, got " + x.dataType());
-        }
-        if (!isDense(x)) {
-            throw new IllegalArgumentException("host float view needs a dense row-major array, got shape "
-                    + Arrays.toString(x.shape()) + " order " + x.ordering() + " offset " + x.offset());
-        }
-        if (isReleased(x)) {
-            throw new IllegalStateException("host float view of an array whose memory was released (shape "
-                    + Arrays.toString(x.shape()) + "); it must not be used after HostMemory.release");
-        }
+        checkDenseLiveFloats("host float view", x);
         int n = Math.toIntExact(x.length());
         Pointer p = x.data().addressPointer();
         return new FloatPointer(p).capacity(n).asByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer();
@@ -131,18 +121,23 @@ public final class HostMemory {
      * @throws IllegalArgumentException if {@code x} is not dense float32
      */
     public static long address(INDArray x) {
+        checkDenseLiveFloats("host address", x);
+        return x.data().addressPointer().address();
+    }
+
+    /** What {@link #floats} and {@link #address} require of {@code x}: dense float32, not released. */
+    private static void checkDenseLiveFloats(String what, INDArray x) {
         if (x.dataType() != DataType.FLOAT) {
-            throw new IllegalArgumentException("host address needs a FLOAT array, got " + x.dataType());
+            throw new IllegalArgumentException(what + " needs a FLOAT array, got " + x.dataType());
         }
         if (!isDense(x)) {
-            throw new IllegalArgumentException("host address needs a dense row-major array, got shape "
+            throw new IllegalArgumentException(what + " needs a dense row-major array, got shape "
                     + Arrays.toString(x.shape()) + " order " + x.ordering() + " offset " + x.offset());
         }
         if (isReleased(x)) {
-            throw new IllegalStateException("host address of an array whose memory was released (shape "
+            throw new IllegalStateException(what + " of an array whose memory was released (shape "
                     + Arrays.toString(x.shape()) + "); it must not be used after HostMemory.release");
         }
-        return x.data().addressPointer().address();
     }
 
     /**

@@ -3,6 +3,8 @@ package dev.tessera.host;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.Random;
@@ -81,6 +83,28 @@ class DirectOpsTest {
         java.util.Arrays.fill(expected, 42f);
         Simd.ops().gelu(x, 17, 53, expected, 17);
         assertArrayEquals(expected, y);
+    }
+
+    /** The in-place kernels' addresses get the same checks as the block kernels' float views. */
+    @Test
+    void addressesOnlyOfDenseLiveFloatArrays() {
+        INDArray doubles = Nd4j.create(new double[] {1, 2, 3});
+        IllegalArgumentException dtype = assertThrows(IllegalArgumentException.class, () -> HostMemory.address(doubles));
+        assertTrue(dtype.getMessage().contains("host address needs a FLOAT array, got DOUBLE"), dtype.getMessage());
+        INDArray view = Nd4j.create(new float[] {1, 2, 3, 4, 5, 6}, new long[] {2, 3}, 'c').transpose();
+        IllegalArgumentException layout = assertThrows(IllegalArgumentException.class, () -> HostMemory.address(view));
+        assertTrue(layout.getMessage().contains("dense row-major"), layout.getMessage());
+        boolean pooling = HostMemory.pooling();
+        HostMemory.setPooling(true);
+        try {
+            INDArray pooled = HostMemory.newFloats(4);
+            HostMemory.address(pooled); // fine while live
+            assertTrue(HostMemory.release(pooled));
+            IllegalStateException released = assertThrows(IllegalStateException.class, () -> HostMemory.address(pooled));
+            assertTrue(released.getMessage().contains("released"), released.getMessage());
+        } finally {
+            HostMemory.setPooling(pooling);
+        }
     }
 
     private static float[] gaussian(int n, long seed, double scale) {

@@ -134,7 +134,7 @@ public final class Activations {
      * One pass forward, one backward, over float32 host memory. The backward recomputes the
      * activation's inner function from x instead of saving it: one exp per element costs less than
      * writing and re-reading an (N) intermediate. {@code directForward} and {@code directBackward},
-     * where not null, are the in-place forms ({@link ElementwiseKernel#map(INDArray, INDArray, int,
+     * where not null, are the in-place forms taken where {@code Simd.direct()} offers them ({@link ElementwiseKernel#map(INDArray, INDArray, int,
      * ElementwiseKernel.Map1, ElementwiseKernel.Direct1)}).
      */
     private static Tensor hostUnary(String op, Tensor x, ElementwiseKernel.Map1 forward, ElementwiseKernel.Map2 backward,
@@ -143,19 +143,11 @@ public final class Activations {
         int len = Math.toIntExact(x.length());
         INDArray xd = HostMemory.dense(x.data());
         INDArray y = HostMemory.newFloats(shape);
-        if (directForward != null) {
-            ElementwiseKernel.map(xd, y, len, forward, directForward);
-        } else {
-            ElementwiseKernel.map(HostMemory.floats(xd), HostMemory.floats(y), len, forward);
-        }
+        ElementwiseKernel.map(xd, y, len, forward, directForward);
         return Tensor.fromOp(op, y, g -> {
             INDArray gd = HostMemory.dense(g);
             INDArray dx = HostMemory.newFloats(shape);
-            if (directBackward != null) {
-                ElementwiseKernel.map(xd, gd, dx, len, backward, directBackward);
-            } else {
-                ElementwiseKernel.map(HostMemory.floats(xd), HostMemory.floats(gd), HostMemory.floats(dx), len, backward);
-            }
+            ElementwiseKernel.map(xd, gd, dx, len, backward, directBackward);
             Reference.reachabilityFence(gd);
             Reference.reachabilityFence(xd);
             x.accumulateGradOwned(dx);

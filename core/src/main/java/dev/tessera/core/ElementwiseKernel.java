@@ -55,7 +55,7 @@ final class ElementwiseKernel {
         void apply(DirectOps ops, long a, long b, long out, long from, long to);
     }
 
-    /** y = f(x) over dense float32 arrays: in place where {@code direct} applies, else by blocks. */
+    /** y = f(x) over dense float32 arrays: in place where {@code direct} is given and applies, else by blocks. */
     static void map(INDArray x, INDArray y, int len, Map1 f, Direct1 direct) {
         DirectOps d = Simd.direct();
         if (d == null || direct == null) {
@@ -69,7 +69,7 @@ final class ElementwiseKernel {
         Reference.reachabilityFence(y);
     }
 
-    /** out = f(a, b) over dense float32 arrays: in place where {@code direct} applies, else by blocks. */
+    /** out = f(a, b) over dense float32 arrays: in place where {@code direct} is given and applies, else by blocks. */
     static void map(INDArray a, INDArray b, INDArray out, int len, Map2 f, Direct2 direct) {
         DirectOps d = Simd.direct();
         if (d == null || direct == null) {

@@ -5,6 +5,7 @@ import java.lang.ref.Reference;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
@@ -81,8 +82,36 @@ public final class HostMemory {
             return x.dup('c');
         }
         INDArray out = newFloats(x.shape());
-        out.assign(x);
+        if (isDense(x)) {
+            copyFloats(x, out);
+        } else {
+            out.assign(x);
+        }
         return out;
+    }
+
+    /** Floats per chunk of a parallel copy (1 MB): a memcpy call costs microseconds below that. */
+    private static final int COPY_CHUNK = 1 << 18;
+
+    /**
+     * Copies dense float32 {@code src} into {@code dst} (same length) with memcpy, split across
+     * {@link Parallel}'s threads in 1 MB chunks. One thread's memcpy does not reach the memory
+     * bandwidth that two do: 8 MB took 0.24 ms on one Zen 5 core and 0.13 on two, where ND4J's
+     * {@code assign} took 0.25.
+     */
+    static void copyFloats(INDArray src, INDArray dst) {
+        long n = src.length();
+        Pointer from = src.data().addressPointer();
+        Pointer to = dst.data().addressPointer();
+        int chunks = (int) ((n + COPY_CHUNK - 1) / COPY_CHUNK);
+        Parallel.forRows(chunks, COPY_CHUNK, (chunk, first, end) -> {
+            long start = (long) first * COPY_CHUNK;
+            long stop = Math.min(n, (long) end * COPY_CHUNK);
+            Pointer.memcpy(new BytePointer(to).position(start * Float.BYTES),
+                    new BytePointer(from).position(start * Float.BYTES), (stop - start) * Float.BYTES);
+        });
+        Reference.reachabilityFence(src);
+        Reference.reachabilityFence(dst);
     }
 
     /**

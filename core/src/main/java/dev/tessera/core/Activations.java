@@ -73,7 +73,7 @@ public final class Activations {
         INDArray y = HostMemory.newFloats(shape);
         ElementwiseKernel.map(HostMemory.floats(gd), HostMemory.floats(ud), HostMemory.floats(y), len,
                 (ops, a, ao, b, bo, n, out, oo) -> ops.swiglu(a, ao, b, bo, n, out, oo));
-        return Tensor.fromOp("swiglu", y, g -> {
+        return Tensor.fromOpReadingGradient("swiglu", y, g -> {
             INDArray gg = HostMemory.dense(g);
             INDArray dGate = gate.requiresGrad() ? HostMemory.newFloats(shape) : null;
             INDArray dUp = up.requiresGrad() ? HostMemory.newFloats(shape) : null;
@@ -144,7 +144,7 @@ public final class Activations {
         INDArray xd = HostMemory.dense(x.data());
         INDArray y = HostMemory.newFloats(shape);
         ElementwiseKernel.map(xd, y, len, forward, directForward);
-        return Tensor.fromOp(op, y, g -> {
+        return Tensor.fromOpReadingGradient(op, y, g -> {
             INDArray gd = HostMemory.dense(g);
             INDArray dx = HostMemory.newFloats(shape);
             ElementwiseKernel.map(xd, gd, dx, len, backward, directBackward);

@@ -24,7 +24,7 @@ public final class Indexing {
         long[] outShape = Arrays.copyOf(ids.shape(), ids.rank() + 1);
         outShape[ids.rank()] = c;
         INDArray out = RowGather.gather(weight.data(), vocab, c, idx).reshape('c', outShape); // S + (C)
-        return Tensor.fromOp("embedding", out, g -> weight.accumulateGradOwned(RowGather.scatterAdd(g, idx, vocab, c)),
+        return Tensor.fromOpReadingGradient("embedding", out, g -> weight.accumulateGradOwned(RowGather.scatterAdd(g, idx, vocab, c)),
                 weight);
     }
 

@@ -48,34 +48,42 @@ public class Tensor {
     private final Tensor[] inputs;
     private final Backward backward;
     private final String op;
+    /**
+     * Whether {@link #backward} only reads the gradient it is given (never writes into it, keeps
+     * it, or hands it or a view of it on as an input's gradient): then {@link #backward(INDArray)}
+     * on this tensor passes the caller's array straight in instead of copying it first.
+     */
+    private final boolean readsGradientOnly;
     private INDArray grad;
     /** Set when {@link #backwardAndFree} released this intermediate tensor's value. */
     private boolean released;
 
     /** A leaf; {@code requiresGrad} leaves accumulate gradients (subclassed by {@code Parameter}). */
     protected Tensor(INDArray data, boolean requiresGrad) {
-        this(data, requiresGrad, requiresGrad ? "variable" : "constant", null, null);
+        this(data, requiresGrad, requiresGrad ? "variable" : "constant", null, null, false);
     }
 
-    Tensor(INDArray data, boolean requiresGrad, String op, Backward backward, Tensor[] inputs) {
+    Tensor(INDArray data, boolean requiresGrad, String op, Backward backward, Tensor[] inputs,
+            boolean readsGradientOnly) {
         Require.nonNull("data", data);
         this.data = data;
         this.requiresGrad = requiresGrad;
         this.op = op;
         this.backward = backward;
         this.inputs = inputs;
+        this.readsGradientOnly = readsGradientOnly;
     }
 
     // ---------------------------------------------------------------- factories
 
     /** A tensor that never requires a gradient (inputs, targets, masks). */
     public static Tensor constant(INDArray data) {
-        return new Tensor(data, false, "constant", null, null);
+        return new Tensor(data, false, "constant", null, null, false);
     }
 
     /** A leaf tensor that accumulates a gradient (use {@link dev.tessera.nn.Parameter} for module weights). */
     public static Tensor variable(INDArray data) {
-        return new Tensor(data, true, "variable", null, null);
+        return new Tensor(data, true, "variable", null, null, false);
     }
 
     /** A float32 constant of the given shape filled with {@code values} (row-major). */
@@ -110,15 +118,31 @@ public class Tensor {
      * @param inputs the op's tensor inputs
      */
     public static Tensor fromOp(String op, INDArray value, Backward backward, Tensor... inputs) {
+        return record(op, value, backward, inputs, false);
+    }
+
+    /**
+     * {@link #fromOp} for an op whose backward only reads its incoming gradient: it never writes
+     * into it, keeps it past the call, or hands it (or a view of it) to an input, it only computes
+     * fresh input gradients from it. {@code y.backward(g)} on such a node then reads the caller's
+     * {@code g} in place, as PyTorch does, instead of first copying it into the node's gradient
+     * (one whole-tensor copy less for an activation's forward + backward).
+     */
+    static Tensor fromOpReadingGradient(String op, INDArray value, Backward backward, Tensor... inputs) {
+        return record(op, value, backward, inputs, true);
+    }
+
+    private static Tensor record(String op, INDArray value, Backward backward, Tensor[] inputs,
+            boolean readsGradientOnly) {
         if (!GradMode.isEnabled()) {
-            return new Tensor(value, false, op, null, null);
+            return new Tensor(value, false, op, null, null, false);
         }
         for (Tensor t : inputs) {
             if (t.requiresGrad) {
-                return new Tensor(value, true, op, backward, inputs.clone());
+                return new Tensor(value, true, op, backward, inputs.clone(), readsGradientOnly);
             }
         }
-        return new Tensor(value, false, op, null, null);
+        return new Tensor(value, false, op, null, null, false);
     }
 
     // ---------------------------------------------------------------- accessors
@@ -354,7 +378,17 @@ public class Tensor {
         }
         List<Tensor> order = topologicalOrder(this);
         GraphMemory memory = free ? new GraphMemory(this, order) : null;
-        accumulateGrad(gradOutput);
+        if (readsGradientOnly && grad == null) {
+            // the caller's array, read in place: the op only reads it (fromOpReadingGradient), and
+            // propagate() drops the reference after the op's backward; never freed, it is not ours
+            checkGradShape(gradOutput);
+            grad = gradOutput;
+            if (memory != null) {
+                memory.keep(gradOutput);
+            }
+        } else {
+            accumulateGrad(gradOutput);
+        }
         boolean[] freeing = FREEING.get();
         boolean outer = freeing[0];
         freeing[0] = free;
@@ -423,6 +457,11 @@ public class Tensor {
                     }
                 }
             }
+        }
+
+        /** Never frees {@code a}'s buffer (the caller's seed gradient when it is read in place). */
+        void keep(INDArray a) {
+            kept.add(HostMemory.rootBuffer(a));
         }
 
         /** After {@code t}'s backward consumed {@code g}: free it unless an input's gradient or a value shares it. */

@@ -71,8 +71,8 @@ public final class Activations {
         INDArray gd = HostMemory.dense(gate.data());
         INDArray ud = HostMemory.dense(up.data());
         INDArray y = HostMemory.newFloats(shape);
-        ElementwiseKernel.map(HostMemory.floats(gd), HostMemory.floats(ud), HostMemory.floats(y), len,
-                (ops, a, ao, b, bo, n, out, oo) -> ops.swiglu(a, ao, b, bo, n, out, oo));
+        ElementwiseKernel.map(gd, ud, y, len, (ops, a, ao, b, bo, n, out, oo) -> ops.swiglu(a, ao, b, bo, n, out, oo),
+                (ops, a, b, out, from, to) -> ops.swiglu(a, b, out, from, to));
         return Tensor.fromOpReadingGradient("swiglu", y, g -> {
             INDArray gg = HostMemory.dense(g);
             INDArray dGate = gate.requiresGrad() ? HostMemory.newFloats(shape) : null;

@@ -1,10 +1,14 @@
 package dev.tessera.core;
 
+import dev.tessera.host.DirectOps;
+import dev.tessera.host.HostMemory;
 import dev.tessera.host.Parallel;
 import dev.tessera.host.Scratch;
 import dev.tessera.host.Simd;
 import dev.tessera.host.SimdOps;
+import java.lang.ref.Reference;
 import java.nio.FloatBuffer;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Layer norm and RMS norm over the rows of a dense float32 (N, C) buffer: the host fast path of
@@ -15,7 +19,8 @@ import java.nio.FloatBuffer;
  *
  * <p>Rows are split across {@link Parallel}'s threads; each thread copies a block of rows (about
  * 32 KB) into its {@link Scratch} arrays, runs the {@link SimdOps} row primitives, and copies the
- * result back. The weight and bias gradients are summed per thread and added up in chunk order, so
+ * result back. On Java 22+ the forward instead runs {@link DirectOps#normRows} over the arrays'
+ * native memory, the same steps without the copies. The weight and bias gradients are summed per thread and added up in chunk order, so
  * results are deterministic for a given thread count.
  */
 final class NormKernel {
@@ -25,7 +30,26 @@ final class NormKernel {
     private NormKernel() {}
 
     /**
-     * Forward. x and y are (N, C); w and b are (C) or null; fills mean (null for RMS norm) and rstd (N).
+     * Forward over dense float32 (N, C) arrays: in place over their native memory where
+     * {@link Simd#direct()} offers it (Java 22+: no block copies, the same bits), else by blocks.
+     * w and b are (C) or null; fills mean (null for RMS norm) and rstd (N).
+     */
+    static void forward(INDArray x, float[] w, float[] b, int n, int c, float eps, boolean rms, INDArray y,
+            float[] mean, float[] rstd) {
+        DirectOps d = Simd.direct();
+        if (d == null) {
+            forward(HostMemory.floats(x), w, b, n, c, eps, rms, HostMemory.floats(y), mean, rstd);
+            return;
+        }
+        long xa = HostMemory.address(x);
+        long ya = HostMemory.address(y);
+        Parallel.forRows(n, 4L * c, (chunk, from, to) -> d.normRows(xa, ya, c, w, b, eps, rms, mean, rstd, from, to));
+        Reference.reachabilityFence(x); // the addresses are only valid while the arrays are reachable
+        Reference.reachabilityFence(y);
+    }
+
+    /**
+     * Forward by blocks. x and y are (N, C); w and b are (C) or null; fills mean (null for RMS norm) and rstd (N).
      */
     static void forward(FloatBuffer x, float[] w, float[] b, int n, int c, float eps, boolean rms,
             FloatBuffer y, float[] mean, float[] rstd) {

@@ -42,8 +42,7 @@ public final class Normalization {
         float[] mean = rms ? null : new float[n];
         float[] rstd = new float[n];
         INDArray y = HostMemory.newFloats(shape);
-        NormKernel.forward(HostMemory.floats(xd), w, b, n, c, (float) eps, rms, HostMemory.floats(y), mean, rstd);
-        Reference.reachabilityFence(xd);
+        NormKernel.forward(xd, w, b, n, c, (float) eps, rms, y, mean, rstd);
         return Tensor.fromOp(op, y, g -> {
             INDArray gd = HostMemory.dense(g);
             INDArray dx = x.requiresGrad() ? HostMemory.newFloats(shape) : null;

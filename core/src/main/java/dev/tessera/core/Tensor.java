@@ -313,7 +313,10 @@ public class Tensor {
 
     /**
      * Backpropagates {@code gradOutput} (same shape as this tensor) through the recorded graph,
-     * accumulating into every leaf that requires a gradient.
+     * accumulating into every leaf that requires a gradient. {@code gradOutput} stays the caller's:
+     * it is never modified, kept, or freed. Where this tensor's op only reads its incoming gradient
+     * (the fused activations, SwiGLU, the embedding) it is read in place; otherwise it is first
+     * copied into this tensor's gradient.
      */
     public void backward(INDArray gradOutput) {
         backward(gradOutput, false);

@@ -20,4 +20,18 @@ public interface DirectOps {
 
     /** dx = g·gelu'(x) on [from, to), as {@link SimdOps#geluBackward}. */
     void geluBackward(long x, long g, long dx, long from, long to);
+
+    /** y = silu(gate)·up on [from, to), as {@link SimdOps#swiglu} (the same bits). */
+    void swiglu(long gate, long up, long y, long from, long to);
+
+    /**
+     * Layer norm ({@code rms} false) or RMS norm ({@code rms} true) forward of rows [rowFrom, rowTo)
+     * of the dense (rows, c) buffer at {@code x} into the one at {@code y}. Each row takes the steps of
+     * the array path, in its order: mean = {@link SimdOps#sum}/c (0 for RMS norm), rstd =
+     * 1/√({@link SimdOps#sumSquaredDiff}/c + eps) in double, then {@link SimdOps#normalize}; so the
+     * results are the same bits. Writes mean[r] (mean may be null for RMS norm) and rstd[r]; w and b
+     * are (c) or null.
+     */
+    void normRows(long x, long y, int c, float[] w, float[] b, float eps, boolean rms, float[] mean, float[] rstd,
+            int rowFrom, int rowTo);
 }

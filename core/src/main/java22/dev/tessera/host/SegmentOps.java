@@ -137,6 +137,75 @@ final class SegmentOps implements DirectOps {
         }
     }
 
+    /** {@link VectorOps#swiglu}'s loop over native memory: v·σ(v)·up with {@link VectorOps#sigmoid}. */
+    @Override
+    public void swiglu(long gate, long up, long y, long from, long to) {
+        long i = from;
+        for (long bound = to - L; i <= bound; i += L) {
+            FloatVector v = FloatVector.fromMemorySegment(S, ALL, gate + i * Float.BYTES, ORDER);
+            v.mul(VectorOps.sigmoid(v)).mul(FloatVector.fromMemorySegment(S, ALL, up + i * Float.BYTES, ORDER))
+                    .intoMemorySegment(ALL, y + i * Float.BYTES, ORDER);
+        }
+        int n = (int) (to - i);
+        if (n > 0) {
+            float[] gs = tail(0, gate, i, n);
+            float[] us = tail(1, up, i, n);
+            float[] ys = Scratch.floats(2, n);
+            TAIL.swiglu(gs, 0, us, 0, n, ys, 0);
+            store(ys, n, y, i);
+        }
+    }
+
+    /**
+     * Rows read and written in place: the array path's copies in and out of per-thread blocks were
+     * about as much time as its arithmetic. Every vector step is {@link VectorOps#sum}'s,
+     * {@link VectorOps#sumSquaredDiff}'s and {@link VectorOps#normalize}'s (one accumulator, lanes
+     * summed in order); the last c mod L columns of a row go through {@link ScalarOps}, as there.
+     */
+    @Override
+    public void normRows(long x, long y, int c, float[] w, float[] b, float eps, boolean rms, float[] mean,
+            float[] rstd, int rowFrom, int rowTo) {
+        int body = S.loopBound(c); // columns [0, body) in vectors, [body, c) in the scalar tail
+        int n = c - body;
+        for (int r = rowFrom; r < rowTo; r++) {
+            long row = x + (long) r * c * Float.BYTES;
+            long out = y + (long) r * c * Float.BYTES;
+            float[] tx = tail(0, x, (long) r * c + body, n); // (n) the row's last columns
+            float m = 0f;
+            if (!rms) {
+                FloatVector acc = FloatVector.zero(S);
+                for (int j = 0; j < body; j += L) {
+                    acc = acc.add(FloatVector.fromMemorySegment(S, ALL, row + (long) j * Float.BYTES, ORDER));
+                }
+                m = (VectorOps.sumLanes(acc) + TAIL.sum(tx, 0, n)) / c;
+                mean[r] = m;
+            }
+            FloatVector acc = FloatVector.zero(S);
+            for (int j = 0; j < body; j += L) {
+                FloatVector d = FloatVector.fromMemorySegment(S, ALL, row + (long) j * Float.BYTES, ORDER).sub(m);
+                acc = d.fma(d, acc);
+            }
+            float ssd = VectorOps.sumLanes(acc) + TAIL.sumSquaredDiff(tx, 0, n, m);
+            float rs = (float) (1.0 / Math.sqrt(ssd / c + eps));
+            rstd[r] = rs;
+            for (int j = 0; j < body; j += L) {
+                FloatVector h = FloatVector.fromMemorySegment(S, ALL, row + (long) j * Float.BYTES, ORDER).sub(m).mul(rs);
+                if (w != null) {
+                    h = h.mul(FloatVector.fromArray(S, w, j));
+                }
+                if (b != null) {
+                    h = h.add(FloatVector.fromArray(S, b, j));
+                }
+                h.intoMemorySegment(ALL, out + (long) j * Float.BYTES, ORDER);
+            }
+            if (n > 0) {
+                float[] ty = Scratch.floats(1, n);
+                TAIL.normalizeTail(tx, -body, c, body, m, rs, w, b, ty, -body); // tx[j - body] is column j
+                store(ty, n, y, (long) r * c + body);
+            }
+        }
+    }
+
     /** The n floats at element {@code from} of {@code address}, in this thread's scratch {@code slot}. */
     private static float[] tail(int slot, long address, long from, int n) {
         float[] a = Scratch.floats(slot, n);

@@ -71,6 +71,79 @@ class DirectOpsTest {
     }
 
     @Test
+    void swigluEqualsTheArrayKernelBitForBit() {
+        DirectOps direct = Simd.direct();
+        assumeTrue(direct != null, "in-place kernels need Java 22+ and the Vector API module");
+        SimdOps ops = Simd.ops();
+        for (int n : SIZES) {
+            float[] gate = gaussian(n + OFF, n + 5, 4);
+            float[] up = gaussian(n + OFF, n + 6, 1);
+            if (n > 3) {
+                gate[OFF] = 100f; // exp(−v) below its range: σ = 1
+                gate[OFF + 1] = -100f; // above it: σ = 0
+                gate[OFF + 2] = Float.NaN;
+                gate[OFF + 3] = Float.NEGATIVE_INFINITY;
+            }
+            INDArray ga = Nd4j.create(gate);
+            INDArray ua = Nd4j.create(up);
+            INDArray ya = Nd4j.create(new float[n + OFF]);
+            long off = (long) OFF * Float.BYTES;
+            direct.swiglu(HostMemory.address(ga) + off, HostMemory.address(ua) + off, HostMemory.address(ya) + off, 0, n);
+            float[] y = new float[n + OFF];
+            ops.swiglu(gate, OFF, up, OFF, n, y, OFF);
+            assertArrayEquals(y, ya.toFloatVector(), "swiglu n=" + n);
+        }
+    }
+
+    /** Layer and RMS norm rows against the array path's steps (NormKernel's block forward), bit for bit. */
+    @Test
+    void normRowsEqualTheArrayKernelsBitForBit() {
+        DirectOps direct = Simd.direct();
+        assumeTrue(direct != null, "in-place kernels need Java 22+ and the Vector API module");
+        SimdOps ops = Simd.ops();
+        int rows = 5;
+        float eps = 1e-5f;
+        for (int c : new int[] {1, 3, 15, 16, 17, 33, 100, 768, 1000}) {
+            float[] x = gaussian(rows * c + OFF, c, 2);
+            for (int i = OFF; i < x.length; i++) {
+                x[i] += 3f; // a mean far from 0, so that the mean matters
+            }
+            float[] w = gaussian(c, c + 1, 1);
+            float[] b = gaussian(c, c + 2, 1);
+            INDArray xa = Nd4j.create(x);
+            long off = (long) OFF * Float.BYTES;
+            for (boolean rms : new boolean[] {false, true}) {
+                for (int affine = 0; affine < 3; affine++) { // w and b, w only, neither
+                    float[] wk = affine < 2 ? w : null;
+                    float[] bk = affine == 0 ? b : null;
+                    INDArray ya = Nd4j.create(new float[rows * c + OFF]);
+                    float[] mean = rms ? null : new float[rows];
+                    float[] rstd = new float[rows];
+                    direct.normRows(HostMemory.address(xa) + off, HostMemory.address(ya) + off, c, wk, bk, eps, rms,
+                            mean, rstd, 0, rows);
+                    float[] y = new float[rows * c + OFF];
+                    float[] meanRef = new float[rows];
+                    float[] rstdRef = new float[rows];
+                    for (int r = 0; r < rows; r++) {
+                        int o = OFF + r * c;
+                        float m = rms ? 0f : ops.sum(x, o, c) / c;
+                        float rs = (float) (1.0 / Math.sqrt(ops.sumSquaredDiff(x, o, c, m) / c + eps));
+                        meanRef[r] = m;
+                        rstdRef[r] = rs;
+                        ops.normalize(x, o, c, m, rs, wk, bk, y, o);
+                    }
+                    String what = (rms ? "rmsNorm" : "layerNorm") + " c=" + c + " affine=" + affine;
+                    assertArrayEquals(y, ya.toFloatVector(), what);
+                    assertArrayEquals(rstdRef, rstd, what + " rstd");
+                    if (!rms) {
+                        assertArrayEquals(meanRef, mean, what + " mean");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void aRangeInsideTheArrayTouchesOnlyThatRange() {
         DirectOps direct = Simd.direct();
         assumeTrue(direct != null, "in-place kernels need Java 22+ and the Vector API module");

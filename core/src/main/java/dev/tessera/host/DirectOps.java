@@ -1,18 +1,18 @@
 package dev.tessera.host;
 
 /**
- * Element-wise float32 kernels that read and write native memory in place, by address, with no
- * copy into Java arrays: the Java 22+ path of the host kernels. Java 17's Vector API reaches native
+ * Element-wise and row (norm) float32 kernels that read and write native memory in place, by
+ * address, with no copy into Java arrays: the Java 22+ path of the host kernels. Java 17's Vector API reaches native
  * memory only through {@code ByteBuffer}s, slow enough that the kernels there copy blocks into
  * per-thread arrays instead ({@code ElementwiseKernel}); Java 22 made {@code MemorySegment} final and
  * the Vector API loads from it as fast as from an array. The implementation
  * ({@code dev.tessera.host.SegmentOps}) is compiled by a Java 22+ compiler into the core jar's
  * {@code META-INF/versions/22} (a multi-release jar) and {@link Simd#direct()} loads it only on such
  * a JVM with the {@code jdk.incubator.vector} module. A jar built by a Java 17 compiler has no such
- * class and every JDK takes the array path; results agree with it to float rounding.
+ * class and every JDK takes the array path; the results are the same bits either way.
  *
  * <p>Addresses are of dense float32 buffers that stay allocated for the call; {@code from} and
- * {@code to} are element indices, any range (a tail shorter than a vector runs masked).
+ * {@code to} are element indices, any range (a tail shorter than a vector runs the scalar formulas).
  */
 public interface DirectOps {
     /** y = gelu(x) (exact GELU, the same rational function as {@link SimdOps#gelu}) on [from, to). */

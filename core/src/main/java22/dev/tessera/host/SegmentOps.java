@@ -127,14 +127,7 @@ final class SegmentOps implements DirectOps {
                     .blend(V_NEG_HALF, v.compare(VectorOperators.LT, V_DERIV_NEG_CLAMP));
             o.add(V_HALF).mul(FloatVector.fromMemorySegment(S, ALL, g + i * Float.BYTES, ORDER)).intoMemorySegment(ALL, dx + i * Float.BYTES, ORDER);
         }
-        int n = (int) (to - i);
-        if (n > 0) {
-            float[] xs = tail(0, x, i, n);
-            float[] gs = tail(1, g, i, n);
-            float[] ds = Scratch.floats(2, n);
-            TAIL.geluBackward(xs, 0, gs, 0, n, ds, 0);
-            store(ds, n, dx, i);
-        }
+        tail2(x, g, dx, i, (int) (to - i), (xs, gs, n, ds) -> TAIL.geluBackward(xs, 0, gs, 0, n, ds, 0));
     }
 
     /** {@link VectorOps#swiglu}'s loop over native memory: v·σ(v)·up with {@link VectorOps#sigmoid}. */
@@ -146,14 +139,7 @@ final class SegmentOps implements DirectOps {
             v.mul(VectorOps.sigmoid(v)).mul(FloatVector.fromMemorySegment(S, ALL, up + i * Float.BYTES, ORDER))
                     .intoMemorySegment(ALL, y + i * Float.BYTES, ORDER);
         }
-        int n = (int) (to - i);
-        if (n > 0) {
-            float[] gs = tail(0, gate, i, n);
-            float[] us = tail(1, up, i, n);
-            float[] ys = Scratch.floats(2, n);
-            TAIL.swiglu(gs, 0, us, 0, n, ys, 0);
-            store(ys, n, y, i);
-        }
+        tail2(gate, up, y, i, (int) (to - i), (gs, us, n, ys) -> TAIL.swiglu(gs, 0, us, 0, n, ys, 0));
     }
 
     /**
@@ -203,6 +189,25 @@ final class SegmentOps implements DirectOps {
                 TAIL.normalizeTail(tx, -body, c, body, m, rs, w, b, ty, -body); // tx[j - body] is column j
                 store(ty, n, y, (long) r * c + body);
             }
+        }
+    }
+
+    /** A two-input kernel's scalar step on arrays: out[0, n) from a[0, n) and b[0, n). */
+    @FunctionalInterface
+    private interface ScalarTail2 {
+        void apply(float[] a, float[] b, int n, float[] out);
+    }
+
+    /**
+     * The last {@code n} (fewer than a vector) elements from element {@code from} of a two-input
+     * kernel: copied into scratch arrays, computed by {@code f} ({@link ScalarOps}, as the array
+     * kernels' tails are), stored back.
+     */
+    private static void tail2(long a, long b, long out, long from, int n, ScalarTail2 f) {
+        if (n > 0) {
+            float[] os = Scratch.floats(2, n);
+            f.apply(tail(0, a, from, n), tail(1, b, from, n), n, os);
+            store(os, n, out, from);
         }
     }
 

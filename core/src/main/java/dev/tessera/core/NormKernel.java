@@ -20,8 +20,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>Rows are split across {@link Parallel}'s threads; each thread copies a block of rows (about
  * 32 KB) into its {@link Scratch} arrays, runs the {@link SimdOps} row primitives, and copies the
  * result back. On Java 22+ the forward instead runs {@link DirectOps#normRows} over the arrays'
- * native memory, the same steps without the copies. The weight and bias gradients are summed per thread and added up in chunk order, so
- * results are deterministic for a given thread count.
+ * native memory, the same steps without the copies. The weight and bias gradients are summed per
+ * thread and added up in chunk order, so results are deterministic for a given thread count.
  */
 final class NormKernel {
     /** Floats per block copied into scratch: small enough to stay in L1/L2 with its output. */

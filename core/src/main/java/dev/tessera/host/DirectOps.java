@@ -2,10 +2,10 @@ package dev.tessera.host;
 
 /**
  * Element-wise and row (norm) float32 kernels that read and write native memory in place, by
- * address, with no copy into Java arrays: the Java 22+ path of the host kernels. Java 17's Vector API reaches native
- * memory only through {@code ByteBuffer}s, slow enough that the kernels there copy blocks into
- * per-thread arrays instead ({@code ElementwiseKernel}); Java 22 made {@code MemorySegment} final and
- * the Vector API loads from it as fast as from an array. The implementation
+ * address, with no copy into Java arrays: the Java 22+ path of the host kernels. Java 17's Vector
+ * API reaches native memory only through {@code ByteBuffer}s, slow enough that the kernels there
+ * copy blocks into per-thread arrays instead ({@code ElementwiseKernel}); Java 22 made
+ * {@code MemorySegment} final and the Vector API loads from it as fast as from an array. The implementation
  * ({@code dev.tessera.host.SegmentOps}) is compiled by a Java 22+ compiler into the core jar's
  * {@code META-INF/versions/22} (a multi-release jar) and {@link Simd#direct()} loads it only on such
  * a JVM with the {@code jdk.incubator.vector} module. A jar built by a Java 17 compiler has no such

@@ -97,7 +97,8 @@ public final class Activations {
             return hostUnary("gelu", x, (ops, a, ao, n, y, yo) -> ops.gelu(a, ao, n, y, yo),
                     (ops, a, ao, g, go, n, dx, dxo) -> ops.geluBackward(a, ao, g, go, n, dx, dxo),
                     (ops, a, y, from, to) -> ops.gelu(a, y, from, to),
-                    (ops, a, g, dx, from, to) -> ops.geluBackward(a, g, dx, from, to));
+                    (ops, a, g, dx, from, to) -> ops.geluBackward(a, g, dx, from, to),
+                    (ops, a, ao, n, y, yo) -> ops.gelu(a, ao, n, y, yo));
         }
         return portableGelu(x);
     }
@@ -120,7 +121,7 @@ public final class Activations {
         Checks.floating("geluTanh", "x", x);
         if (hostFloat(x)) {
             return hostUnary("geluTanh", x, (ops, a, ao, n, y, yo) -> ops.geluTanh(a, ao, n, y, yo),
-                    (ops, a, ao, g, go, n, dx, dxo) -> ops.geluTanhBackward(a, ao, g, go, n, dx, dxo), null, null);
+                    (ops, a, ao, g, go, n, dx, dxo) -> ops.geluTanhBackward(a, ao, g, go, n, dx, dxo), null, null, null);
         }
         return portableGeluTanh(x);
     }
@@ -134,16 +135,19 @@ public final class Activations {
      * One pass forward, one backward, over float32 host memory. The backward recomputes the
      * activation's inner function from x instead of saving it: one exp per element costs less than
      * writing and re-reading an (N) intermediate. {@code directForward} and {@code directBackward},
-     * where not null, are the in-place forms taken where {@code Simd.direct()} offers them ({@link ElementwiseKernel#map(INDArray, INDArray, int,
-     * ElementwiseKernel.Map1, ElementwiseKernel.Direct1)}).
+     * where not null, are the in-place forms taken where {@code Simd.direct()} offers them, and
+     * {@code bufferedForward} the form that stores through a buffer where {@code Simd.buffers()} does
+     * ({@link ElementwiseKernel#map(INDArray, INDArray, int, ElementwiseKernel.Map1,
+     * ElementwiseKernel.Direct1, ElementwiseKernel.Buffered1)}).
      */
     private static Tensor hostUnary(String op, Tensor x, ElementwiseKernel.Map1 forward, ElementwiseKernel.Map2 backward,
-            ElementwiseKernel.Direct1 directForward, ElementwiseKernel.Direct2 directBackward) {
+            ElementwiseKernel.Direct1 directForward, ElementwiseKernel.Direct2 directBackward,
+            ElementwiseKernel.Buffered1 bufferedForward) {
         long[] shape = x.shape();
         int len = Math.toIntExact(x.length());
         INDArray xd = HostMemory.dense(x.data());
         INDArray y = HostMemory.newFloats(shape);
-        ElementwiseKernel.map(xd, y, len, forward, directForward);
+        ElementwiseKernel.map(xd, y, len, forward, directForward, bufferedForward);
         return Tensor.fromOpReadingGradient(op, y, g -> {
             INDArray gd = HostMemory.dense(g);
             INDArray dx = HostMemory.newFloats(shape);

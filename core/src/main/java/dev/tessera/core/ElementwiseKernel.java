@@ -1,5 +1,6 @@
 package dev.tessera.core;
 
+import dev.tessera.host.BufferOps;
 import dev.tessera.host.DirectOps;
 import dev.tessera.host.HostMemory;
 import dev.tessera.host.Parallel;
@@ -7,6 +8,7 @@ import dev.tessera.host.Scratch;
 import dev.tessera.host.Simd;
 import dev.tessera.host.SimdOps;
 import java.lang.ref.Reference;
+import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -16,7 +18,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@link Scratch} arrays, applying the function, and copying the result back (see
  * {@code dev.tessera.host} for why blocks of arrays rather than the buffers themselves). Functions
  * with an in-place form ({@link DirectOps}, Java 22+) run that instead where {@link Simd#direct()}
- * offers it: no copies, and the loop streams memory while it computes.
+ * offers it: no copies, and the loop streams memory while it computes. Functions with a buffer form
+ * ({@link BufferOps}, Java 17–19) store each block's results straight into the output where
+ * {@link Simd#buffers()} offers it: the copy in stays, the copy back goes.
  */
 final class ElementwiseKernel {
     /** Elements per block: 32 KB per array, so a block's inputs and outputs stay in L1/L2. */
@@ -49,17 +53,33 @@ final class ElementwiseKernel {
         void apply(DirectOps ops, long x, long y, long from, long to);
     }
 
+    /** y = f(x) with x a block of an array and y stored through a native-order buffer (float indices). */
+    @FunctionalInterface
+    interface Buffered1 {
+        void apply(BufferOps ops, float[] x, int xo, int n, ByteBuffer y, int yo);
+    }
+
     /** out = f(a, b) in place over native memory, on element range [from, to). */
     @FunctionalInterface
     interface Direct2 {
         void apply(DirectOps ops, long a, long b, long out, long from, long to);
     }
 
-    /** y = f(x) over dense float32 arrays: in place where {@code direct} is given and applies, else by blocks. */
-    static void map(INDArray x, INDArray y, int len, Map1 f, Direct1 direct) {
+    /**
+     * y = f(x) over dense float32 arrays: in place where {@code direct} is given and
+     * {@link Simd#direct()} applies; else by blocks, stored through a buffer where {@code buffered}
+     * is given and {@link Simd#buffers()} applies, copied back otherwise.
+     */
+    static void map(INDArray x, INDArray y, int len, Map1 f, Direct1 direct, Buffered1 buffered) {
         DirectOps d = Simd.direct();
         if (d == null || direct == null) {
-            map(HostMemory.floats(x), HostMemory.floats(y), len, f);
+            BufferOps b = Simd.buffers();
+            if (b != null && buffered != null) {
+                mapBuffered(HostMemory.floats(x), y, len, b, buffered);
+            } else {
+                map(HostMemory.floats(x), HostMemory.floats(y), len, f);
+            }
+            Reference.reachabilityFence(y);
             return;
         }
         long xa = HostMemory.address(x);
@@ -97,6 +117,27 @@ final class ElementwiseKernel {
                 x.get(i, xs, 0, n);
                 f.apply(ops, xs, 0, n, xs, 0);
                 y.put(i, xs, 0, n);
+            }
+        });
+    }
+
+    /** Floats per view of an output for {@link #mapBuffered}: whole blocks, under a ByteBuffer's 2 GiB. */
+    private static final int VIEW = Integer.MAX_VALUE / Float.BYTES / BLOCK * BLOCK;
+
+    /** By blocks copied in, the results stored through views of y, one per thread's range (or 2 GiB of it). */
+    private static void mapBuffered(FloatBuffer x, INDArray y, int len, BufferOps ops, Buffered1 f) {
+        forBlocks(len, (from, to) -> {
+            float[] xs = Scratch.floats(0, BLOCK);
+            ByteBuffer yb = null; // y's elements [v0, v0 + VIEW)
+            int v0 = from;
+            for (int i = from; i < to; i += BLOCK) {
+                int n = Math.min(BLOCK, to - i);
+                x.get(i, xs, 0, n);
+                if (yb == null || (long) i + n > (long) v0 + VIEW) {
+                    v0 = i;
+                    yb = HostMemory.bytes(y, i, Math.min(VIEW, to - i));
+                }
+                f.apply(ops, xs, 0, n, yb, i - v0);
             }
         });
     }

@@ -4,7 +4,8 @@ package dev.tessera.host;
  * Element-wise and row (norm) float32 kernels that read and write native memory in place, by
  * address, with no copy into Java arrays: the Java 22+ path of the host kernels. Java 17's Vector
  * API reaches native memory only through {@code ByteBuffer}s, slow enough that the kernels there
- * copy blocks into per-thread arrays instead ({@code ElementwiseKernel}); Java 22 made
+ * copy blocks into per-thread arrays instead ({@code ElementwiseKernel}; some store their results
+ * through {@code ByteBuffer}s, {@link BufferOps}); Java 22 made
  * {@code MemorySegment} final and the Vector API loads from it as fast as from an array. The implementation
  * ({@code dev.tessera.host.SegmentOps}) is compiled by a Java 22+ compiler into the core jar's
  * {@code META-INF/versions/22} (a multi-release jar) and {@link Simd#direct()} loads it only on such
@@ -26,11 +27,10 @@ public interface DirectOps {
 
     /**
      * Layer norm ({@code rms} false) or RMS norm ({@code rms} true) forward of rows [rowFrom, rowTo)
-     * of the dense (rows, c) buffer at {@code x} into the one at {@code y}. Each row takes the steps of
-     * the array path, in its order: mean = {@link SimdOps#sum}/c (0 for RMS norm), rstd =
-     * 1/√({@link SimdOps#sumSquaredDiff}/c + eps) in double, then {@link SimdOps#normalize}; so the
-     * results are the same bits. Writes mean[r] (mean may be null for RMS norm) and rstd[r]; w and b
-     * are (c) or null.
+     * of the dense (rows, c) buffer at {@code x} into the one at {@code y}: the steps of
+     * {@link SimdOps#normRows(float[], int, int, int, float[], float[], float, boolean, float[], int, float[], float[], int)}
+     * (the Vector API version) in their order, so the results are the same bits. Writes mean[r] (mean
+     * may be null for RMS norm) and rstd[r]; w and b are (c) or null.
      */
     void normRows(long x, long y, int c, float[] w, float[] b, float eps, boolean rms, float[] mean, float[] rstd,
             int rowFrom, int rowTo);

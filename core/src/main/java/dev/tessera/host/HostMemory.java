@@ -2,6 +2,7 @@ package dev.tessera.host;
 
 import dev.tessera.backend.Backend;
 import java.lang.ref.Reference;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
@@ -140,6 +141,33 @@ public final class HostMemory {
         int n = Math.toIntExact(x.length());
         Pointer p = x.data().addressPointer();
         return new FloatPointer(p).capacity(n).asByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+
+    /**
+     * A native-order byte view of floats [from, from + count) of a dense float32 array's native
+     * memory, for kernels that load and store vectors in place ({@code SimdOps.normRows}); the same
+     * checks as {@link #floats}. The caller keeps {@code x} reachable while it uses the view.
+     *
+     * @throws IllegalArgumentException if {@code x} is not dense float32, the range is not inside it,
+     *     or the view would be 2 GiB or more (a {@code ByteBuffer}'s limit)
+     */
+    public static ByteBuffer bytes(INDArray x, long from, long count) {
+        checkDenseLiveFloats("host byte view", x);
+        if (from < 0 || count < 0 || from + count > x.length()) {
+            throw new IllegalArgumentException("host byte view: range [" + from + ", " + (from + count)
+                    + ") is not inside the array's " + x.length() + " elements");
+        }
+        if (count > Integer.MAX_VALUE / Float.BYTES) {
+            throw new IllegalArgumentException("host byte view: count must be at most "
+                    + Integer.MAX_VALUE / Float.BYTES + " floats (2 GiB), got " + count);
+        }
+        if (count == 0) {
+            return ByteBuffer.allocate(0).order(ByteOrder.nativeOrder()); // JavaCPP maps an empty range to one element
+        }
+        Pointer p = new FloatPointer(x.data().addressPointer()).position(from).capacity(from + count);
+        // JavaCPP's buffer spans [0, from + count) with its position at `from`; the slice starts at
+        // `from`, so that absolute indices count from there (and takes the big-endian default again)
+        return p.asByteBuffer().slice().order(ByteOrder.nativeOrder());
     }
 
     /**

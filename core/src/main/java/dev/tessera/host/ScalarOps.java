@@ -39,8 +39,8 @@ public final class ScalarOps implements SimdOps {
         return m;
     }
 
-    @Override
-    public float sumSquaredDiff(float[] a, int ao, int n, float c) {
+    /** Σ (a − c)², in order. */
+    float sumSquaredDiff(float[] a, int ao, int n, float c) {
         float s = 0;
         for (int i = 0; i < n; i++) {
             float d = a[ao + i] - c;
@@ -82,11 +82,26 @@ public final class ScalarOps implements SimdOps {
     }
 
     @Override
-    public void normalize(float[] x, int xo, int n, float mean, float rstd, float[] w, float[] b, float[] y, int yo) {
-        normalizeTail(x, xo, n, 0, mean, rstd, w, b, y, yo);
+    public void normRows(float[] x, int xo, int rows, int c, float[] w, float[] b, float eps, boolean rms,
+            float[] y, int yo, float[] mean, float[] rstd, int ro) {
+        for (int i = 0; i < rows; i++) {
+            int o = xo + i * c;
+            float m = rms ? 0f : sum(x, o, c) / c;
+            float rs = rstd(sumSquaredDiff(x, o, c, m), c, eps);
+            if (!rms) {
+                mean[ro + i] = m;
+            }
+            rstd[ro + i] = rs;
+            normalizeTail(x, o, c, 0, m, rs, w, b, y, yo + i * c);
+        }
     }
 
-    /** {@link #normalize} for columns {@code from..n-1} of the row (the vector version's tail). */
+    /** 1/√(ssd/c + eps), the root in double: a norm row's rstd from its sum of squared differences. */
+    static float rstd(float ssd, int c, float eps) {
+        return (float) (1.0 / Math.sqrt(ssd / c + eps));
+    }
+
+    /** y = (x − mean)·rstd·w + b (w, b nullable) for columns {@code from..n-1} of one row. */
     void normalizeTail(float[] x, int xo, int n, int from, float mean, float rstd, float[] w, float[] b, float[] y, int yo) {
         for (int j = from; j < n; j++) {
             float h = (x[xo + j] - mean) * rstd;

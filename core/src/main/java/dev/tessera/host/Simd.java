@@ -21,6 +21,7 @@ public final class Simd {
     /** System property: {@code off} keeps the Java 22+ in-place kernels ({@link DirectOps}) unused. */
     public static final String DIRECT_PROPERTY = "tessera.simd.direct";
     private static final DirectOps DIRECT = chooseDirect();
+    private static final BufferOps BUFFERS = chooseBuffers();
 
     private static volatile boolean forceScalar;
 
@@ -51,6 +52,17 @@ public final class Simd {
         return forceScalar ? null : DIRECT;
     }
 
+    /**
+     * The kernels that store their results into native memory through {@code ByteBuffer}s
+     * ({@link BufferOps}), or null where they do not apply: no Vector API module, a JVM whose Vector
+     * API lacks {@code intoByteBuffer} (Java 20 and later; 22+ has {@link #direct()}), or while
+     * {@link #setForceScalar} is on. Kernels with a buffer form use it when this is non-null and
+     * {@link #direct()} is null.
+     */
+    public static BufferOps buffers() {
+        return forceScalar ? null : BUFFERS;
+    }
+
     /** Whether {@link #ops()} is the Vector API version. */
     public static boolean vectorized() {
         return OPS != SCALAR;
@@ -61,7 +73,8 @@ public final class Simd {
         if (!vectorized()) {
             return "scalar (" + (vectorModulePresent() ? PROPERTY + "=off" : "no jdk.incubator.vector module") + ")";
         }
-        return "Vector API, " + VectorBits.preferredBits() + "-bit" + (DIRECT != null ? ", in place over native memory (Java 22+)" : "");
+        return "Vector API, " + VectorBits.preferredBits() + "-bit" + (DIRECT != null ? ", in place over native memory (Java 22+)"
+                : BUFFERS != null ? ", results stored through ByteBuffers (Java 17-19)" : "");
     }
 
     static boolean vectorModulePresent() {
@@ -110,10 +123,35 @@ public final class Simd {
         }
     }
 
-    /** Isolates the one reference to the vector species so that {@link #description()} links lazily. */
+    private static BufferOps chooseBuffers() {
+        if (OPS == SCALAR || DIRECT != null || !VectorBits.hasBufferStores()) {
+            return null;
+        }
+        try {
+            // Loaded by name, as VectorOps is: it links jdk.incubator.vector's ByteBuffer stores.
+            return (BufferOps) Class.forName("dev.tessera.host.VectorBufferOps").getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException | LinkageError e) {
+            LOG.warn("SIMD kernels: the ByteBuffer-storing kernels failed to load ({}); they copy blocks back instead",
+                    e.toString());
+            return null;
+        }
+    }
+
+    /** Isolates the references to the Vector API, so that nothing links it where the module is absent. */
     private static final class VectorBits {
         static int preferredBits() {
             return jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        }
+
+        /** Whether this JVM's Vector API stores into {@code ByteBuffer}s (Java 17–19). */
+        static boolean hasBufferStores() {
+            try {
+                jdk.incubator.vector.FloatVector.class.getMethod("intoByteBuffer", java.nio.ByteBuffer.class, int.class,
+                        java.nio.ByteOrder.class);
+                return true;
+            } catch (NoSuchMethodException e) {
+                return false;
+            }
         }
     }
 }

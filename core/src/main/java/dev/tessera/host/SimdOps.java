@@ -1,5 +1,6 @@
 package dev.tessera.host;
 
+
 /**
  * Float32 primitives over array slices, the inner loops of Tessera's host kernels. Two
  * implementations compute the same formulas: {@link ScalarOps} (plain Java, always available, the
@@ -22,9 +23,6 @@ public interface SimdOps {
     /** max a (−∞ for n = 0; NaN if any element is NaN). */
     float max(float[] a, int ao, int n);
 
-    /** Σ (a − c)². */
-    float sumSquaredDiff(float[] a, int ao, int n, float c);
-
     /** out = exp(a − shift); returns Σ out. exp of −∞ is exactly 0. */
     float expShift(float[] a, int ao, int n, float shift, float[] out, int oo);
 
@@ -39,8 +37,16 @@ public interface SimdOps {
 
     // ---------------------------------------------------------------- normalisation rows
 
-    /** y = (x − mean)·rstd·w + b (w, b nullable: identity / no shift). */
-    void normalize(float[] x, int xo, int n, float mean, float rstd, float[] w, float[] b, float[] y, int yo);
+    /**
+     * Layer norm ({@code rms} false) or RMS norm ({@code rms} true) forward of {@code rows} rows of
+     * {@code c} columns: for row i at {@code x[xo + i·c]}, mean = Σx/c (0 for RMS norm), rstd =
+     * 1/√(Σ(x − mean)²/c + eps) (the root in double), y = (x − mean)·rstd·w + b into
+     * {@code y[yo + i·c]}. Writes {@code mean[ro + i]} (mean is null for RMS norm) and
+     * {@code rstd[ro + i]}; w and b are (c) or null. y may be x at the same offset (in place); it
+     * must not overlap x otherwise.
+     */
+    void normRows(float[] x, int xo, int rows, int c, float[] w, float[] b, float eps, boolean rms,
+            float[] y, int yo, float[] mean, float[] rstd, int ro);
 
     /**
      * The two row sums of a norm's backward, with d = g·w (w nullable) and x̂ = (x − mean)·rstd:

@@ -126,18 +126,6 @@ final class VectorOps implements SimdOps {
     }
 
     @Override
-    public float sumSquaredDiff(float[] a, int ao, int n, float c) {
-        int bound = S.loopBound(n);
-        FloatVector acc = FloatVector.zero(S);
-        int i = 0;
-        for (; i < bound; i += L) {
-            FloatVector d = FloatVector.fromArray(S, a, ao + i).sub(c);
-            acc = d.fma(d, acc);
-        }
-        return sumLanes(acc) + TAIL.sumSquaredDiff(a, ao + i, n - i, c);
-    }
-
-    @Override
     public float expShift(float[] a, int ao, int n, float shift, float[] out, int oo) {
         int bound = S.loopBound(n);
         FloatVector acc = FloatVector.zero(S);
@@ -180,8 +168,94 @@ final class VectorOps implements SimdOps {
         TAIL.add(x, xo + i, y, yo + i, n - i);
     }
 
+    /**
+     * Per row: the two statistics passes, then the rows normalised two at a time (a pair shares its
+     * loads of w and b). Measured on the Zen 5 machine over (2048, 768), one thread, rows in L1: the
+     * sums with four accumulators ran 1.5–2× faster than with one (a row's 48 vector adds are
+     * otherwise one dependency chain), and pairs of rows normalised ~20% faster than single rows,
+     * whose three loads per stored vector bound the loop.
+     */
     @Override
-    public void normalize(float[] x, int xo, int n, float mean, float rstd, float[] w, float[] b, float[] y, int yo) {
+    public void normRows(float[] x, int xo, int rows, int c, float[] w, float[] b, float eps, boolean rms,
+            float[] y, int yo, float[] mean, float[] rstd, int ro) {
+        normStats(x, xo, rows, c, eps, rms, mean, rstd, ro);
+        int i = 0;
+        for (; i + 1 < rows; i += 2) {
+            normalizePair(x, xo + i * c, xo + (i + 1) * c, c, stat(mean, ro + i), rstd[ro + i],
+                    stat(mean, ro + i + 1), rstd[ro + i + 1], w, b, y, yo + i * c, yo + (i + 1) * c);
+        }
+        if (i < rows) {
+            normalizeRow(x, xo + i * c, c, stat(mean, ro + i), rstd[ro + i], w, b, y, yo + i * c);
+        }
+    }
+
+    static float stat(float[] mean, int r) {
+        return mean == null ? 0f : mean[r];
+    }
+
+    /** mean[ro + i] (unless RMS norm) and rstd[ro + i] of each row. */
+    static void normStats(float[] x, int xo, int rows, int c, float eps, boolean rms, float[] mean, float[] rstd, int ro) {
+        for (int i = 0; i < rows; i++) {
+            int o = xo + i * c;
+            float m = rms ? 0f : rowSum(x, o, c) / c;
+            if (!rms) {
+                mean[ro + i] = m;
+            }
+            rstd[ro + i] = ScalarOps.rstd(rowSumSquaredDiff(x, o, c, m), c, eps);
+        }
+    }
+
+    /**
+     * Σ a over one norm row with four accumulators, added as (a0 + a1) + (a2 + a3), lanes then in
+     * order, then the scalar tail's sum. Not {@link #sum}: that one's single accumulator is kept for
+     * the kernels whose results are pinned to it.
+     */
+    static float rowSum(float[] a, int ao, int n) {
+        int bound = S.loopBound(n);
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        int i = 0;
+        for (; i + 4 * L <= bound; i += 4 * L) {
+            a0 = a0.add(FloatVector.fromArray(S, a, ao + i));
+            a1 = a1.add(FloatVector.fromArray(S, a, ao + i + L));
+            a2 = a2.add(FloatVector.fromArray(S, a, ao + i + 2 * L));
+            a3 = a3.add(FloatVector.fromArray(S, a, ao + i + 3 * L));
+        }
+        for (; i < bound; i += L) {
+            a0 = a0.add(FloatVector.fromArray(S, a, ao + i));
+        }
+        return sumLanes(a0.add(a1).add(a2.add(a3))) + TAIL.sum(a, ao + i, n - i);
+    }
+
+    /** Σ (a − m)² over one norm row, accumulated as {@link #rowSum}. */
+    static float rowSumSquaredDiff(float[] a, int ao, int n, float m) {
+        int bound = S.loopBound(n);
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        int i = 0;
+        for (; i + 4 * L <= bound; i += 4 * L) {
+            FloatVector d0 = FloatVector.fromArray(S, a, ao + i).sub(m);
+            FloatVector d1 = FloatVector.fromArray(S, a, ao + i + L).sub(m);
+            FloatVector d2 = FloatVector.fromArray(S, a, ao + i + 2 * L).sub(m);
+            FloatVector d3 = FloatVector.fromArray(S, a, ao + i + 3 * L).sub(m);
+            a0 = d0.fma(d0, a0);
+            a1 = d1.fma(d1, a1);
+            a2 = d2.fma(d2, a2);
+            a3 = d3.fma(d3, a3);
+        }
+        for (; i < bound; i += L) {
+            FloatVector d = FloatVector.fromArray(S, a, ao + i).sub(m);
+            a0 = d.fma(d, a0);
+        }
+        return sumLanes(a0.add(a1).add(a2.add(a3))) + TAIL.sumSquaredDiff(a, ao + i, n - i, m);
+    }
+
+    /** y = (x − mean)·rstd·w + b over one row (w, b nullable); the tail as {@link ScalarOps#normalizeTail}. */
+    private static void normalizeRow(float[] x, int xo, int n, float mean, float rstd, float[] w, float[] b, float[] y, int yo) {
         int bound = S.loopBound(n);
         int j = 0;
         for (; j < bound; j += L) {
@@ -195,6 +269,31 @@ final class VectorOps implements SimdOps {
             h.intoArray(y, yo + j);
         }
         TAIL.normalizeTail(x, xo, n, j, mean, rstd, w, b, y, yo);
+    }
+
+    /** {@link #normalizeRow} for two rows at once (x at x0 and x1, y at y0 and y1); the same bits. */
+    private static void normalizePair(float[] x, int x0, int x1, int n, float mean0, float rstd0, float mean1,
+            float rstd1, float[] w, float[] b, float[] y, int y0, int y1) {
+        int bound = S.loopBound(n);
+        int j = 0;
+        for (; j < bound; j += L) {
+            FloatVector h0 = FloatVector.fromArray(S, x, x0 + j).sub(mean0).mul(rstd0);
+            FloatVector h1 = FloatVector.fromArray(S, x, x1 + j).sub(mean1).mul(rstd1);
+            if (w != null) {
+                FloatVector wj = FloatVector.fromArray(S, w, j);
+                h0 = h0.mul(wj);
+                h1 = h1.mul(wj);
+            }
+            if (b != null) {
+                FloatVector bj = FloatVector.fromArray(S, b, j);
+                h0 = h0.add(bj);
+                h1 = h1.add(bj);
+            }
+            h0.intoArray(y, y0 + j);
+            h1.intoArray(y, y1 + j);
+        }
+        TAIL.normalizeTail(x, x0, n, j, mean0, rstd0, w, b, y, y0);
+        TAIL.normalizeTail(x, x1, n, j, mean1, rstd1, w, b, y, y1);
     }
 
     @Override

@@ -143,39 +143,51 @@ final class SegmentOps implements DirectOps {
     }
 
     /**
-     * Rows read and written in place: the array path's copies in and out of per-thread blocks were
-     * about as much time as its arithmetic. Every vector step is {@link VectorOps#sum}'s,
-     * {@link VectorOps#sumSquaredDiff}'s and {@link VectorOps#normalize}'s (one accumulator, lanes
-     * summed in order); the last c mod L columns of a row go through {@link ScalarOps}, as there.
+     * Rows read and written in place: copies in and out of per-thread blocks were about as much time
+     * as the arithmetic. Every step is {@link VectorOps#normRows}'s in its order (the sums with four
+     * accumulators, rows normalised in pairs), so the results are the same bits; the last c mod L
+     * columns of a row go through {@link ScalarOps}, as there.
      */
     @Override
     public void normRows(long x, long y, int c, float[] w, float[] b, float eps, boolean rms, float[] mean,
             float[] rstd, int rowFrom, int rowTo) {
         int body = S.loopBound(c); // columns [0, body) in vectors, [body, c) in the scalar tail
-        int n = c - body;
-        for (int r = rowFrom; r < rowTo; r++) {
+        int r = rowFrom;
+        for (; r + 1 < rowTo; r += 2) {
+            rowStats(x, r, c, body, eps, rms, mean, rstd);
+            rowStats(x, r + 1, c, body, eps, rms, mean, rstd);
+            float m0 = rms ? 0f : mean[r];
+            float m1 = rms ? 0f : mean[r + 1];
+            long x0 = x + (long) r * c * Float.BYTES;
+            long x1 = x0 + (long) c * Float.BYTES;
+            long y0 = y + (long) r * c * Float.BYTES;
+            long y1 = y0 + (long) c * Float.BYTES;
+            for (int j = 0; j < body; j += L) {
+                FloatVector h0 = FloatVector.fromMemorySegment(S, ALL, x0 + (long) j * Float.BYTES, ORDER).sub(m0).mul(rstd[r]);
+                FloatVector h1 = FloatVector.fromMemorySegment(S, ALL, x1 + (long) j * Float.BYTES, ORDER).sub(m1).mul(rstd[r + 1]);
+                if (w != null) {
+                    FloatVector wj = FloatVector.fromArray(S, w, j);
+                    h0 = h0.mul(wj);
+                    h1 = h1.mul(wj);
+                }
+                if (b != null) {
+                    FloatVector bj = FloatVector.fromArray(S, b, j);
+                    h0 = h0.add(bj);
+                    h1 = h1.add(bj);
+                }
+                h0.intoMemorySegment(ALL, y0 + (long) j * Float.BYTES, ORDER);
+                h1.intoMemorySegment(ALL, y1 + (long) j * Float.BYTES, ORDER);
+            }
+            normalizeTail(x, y, r, c, body, m0, rstd[r], w, b);
+            normalizeTail(x, y, r + 1, c, body, m1, rstd[r + 1], w, b);
+        }
+        if (r < rowTo) {
+            rowStats(x, r, c, body, eps, rms, mean, rstd);
+            float m = rms ? 0f : mean[r];
             long row = x + (long) r * c * Float.BYTES;
             long out = y + (long) r * c * Float.BYTES;
-            float[] tx = tail(0, x, (long) r * c + body, n); // (n) the row's last columns
-            float m = 0f;
-            if (!rms) {
-                FloatVector acc = FloatVector.zero(S);
-                for (int j = 0; j < body; j += L) {
-                    acc = acc.add(FloatVector.fromMemorySegment(S, ALL, row + (long) j * Float.BYTES, ORDER));
-                }
-                m = (VectorOps.sumLanes(acc) + TAIL.sum(tx, 0, n)) / c;
-                mean[r] = m;
-            }
-            FloatVector acc = FloatVector.zero(S);
             for (int j = 0; j < body; j += L) {
-                FloatVector d = FloatVector.fromMemorySegment(S, ALL, row + (long) j * Float.BYTES, ORDER).sub(m);
-                acc = d.fma(d, acc);
-            }
-            float ssd = VectorOps.sumLanes(acc) + TAIL.sumSquaredDiff(tx, 0, n, m);
-            float rs = (float) (1.0 / Math.sqrt(ssd / c + eps));
-            rstd[r] = rs;
-            for (int j = 0; j < body; j += L) {
-                FloatVector h = FloatVector.fromMemorySegment(S, ALL, row + (long) j * Float.BYTES, ORDER).sub(m).mul(rs);
+                FloatVector h = FloatVector.fromMemorySegment(S, ALL, row + (long) j * Float.BYTES, ORDER).sub(m).mul(rstd[r]);
                 if (w != null) {
                     h = h.mul(FloatVector.fromArray(S, w, j));
                 }
@@ -184,15 +196,68 @@ final class SegmentOps implements DirectOps {
                 }
                 h.intoMemorySegment(ALL, out + (long) j * Float.BYTES, ORDER);
             }
-            if (n > 0) {
-                float[] ty = Scratch.floats(1, n);
-                TAIL.normalizeTail(tx, -body, c, body, m, rs, w, b, ty, -body); // tx[j - body] is column j
-                store(ty, n, y, (long) r * c + body);
-            }
+            normalizeTail(x, y, r, c, body, m, rstd[r], w, b);
         }
     }
 
-    /** A two-input kernel's scalar step on arrays: out[0, n) from a[0, n) and b[0, n). */
+    /** Row r's mean (unless RMS norm) and rstd: {@link VectorOps#rowSum}'s and {@link VectorOps#rowSumSquaredDiff}'s steps. */
+    private static void rowStats(long x, int r, int c, int body, float eps, boolean rms, float[] mean, float[] rstd) {
+        long row = x + (long) r * c * Float.BYTES;
+        int n = c - body;
+        float[] tx = tail(0, x, (long) r * c + body, n); // (n) the row's last columns
+        float m = 0f;
+        if (!rms) {
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = a0;
+            FloatVector a2 = a0;
+            FloatVector a3 = a0;
+            int j = 0;
+            for (; j + 4 * L <= body; j += 4 * L) {
+                a0 = a0.add(FloatVector.fromMemorySegment(S, ALL, row + (long) j * Float.BYTES, ORDER));
+                a1 = a1.add(FloatVector.fromMemorySegment(S, ALL, row + (long) (j + L) * Float.BYTES, ORDER));
+                a2 = a2.add(FloatVector.fromMemorySegment(S, ALL, row + (long) (j + 2 * L) * Float.BYTES, ORDER));
+                a3 = a3.add(FloatVector.fromMemorySegment(S, ALL, row + (long) (j + 3 * L) * Float.BYTES, ORDER));
+            }
+            for (; j < body; j += L) {
+                a0 = a0.add(FloatVector.fromMemorySegment(S, ALL, row + (long) j * Float.BYTES, ORDER));
+            }
+            m = (VectorOps.sumLanes(a0.add(a1).add(a2.add(a3))) + TAIL.sum(tx, 0, n)) / c;
+            mean[r] = m;
+        }
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        int j = 0;
+        for (; j + 4 * L <= body; j += 4 * L) {
+            FloatVector d0 = FloatVector.fromMemorySegment(S, ALL, row + (long) j * Float.BYTES, ORDER).sub(m);
+            FloatVector d1 = FloatVector.fromMemorySegment(S, ALL, row + (long) (j + L) * Float.BYTES, ORDER).sub(m);
+            FloatVector d2 = FloatVector.fromMemorySegment(S, ALL, row + (long) (j + 2 * L) * Float.BYTES, ORDER).sub(m);
+            FloatVector d3 = FloatVector.fromMemorySegment(S, ALL, row + (long) (j + 3 * L) * Float.BYTES, ORDER).sub(m);
+            a0 = d0.fma(d0, a0);
+            a1 = d1.fma(d1, a1);
+            a2 = d2.fma(d2, a2);
+            a3 = d3.fma(d3, a3);
+        }
+        for (; j < body; j += L) {
+            FloatVector d = FloatVector.fromMemorySegment(S, ALL, row + (long) j * Float.BYTES, ORDER).sub(m);
+            a0 = d.fma(d, a0);
+        }
+        float ssd = VectorOps.sumLanes(a0.add(a1).add(a2.add(a3))) + TAIL.sumSquaredDiff(tx, 0, n, m);
+        rstd[r] = ScalarOps.rstd(ssd, c, eps);
+    }
+
+    /** Columns [body, c) of row r through {@link ScalarOps#normalizeTail}, as the array kernel's tail. */
+    private static void normalizeTail(long x, long y, int r, int c, int body, float m, float rs, float[] w, float[] b) {
+        int n = c - body;
+        if (n > 0) {
+            float[] tx = tail(0, x, (long) r * c + body, n);
+            float[] ty = Scratch.floats(1, n);
+            TAIL.normalizeTail(tx, -body, c, body, m, rs, w, b, ty, -body); // tx[j - body] is column j
+            store(ty, n, y, (long) r * c + body);
+        }
+    }
+
     @FunctionalInterface
     private interface ScalarTail2 {
         void apply(float[] a, float[] b, int n, float[] out);

@@ -46,18 +46,16 @@ class SimdOpsTest {
             for (int n : SIZES) {
                 float[] a = gaussian(n, n, 3);
                 float[] b = gaussian(n, n + 100, 2);
-                double sum = 0, dot = 0, max = Double.NEGATIVE_INFINITY, ssd = 0;
+                double sum = 0, dot = 0, max = Double.NEGATIVE_INFINITY;
                 for (int i = 0; i < n; i++) {
                     sum += a[OFF + i];
                     dot += (double) a[OFF + i] * b[OFF + i];
                     max = Math.max(max, a[OFF + i]);
-                    ssd += (a[OFF + i] - 0.25) * (a[OFF + i] - 0.25);
                 }
                 String w = ops.getClass().getSimpleName() + " n=" + n;
                 close(w + " sum", sum, ops.sum(a, OFF, n), 1e-5 * Math.sqrt(n + 1));
                 close(w + " dot", dot, ops.dot(a, OFF, b, OFF, n), 1e-5 * Math.sqrt(n + 1));
                 assertEquals((float) max, ops.max(a, OFF, n), w + " max");
-                close(w + " ssd", ssd, ops.sumSquaredDiff(a, OFF, n, 0.25f), 1e-5 * Math.sqrt(n + 1));
             }
         }
     }
@@ -276,8 +274,68 @@ class SimdOpsTest {
         return Math.exp(-x * x) / Math.sqrt(Math.PI) / (x + f);
     }
 
+    /**
+     * The norm forward's rows against float64: mean, rstd and y, layer and RMS norm, with w and b,
+     * w only and neither, out of place and in place, on row counts with a pair and a single row.
+     */
     @Test
-    void normRowsMatchFloat64() {
+    void normRowsForwardMatchesFloat64() {
+        float eps = 1e-5f;
+        for (SimdOps ops : impls()) {
+            for (int c : SIZES) {
+                if (c == 0) {
+                    continue;
+                }
+                int rows = 3;
+                float[] x = gaussian(rows * c, c, 2);
+                for (int i = OFF; i < OFF + rows * c; i++) {
+                    x[i] += 3f; // a mean far from 0, so that subtracting it matters
+                }
+                float[] w = gaussian(c, c + 4, 1); // indexed from 0
+                float[] b = gaussian(c, c + 5, 1);
+                for (boolean rms : new boolean[] {false, true}) {
+                    for (int affine = 0; affine < 3; affine++) {
+                        float[] wk = affine < 2 ? w : null;
+                        float[] bk = affine == 0 ? b : null;
+                        for (boolean inPlace : new boolean[] {false, true}) {
+                            float[] y = inPlace ? x.clone() : new float[x.length];
+                            float[] mean = rms ? null : new float[rows + 1];
+                            float[] rstd = new float[rows + 1];
+                            ops.normRows(inPlace ? y : x, OFF, rows, c, wk, bk, eps, rms, y, OFF, mean, rstd, 1);
+                            String what = ops.getClass().getSimpleName() + (rms ? " rms" : " layer") + " c=" + c
+                                    + " affine=" + affine + (inPlace ? " in place" : "");
+                            for (int r = 0; r < rows; r++) {
+                                int o = OFF + r * c;
+                                double m = 0;
+                                if (!rms) {
+                                    for (int j = 0; j < c; j++) {
+                                        m += x[o + j];
+                                    }
+                                    m /= c;
+                                    close(what + " mean", m, mean[1 + r], 1e-5 * Math.sqrt(c));
+                                }
+                                double v = 0;
+                                for (int j = 0; j < c; j++) {
+                                    v += (x[o + j] - m) * (x[o + j] - m);
+                                }
+                                double rs = 1 / Math.sqrt(v / c + eps);
+                                close(what + " rstd", rs, rstd[1 + r], 1e-5);
+                                for (int j = 0; j < c; j++) {
+                                    double h = (x[o + j] - m) * rs;
+                                    double e = (wk == null ? h : h * wk[j]) + (bk == null ? 0 : bk[j]);
+                                    assertEquals(e, y[o + j], 2e-5 * (1 + Math.abs(e)), what + " y[" + r + "][" + j + "]");
+                                }
+                            }
+                            assertEquals(0f, rstd[0], what + ": rstd outside [ro, ro + rows) untouched");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void normBackwardRowsMatchFloat64() {
         for (SimdOps ops : impls()) {
             for (int n : SIZES) {
                 if (n == 0) {
@@ -286,17 +344,13 @@ class SimdOpsTest {
                 float[] x = gaussian(n, n, 2);
                 float[] g = gaussian(n, n + 3, 1);
                 float[] w = gaussian(n, n + 4, 1); // indexed from 0
-                float[] b = gaussian(n, n + 5, 1);
                 float mean = 0.3f;
                 float rstd = 1.7f;
-                float[] y = new float[x.length];
-                ops.normalize(x, OFF, n, mean, rstd, w, b, y, OFF);
                 float[] sums = new float[2];
                 ops.normBackwardSums(g, OFF, x, OFF, n, mean, rstd, w, sums);
                 double sumD = 0, sumDX = 0;
                 for (int j = 0; j < n; j++) {
                     double h = (x[OFF + j] - (double) mean) * rstd;
-                    close("normalize", h * w[j] + b[j], y[OFF + j], 2e-6);
                     double d = (double) g[OFF + j] * w[j];
                     sumD += d;
                     sumDX += d * h;

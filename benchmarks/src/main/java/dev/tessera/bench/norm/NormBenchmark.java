@@ -12,8 +12,12 @@ import dev.tessera.core.GradMode;
 import dev.tessera.core.Normalization;
 import dev.tessera.core.Tensor;
 import dev.tessera.host.HostMemory;
+import dev.tessera.host.Parallel;
 import dev.tessera.host.Simd;
 import java.util.concurrent.TimeUnit;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
 import java.util.function.Supplier;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -46,6 +50,9 @@ import org.openjdk.jmh.annotations.TearDown;
  *   <li>{@code nd4j_*}: ND4J's {@code layer_norm} / {@code layer_norm_bp} custom ops (ND4J has no RMS norm);</li>
  *   <li>{@code pytorch_*}: PyTorch's {@code layer_norm} through DJL; for RMS norm, which DJL 0.36 does not
  *       expose, the eager composition Hugging Face's Llama uses, {@code x · (mean(x²) + eps)^-½ · w}.</li>
+ *   <li>{@code floor_norm}: no norm at all, only the memory traffic every norm forward must do (x read
+ *       once, y written once), as a {@code memcpy} of each thread's rows on Tessera's kernel threads.
+ *       A forward near it is bound by memory bandwidth, not by its arithmetic.</li>
  * </ul>
  * The (2048, 768) shape is GPT-2 small's width at 2048 tokens.
  */
@@ -278,6 +285,45 @@ public class NormBenchmark {
         try (NDManager ignored = s.scope()) {
             s.forwardBackward(s::rmsNorm);
             return s.x.getGradient().getFloat(0, 0);
+        }
+    }
+
+    // ---------------------------------------------------------------- memory floor
+
+    /** The memory floor of a norm forward: see the class comment. Returns y's first element. */
+    @Benchmark
+    public float floor_norm(FloorSide s) {
+        long rowBytes = (long) s.c * Float.BYTES;
+        // memcpy adds the pointers' positions as bytes: byte pointers keep that explicit
+        Parallel.forRows(s.n, 4L * s.c, (chunk, from, to) -> Pointer.memcpy(
+                new BytePointer(s.y).position(from * rowBytes), new BytePointer(s.x).position(from * rowBytes),
+                (to - from) * rowBytes));
+        return s.y.get(0);
+    }
+
+    /** Warm native (N, C) buffers for {@link #floor_norm}, allocated and touched once. */
+    @State(Scope.Benchmark)
+    public static class FloorSide {
+        FloatPointer x; // (N, C)
+        FloatPointer y; // (N, C)
+        int n;
+        int c;
+
+        @Setup(Level.Trial)
+        public void setUp(NormBenchmark b) {
+            Backend.init(); // sizes Parallel's pool as the norms' runs have it
+            int[] rc = BenchInputs.rowsCols(b.shape);
+            n = rc[0];
+            c = rc[1];
+            x = new FloatPointer(BenchInputs.gaussian(n * c, 1, 1.0));
+            y = new FloatPointer((long) n * c);
+            Pointer.memset(y, 0, (long) n * c * Float.BYTES);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            x.close();
+            y.close();
         }
     }
 

@@ -2,6 +2,8 @@ package dev.tessera.bench.norm;
 
 import static dev.tessera.bench.Close.assertClose;
 import static dev.tessera.bench.Close.floats;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.ndarray.NDManager;
 import org.junit.jupiter.api.AfterAll;
@@ -28,6 +30,26 @@ class NormBenchmarkTest {
     @AfterAll
     static void tearDown() {
         pt.tearDown();
+    }
+
+    /** The floor moves what it claims: all of x into y, every chunk of rows at its own place. */
+    @Test
+    void floorCopiesXIntoY() {
+        NormBenchmark big = new NormBenchmark();
+        big.shape = "300x130"; // enough work for two chunks where there are two threads
+        NormBenchmark.FloorSide f = new NormBenchmark.FloorSide();
+        f.setUp(big);
+        try {
+            float first = big.floor_norm(f);
+            float[] x = new float[300 * 130];
+            float[] y = new float[300 * 130];
+            f.x.get(x);
+            f.y.get(y);
+            assertArrayEquals(x, y);
+            assertEquals(x[0], first);
+        } finally {
+            f.tearDown();
+        }
     }
 
     @Test

@@ -7,9 +7,11 @@ import java.nio.ByteBuffer;
  * into native memory through a {@code ByteBuffer}: the Java 17–19 path of the kernels that have one.
  * There the Vector API reaches native memory only through {@code ByteBuffer}s, and the host kernels
  * copy blocks of their inputs into arrays ({@code ElementwiseKernel}); storing the results through
- * the buffer instead of into a second array saves the copy back, which took about as long as the
- * copy in. On the Zen 5 machine, two threads: exact GELU over 2 M floats 0.52–0.61 ms against
- * 0.66–0.71 with the copy back; layer norm over (2048, 768) 0.26–0.27 ms against 0.31–0.34.
+ * the buffer instead of into a second array saves the copy back. On the Zen 5 machine, two threads,
+ * the kernels alone (one process, alternating): exact GELU over 2 M floats 0.52–0.65 ms against
+ * 0.64–0.80 with the copy back, layer norm over (2048, 768) 0.26–0.29 ms against 0.29–0.34; through
+ * the benchmarks' whole ops (JMH, {@code -Dtessera.simd.buffers=off} against on, alternating forks)
+ * exact GELU gained about 6% and layer norm nothing measurable on that noisy machine.
  *
  * <p>The implementation ({@code dev.tessera.host.VectorBufferOps}) is loaded by {@link Simd#buffers()}
  * only where the Vector API has {@code intoByteBuffer} (Java 17–19; Java 20 replaced it with

@@ -21,6 +21,8 @@ public final class Simd {
     /** System property: {@code off} keeps the Java 22+ in-place kernels ({@link DirectOps}) unused. */
     public static final String DIRECT_PROPERTY = "tessera.simd.direct";
     private static final DirectOps DIRECT = chooseDirect();
+    /** System property: {@code off} keeps the Java 17–19 buffer-storing kernels ({@link BufferOps}) unused. */
+    public static final String BUFFERS_PROPERTY = "tessera.simd.buffers";
     private static final BufferOps BUFFERS = chooseBuffers();
 
     private static volatile boolean forceScalar;
@@ -55,8 +57,8 @@ public final class Simd {
     /**
      * The kernels that store their results into native memory through {@code ByteBuffer}s
      * ({@link BufferOps}), or null where they do not apply: no Vector API module, a JVM whose Vector
-     * API lacks {@code intoByteBuffer} (Java 20 and later; 22+ has {@link #direct()}), or while
-     * {@link #setForceScalar} is on. Kernels with a buffer form use it when this is non-null and
+     * API lacks {@code intoByteBuffer} (Java 20 and later; 22+ has {@link #direct()}),
+     * {@code -Dtessera.simd.buffers=off}, or while {@link #setForceScalar} is on. Kernels with a buffer form use it when this is non-null and
      * {@link #direct()} is null.
      */
     public static BufferOps buffers() {
@@ -124,7 +126,8 @@ public final class Simd {
     }
 
     private static BufferOps chooseBuffers() {
-        if (OPS == SCALAR || DIRECT != null || !VectorBits.hasBufferStores()) {
+        if (OPS == SCALAR || DIRECT != null || "off".equalsIgnoreCase(System.getProperty(BUFFERS_PROPERTY))
+                || !VectorBits.hasBufferStores()) {
             return null;
         }
         try {

@@ -207,8 +207,7 @@ final class VectorOps implements SimdOps {
 
     /**
      * Σ a over one norm row with four accumulators, added as (a0 + a1) + (a2 + a3), lanes then in
-     * order, then the scalar tail's sum. Not {@link #sum}: that one's single accumulator is kept for
-     * the kernels whose results are pinned to it.
+     * order, then the scalar tail's sum. {@link #sum}, the general reduction, keeps one accumulator.
      */
     static float rowSum(float[] a, int ao, int n) {
         int bound = S.loopBound(n);

@@ -49,14 +49,14 @@ final class NormKernel {
     static void forward(INDArray x, float[] w, float[] b, int n, int c, float eps, boolean rms, INDArray y,
             float[] mean, float[] rstd) {
         DirectOps d = Simd.direct();
-        int rowsPerBlock = Math.max(2, FORWARD_BLOCK_FLOATS / c);
-        int viewRows = Math.max(1, Integer.MAX_VALUE / Float.BYTES / c); // a ByteBuffer holds < 2 GiB
-        BufferOps buffers = viewRows >= rowsPerBlock ? Simd.buffers() : null; // null: rows of 1 GiB and more
         if (d != null) {
             long xa = HostMemory.address(x);
             long ya = HostMemory.address(y);
             Parallel.forRows(n, 4L * c, (chunk, from, to) -> d.normRows(xa, ya, c, w, b, eps, rms, mean, rstd, from, to));
         } else {
+            int rowsPerBlock = Math.max(2, FORWARD_BLOCK_FLOATS / c);
+            int viewRows = Math.max(1, Integer.MAX_VALUE / Float.BYTES / c); // a ByteBuffer holds < 2 GiB
+            BufferOps buffers = viewRows >= rowsPerBlock ? Simd.buffers() : null; // null: rows of 1 GiB and more
             SimdOps ops = Simd.ops();
             FloatBuffer xf = HostMemory.floats(x);
             FloatBuffer yf = buffers == null ? HostMemory.floats(y) : null;

@@ -67,7 +67,7 @@ final class VectorBufferOps implements BufferOps {
         if (m > 0) {
             float[] t = Scratch.floats(5, m);
             TAIL.gelu(x, xo + i, m, t, 0);
-            put(t, m, y, yo + i);
+            put(t, 0, m, y, yo + i);
         }
     }
 
@@ -77,13 +77,13 @@ final class VectorBufferOps implements BufferOps {
             ByteBuffer y, int yo, float[] mean, float[] rstd, int ro) {
         VectorOps.normStats(x, xo, rows, c, eps, rms, mean, rstd, ro);
         for (int i = 0; i < rows; i += 2) {
-            int j = Math.min(i + 1, rows - 1); // an odd last row pairs with itself (x is not y: stored twice)
+            int j = Math.min(i + 1, rows - 1); // an odd last row pairs with itself
             normalizePair(x, xo + i * c, xo + j * c, c, VectorOps.stat(mean, ro + i), rstd[ro + i],
                     VectorOps.stat(mean, ro + j), rstd[ro + j], w, b, y, yo + i * c, yo + j * c);
         }
     }
 
-    /** {@link VectorOps}' pair normalisation, storing into y at float indices y0 and y1. */
+    /** {@link VectorOps}' pair normalisation, storing into y at float indices y0 and y1 (the two may be one row). */
     private static void normalizePair(float[] x, int x0, int x1, int n, float mean0, float rstd0, float mean1,
             float rstd1, float[] w, float[] b, ByteBuffer y, int y0, int y1) {
         int bound = S.loopBound(n);
@@ -109,13 +109,11 @@ final class VectorBufferOps implements BufferOps {
             float[] t = Scratch.floats(5, n); // columns [bound, n) at their own indices
             TAIL.normalizeTail(x, x0, n, bound, mean0, rstd0, w, b, t, 0);
             put(t, bound, m, y, y0 + bound);
-            TAIL.normalizeTail(x, x1, n, bound, mean1, rstd1, w, b, t, 0);
-            put(t, bound, m, y, y1 + bound);
+            if (x1 != x0) {
+                TAIL.normalizeTail(x, x1, n, bound, mean1, rstd1, w, b, t, 0);
+                put(t, bound, m, y, y1 + bound);
+            }
         }
-    }
-
-    private static void put(float[] t, int m, ByteBuffer y, int yo) {
-        put(t, 0, m, y, yo);
     }
 
     /** t[from, from + m) into y from float index yo. */

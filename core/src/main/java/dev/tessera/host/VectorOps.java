@@ -179,13 +179,10 @@ final class VectorOps implements SimdOps {
     public void normRows(float[] x, int xo, int rows, int c, float[] w, float[] b, float eps, boolean rms,
             float[] y, int yo, float[] mean, float[] rstd, int ro) {
         normStats(x, xo, rows, c, eps, rms, mean, rstd, ro);
-        int i = 0;
-        for (; i + 1 < rows; i += 2) {
-            normalizePair(x, xo + i * c, xo + (i + 1) * c, c, stat(mean, ro + i), rstd[ro + i],
-                    stat(mean, ro + i + 1), rstd[ro + i + 1], w, b, y, yo + i * c, yo + (i + 1) * c);
-        }
-        if (i < rows) {
-            normalizeRow(x, xo + i * c, c, stat(mean, ro + i), rstd[ro + i], w, b, y, yo + i * c);
+        for (int i = 0; i < rows; i += 2) {
+            int k = Math.min(i + 1, rows - 1); // an odd last row pairs with itself
+            normalizePair(x, xo + i * c, xo + k * c, c, stat(mean, ro + i), rstd[ro + i], stat(mean, ro + k), rstd[ro + k],
+                    w, b, y, yo + i * c, yo + k * c);
         }
     }
 
@@ -253,24 +250,11 @@ final class VectorOps implements SimdOps {
         return sumLanes(a0.add(a1).add(a2.add(a3))) + TAIL.sumSquaredDiff(a, ao + i, n - i, m);
     }
 
-    /** y = (x − mean)·rstd·w + b over one row (w, b nullable); the tail as {@link ScalarOps#normalizeTail}. */
-    private static void normalizeRow(float[] x, int xo, int n, float mean, float rstd, float[] w, float[] b, float[] y, int yo) {
-        int bound = S.loopBound(n);
-        int j = 0;
-        for (; j < bound; j += L) {
-            FloatVector h = FloatVector.fromArray(S, x, xo + j).sub(mean).mul(rstd);
-            if (w != null) {
-                h = h.mul(FloatVector.fromArray(S, w, j));
-            }
-            if (b != null) {
-                h = h.add(FloatVector.fromArray(S, b, j));
-            }
-            h.intoArray(y, yo + j);
-        }
-        TAIL.normalizeTail(x, xo, n, j, mean, rstd, w, b, y, yo);
-    }
-
-    /** {@link #normalizeRow} for two rows at once (x at x0 and x1, y at y0 and y1); the same bits. */
+    /**
+     * y = (x − mean)·rstd·w + b (w, b nullable) for two rows at once, x at x0 and x1, y at y0 and y1;
+     * the tails as {@link ScalarOps#normalizeTail}. The two may be one row (x0 = x1, y0 = y1): each
+     * iteration loads both before it stores, so that is safe in place too, and the tail runs once.
+     */
     private static void normalizePair(float[] x, int x0, int x1, int n, float mean0, float rstd0, float mean1,
             float rstd1, float[] w, float[] b, float[] y, int y0, int y1) {
         int bound = S.loopBound(n);
@@ -292,7 +276,9 @@ final class VectorOps implements SimdOps {
             h1.intoArray(y, y1 + j);
         }
         TAIL.normalizeTail(x, x0, n, j, mean0, rstd0, w, b, y, y0);
-        TAIL.normalizeTail(x, x1, n, j, mean1, rstd1, w, b, y, y1);
+        if (x1 != x0) {
+            TAIL.normalizeTail(x, x1, n, j, mean1, rstd1, w, b, y, y1);
+        }
     }
 
     @Override

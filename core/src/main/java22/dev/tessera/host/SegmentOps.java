@@ -152,19 +152,21 @@ final class SegmentOps implements DirectOps {
     public void normRows(long x, long y, int c, float[] w, float[] b, float eps, boolean rms, float[] mean,
             float[] rstd, int rowFrom, int rowTo) {
         int body = S.loopBound(c); // columns [0, body) in vectors, [body, c) in the scalar tail
-        int r = rowFrom;
-        for (; r + 1 < rowTo; r += 2) {
+        for (int r = rowFrom; r < rowTo; r += 2) {
+            int s = Math.min(r + 1, rowTo - 1); // an odd last row pairs with itself: loads come before stores
             rowStats(x, r, c, body, eps, rms, mean, rstd);
-            rowStats(x, r + 1, c, body, eps, rms, mean, rstd);
+            if (s != r) {
+                rowStats(x, s, c, body, eps, rms, mean, rstd);
+            }
             float m0 = rms ? 0f : mean[r];
-            float m1 = rms ? 0f : mean[r + 1];
+            float m1 = rms ? 0f : mean[s];
             long x0 = x + (long) r * c * Float.BYTES;
-            long x1 = x0 + (long) c * Float.BYTES;
+            long x1 = x + (long) s * c * Float.BYTES;
             long y0 = y + (long) r * c * Float.BYTES;
-            long y1 = y0 + (long) c * Float.BYTES;
+            long y1 = y + (long) s * c * Float.BYTES;
             for (int j = 0; j < body; j += L) {
                 FloatVector h0 = FloatVector.fromMemorySegment(S, ALL, x0 + (long) j * Float.BYTES, ORDER).sub(m0).mul(rstd[r]);
-                FloatVector h1 = FloatVector.fromMemorySegment(S, ALL, x1 + (long) j * Float.BYTES, ORDER).sub(m1).mul(rstd[r + 1]);
+                FloatVector h1 = FloatVector.fromMemorySegment(S, ALL, x1 + (long) j * Float.BYTES, ORDER).sub(m1).mul(rstd[s]);
                 if (w != null) {
                     FloatVector wj = FloatVector.fromArray(S, w, j);
                     h0 = h0.mul(wj);
@@ -179,24 +181,9 @@ final class SegmentOps implements DirectOps {
                 h1.intoMemorySegment(ALL, y1 + (long) j * Float.BYTES, ORDER);
             }
             normalizeTail(x, y, r, c, body, m0, rstd[r], w, b);
-            normalizeTail(x, y, r + 1, c, body, m1, rstd[r + 1], w, b);
-        }
-        if (r < rowTo) {
-            rowStats(x, r, c, body, eps, rms, mean, rstd);
-            float m = rms ? 0f : mean[r];
-            long row = x + (long) r * c * Float.BYTES;
-            long out = y + (long) r * c * Float.BYTES;
-            for (int j = 0; j < body; j += L) {
-                FloatVector h = FloatVector.fromMemorySegment(S, ALL, row + (long) j * Float.BYTES, ORDER).sub(m).mul(rstd[r]);
-                if (w != null) {
-                    h = h.mul(FloatVector.fromArray(S, w, j));
-                }
-                if (b != null) {
-                    h = h.add(FloatVector.fromArray(S, b, j));
-                }
-                h.intoMemorySegment(ALL, out + (long) j * Float.BYTES, ORDER);
+            if (s != r) {
+                normalizeTail(x, y, s, c, body, m1, rstd[s], w, b);
             }
-            normalizeTail(x, y, r, c, body, m, rstd[r], w, b);
         }
     }
 

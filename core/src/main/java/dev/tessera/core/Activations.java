@@ -72,7 +72,7 @@ public final class Activations {
         INDArray ud = HostMemory.dense(up.data());
         INDArray y = HostMemory.newFloats(shape);
         ElementwiseKernel.map(gd, ud, y, len, (ops, a, ao, b, bo, n, out, oo) -> ops.swiglu(a, ao, b, bo, n, out, oo),
-                (ops, a, b, out, from, to) -> ops.swiglu(a, b, out, from, to));
+                (ops, a, b, out, from, to) -> ops.swiglu(a, b, out, from, to), null);
         return Tensor.fromOpReadingGradient("swiglu", y, g -> {
             INDArray gg = HostMemory.dense(g);
             INDArray dGate = gate.requiresGrad() ? HostMemory.newFloats(shape) : null;
@@ -98,7 +98,8 @@ public final class Activations {
                     (ops, a, ao, g, go, n, dx, dxo) -> ops.geluBackward(a, ao, g, go, n, dx, dxo),
                     (ops, a, y, from, to) -> ops.gelu(a, y, from, to),
                     (ops, a, g, dx, from, to) -> ops.geluBackward(a, g, dx, from, to),
-                    (ops, a, ao, n, y, yo) -> ops.gelu(a, ao, n, y, yo));
+                    (ops, a, ao, n, y, yo) -> ops.gelu(a, ao, n, y, yo),
+                    (ops, a, ao, g, go, n, dx, dxo) -> ops.geluBackward(a, ao, g, go, n, dx, dxo));
         }
         return portableGelu(x);
     }
@@ -121,7 +122,7 @@ public final class Activations {
         Checks.floating("geluTanh", "x", x);
         if (hostFloat(x)) {
             return hostUnary("geluTanh", x, (ops, a, ao, n, y, yo) -> ops.geluTanh(a, ao, n, y, yo),
-                    (ops, a, ao, g, go, n, dx, dxo) -> ops.geluTanhBackward(a, ao, g, go, n, dx, dxo), null, null, null);
+                    (ops, a, ao, g, go, n, dx, dxo) -> ops.geluTanhBackward(a, ao, g, go, n, dx, dxo), null, null, null, null);
         }
         return portableGeluTanh(x);
     }
@@ -136,13 +137,13 @@ public final class Activations {
      * activation's inner function from x instead of saving it: one exp per element costs less than
      * writing and re-reading an (N) intermediate. {@code directForward} and {@code directBackward},
      * where not null, are the in-place forms taken where {@code Simd.direct()} offers them, and
-     * {@code bufferedForward} the form that stores through a buffer where {@code Simd.buffers()} does
-     * ({@link ElementwiseKernel#map(INDArray, INDArray, int, ElementwiseKernel.Map1,
-     * ElementwiseKernel.Direct1, ElementwiseKernel.Buffered1)}).
+     * {@code bufferedForward} and {@code bufferedBackward} the forms over buffer views taken where
+     * {@code Simd.buffers()} does ({@link ElementwiseKernel#map(INDArray, INDArray, int,
+     * ElementwiseKernel.Map1, ElementwiseKernel.Direct1, ElementwiseKernel.Buffered1)}).
      */
     private static Tensor hostUnary(String op, Tensor x, ElementwiseKernel.Map1 forward, ElementwiseKernel.Map2 backward,
             ElementwiseKernel.Direct1 directForward, ElementwiseKernel.Direct2 directBackward,
-            ElementwiseKernel.Buffered1 bufferedForward) {
+            ElementwiseKernel.Buffered1 bufferedForward, ElementwiseKernel.Buffered2 bufferedBackward) {
         long[] shape = x.shape();
         int len = Math.toIntExact(x.length());
         INDArray xd = HostMemory.dense(x.data());
@@ -151,7 +152,7 @@ public final class Activations {
         return Tensor.fromOpReadingGradient(op, y, g -> {
             INDArray gd = HostMemory.dense(g);
             INDArray dx = HostMemory.newFloats(shape);
-            ElementwiseKernel.map(xd, gd, dx, len, backward, directBackward);
+            ElementwiseKernel.map(xd, gd, dx, len, backward, directBackward, bufferedBackward);
             Reference.reachabilityFence(gd);
             Reference.reachabilityFence(xd);
             x.accumulateGradOwned(dx);

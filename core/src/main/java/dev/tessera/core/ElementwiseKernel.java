@@ -53,10 +53,16 @@ final class ElementwiseKernel {
         void apply(DirectOps ops, long x, long y, long from, long to);
     }
 
-    /** y = f(x) with x a block of an array and y stored through a native-order buffer (float indices). */
+    /** y = f(x) through native-order buffers (float indices). */
     @FunctionalInterface
     interface Buffered1 {
-        void apply(BufferOps ops, float[] x, int xo, int n, ByteBuffer y, int yo);
+        void apply(BufferOps ops, ByteBuffer x, int xo, int n, ByteBuffer y, int yo);
+    }
+
+    /** out = f(a, b) through native-order buffers (float indices). */
+    @FunctionalInterface
+    interface Buffered2 {
+        void apply(BufferOps ops, ByteBuffer a, int ao, ByteBuffer b, int bo, int n, ByteBuffer out, int oo);
     }
 
     /** out = f(a, b) in place over native memory, on element range [from, to). */
@@ -67,39 +73,48 @@ final class ElementwiseKernel {
 
     /**
      * y = f(x) over dense float32 arrays: in place where {@code direct} is given and
-     * {@link Simd#direct()} applies; else by blocks, stored through a buffer where {@code buffered}
-     * is given and {@link Simd#buffers()} applies, copied back otherwise.
+     * {@link Simd#direct()} applies; else through buffer views where {@code buffered} is given and
+     * {@link Simd#buffers()} applies; else by blocks copied into arrays and back.
      */
     static void map(INDArray x, INDArray y, int len, Map1 f, Direct1 direct, Buffered1 buffered) {
         DirectOps d = Simd.direct();
-        if (d == null || direct == null) {
+        if (d != null && direct != null) {
+            long xa = HostMemory.address(x);
+            long ya = HostMemory.address(y);
+            forBlocks(len, (from, to) -> direct.apply(d, xa, ya, from, to));
+        } else {
             BufferOps b = Simd.buffers();
             if (b != null && buffered != null) {
-                mapBuffered(HostMemory.floats(x), y, len, b, buffered);
+                forViews(len, (from, count) -> buffered.apply(b, HostMemory.bytes(x, from, count), 0, count,
+                        HostMemory.bytes(y, from, count), 0));
             } else {
                 map(HostMemory.floats(x), HostMemory.floats(y), len, f);
             }
-            Reference.reachabilityFence(y);
-            return;
         }
-        long xa = HostMemory.address(x);
-        long ya = HostMemory.address(y);
-        forBlocks(len, (from, to) -> direct.apply(d, xa, ya, from, to));
-        Reference.reachabilityFence(x); // the addresses are only valid while the arrays are reachable
+        Reference.reachabilityFence(x); // the addresses and views are only valid while the arrays are reachable
         Reference.reachabilityFence(y);
     }
 
-    /** out = f(a, b) over dense float32 arrays: in place where {@code direct} is given and applies, else by blocks. */
-    static void map(INDArray a, INDArray b, INDArray out, int len, Map2 f, Direct2 direct) {
+    /**
+     * out = f(a, b) over dense float32 arrays: in place where {@code direct} is given and applies,
+     * else through buffer views where {@code buffered} is given and applies, else by blocks.
+     */
+    static void map(INDArray a, INDArray b, INDArray out, int len, Map2 f, Direct2 direct, Buffered2 buffered) {
         DirectOps d = Simd.direct();
-        if (d == null || direct == null) {
-            map(HostMemory.floats(a), HostMemory.floats(b), HostMemory.floats(out), len, f);
-            return;
+        if (d != null && direct != null) {
+            long aa = HostMemory.address(a);
+            long ba = HostMemory.address(b);
+            long oa = HostMemory.address(out);
+            forBlocks(len, (from, to) -> direct.apply(d, aa, ba, oa, from, to));
+        } else {
+            BufferOps bo = Simd.buffers();
+            if (bo != null && buffered != null) {
+                forViews(len, (from, count) -> buffered.apply(bo, HostMemory.bytes(a, from, count), 0,
+                        HostMemory.bytes(b, from, count), 0, count, HostMemory.bytes(out, from, count), 0));
+            } else {
+                map(HostMemory.floats(a), HostMemory.floats(b), HostMemory.floats(out), len, f);
+            }
         }
-        long aa = HostMemory.address(a);
-        long ba = HostMemory.address(b);
-        long oa = HostMemory.address(out);
-        forBlocks(len, (from, to) -> direct.apply(d, aa, ba, oa, from, to));
         Reference.reachabilityFence(a);
         Reference.reachabilityFence(b);
         Reference.reachabilityFence(out);
@@ -121,23 +136,19 @@ final class ElementwiseKernel {
         });
     }
 
-    /** Floats per view of an output for {@link #mapBuffered}: whole blocks, under a ByteBuffer's 2 GiB. */
+    /** Floats per buffer view for {@link #forViews}: whole blocks, under a ByteBuffer's 2 GiB. */
     private static final int VIEW = Integer.MAX_VALUE / Float.BYTES / BLOCK * BLOCK;
 
-    /** By blocks copied in, the results stored through views of y, one per thread's range (or 2 GiB of it). */
-    private static void mapBuffered(FloatBuffer x, INDArray y, int len, BufferOps ops, Buffered1 f) {
+    @FunctionalInterface
+    private interface ViewRange {
+        void run(int from, int count);
+    }
+
+    /** Each thread's range of [0, len) in pieces of at most {@link #VIEW} floats (one piece below 2 GiB). */
+    private static void forViews(int len, ViewRange body) {
         forBlocks(len, (from, to) -> {
-            float[] xs = Scratch.floats(0, BLOCK);
-            ByteBuffer yb = null; // y's elements [v0, v0 + VIEW)
-            int v0 = from;
-            for (int i = from; i < to; i += BLOCK) {
-                int n = Math.min(BLOCK, to - i);
-                x.get(i, xs, 0, n);
-                if (yb == null || (long) i + n > (long) v0 + VIEW) {
-                    v0 = i;
-                    yb = HostMemory.bytes(y, i, Math.min(VIEW, to - i));
-                }
-                f.apply(ops, xs, 0, n, yb, i - v0);
+            for (int v = from; v < to; v += VIEW) {
+                body.run(v, Math.min(VIEW, to - v));
             }
         });
     }

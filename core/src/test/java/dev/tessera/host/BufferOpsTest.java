@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -13,7 +14,7 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * The Java 17–19 kernels that store through {@code ByteBuffer}s ({@link BufferOps}): present exactly
  * where they should be, and equal, bit for bit, to the array kernels on every size (vector bodies,
- * scalar tails), at unaligned element offsets of their output. On Java 20+ only the first test does
+ * scalar tails), at unaligned element offsets of their inputs and outputs, and in place. On Java 20+ only the first test does
  * anything.
  */
 class BufferOpsTest {
@@ -50,18 +51,55 @@ class BufferOpsTest {
         assumeTrue(buffers != null, "buffer kernels need Java 17-19 and the Vector API module");
         SimdOps ops = Simd.ops();
         for (int n : SIZES) {
-            float[] x = gaussian(n + OFF, n, 3);
-            if (n > 2) {
-                x[OFF] = 7f; // beyond the clamp
-                x[OFF + 1] = -7f;
-                x[OFF + 2] = Float.NaN;
-            }
+            float[] x = geluInput(n);
             float[] y = new float[n + OFF];
             ops.gelu(x, OFF, n, y, OFF);
-            INDArray ya = Nd4j.create(new float[n + OFF]);
-            buffers.gelu(x, OFF, n, HostMemory.bytes(ya, 0, n + OFF), OFF);
-            assertArrayEquals(y, ya.toFloatVector(), "gelu n=" + n);
+            // x at element OFF of its view, y at OFF + 2 of another: neither vector-aligned, not the same
+            INDArray xa = Nd4j.create(x);
+            INDArray ya = Nd4j.create(new float[n + OFF + 2]);
+            buffers.gelu(HostMemory.bytes(xa, 0, n + OFF), OFF, n, HostMemory.bytes(ya, 0, n + OFF + 2), OFF + 2);
+            assertArrayEquals(y, Arrays.copyOfRange(ya.toFloatVector(), 2, n + OFF + 2), "gelu n=" + n);
+            // in place: the same view at the same index
+            buffers.gelu(HostMemory.bytes(xa, 0, n + OFF), OFF, n, HostMemory.bytes(xa, 0, n + OFF), OFF);
+            assertArrayEquals(Arrays.copyOfRange(y, OFF, n + OFF), Arrays.copyOfRange(xa.toFloatVector(), OFF, n + OFF),
+                    "gelu in place n=" + n);
         }
+    }
+
+    @Test
+    void exactGeluBackwardEqualsTheArrayKernelBitForBit() {
+        BufferOps buffers = Simd.buffers();
+        assumeTrue(buffers != null, "buffer kernels need Java 17-19 and the Vector API module");
+        SimdOps ops = Simd.ops();
+        for (int n : SIZES) {
+            float[] x = geluInput(n);
+            float[] g = gaussian(n + 1, n + 7, 1); // g from element 1
+            float[] dx = new float[n + OFF];
+            ops.geluBackward(x, OFF, g, 1, n, dx, OFF);
+            INDArray xa = Nd4j.create(x);
+            INDArray ga = Nd4j.create(g);
+            INDArray dxa = Nd4j.create(new float[n + 2]);
+            buffers.geluBackward(HostMemory.bytes(xa, 0, n + OFF), OFF, HostMemory.bytes(ga, 0, n + 1), 1, n,
+                    HostMemory.bytes(dxa, 0, n + 2), 2);
+            assertArrayEquals(Arrays.copyOfRange(dx, OFF, n + OFF), Arrays.copyOfRange(dxa.toFloatVector(), 2, n + 2),
+                    "geluBackward n=" + n);
+            // in place over g (the autograd never does this, the kernel allows it)
+            buffers.geluBackward(HostMemory.bytes(xa, 0, n + OFF), OFF, HostMemory.bytes(ga, 0, n + 1), 1, n,
+                    HostMemory.bytes(ga, 0, n + 1), 1);
+            assertArrayEquals(Arrays.copyOfRange(dx, OFF, n + OFF), Arrays.copyOfRange(ga.toFloatVector(), 1, n + 1),
+                    "geluBackward in place n=" + n);
+        }
+    }
+
+    /** n Gaussian values from element OFF, with values beyond both clamps and a NaN where n allows. */
+    private static float[] geluInput(int n) {
+        float[] x = gaussian(n + OFF, n, 3);
+        if (n > 2) {
+            x[OFF] = 7f; // beyond the clamps
+            x[OFF + 1] = -7f;
+            x[OFF + 2] = Float.NaN;
+        }
+        return x;
     }
 
     @Test

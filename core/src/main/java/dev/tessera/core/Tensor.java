@@ -107,6 +107,23 @@ public class Tensor {
     }
 
     /**
+     * Whether an op over {@code inputs} would be recorded by {@link #fromOp}: gradients are enabled
+     * and an input requires one. Ops ask first when what their backward keeps (saved statistics, a
+     * copy of a weight) could otherwise come from reused memory.
+     */
+    static boolean records(Tensor... inputs) {
+        if (!GradMode.isEnabled()) {
+            return false;
+        }
+        for (Tensor t : inputs) {
+            if (t.requiresGrad) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * Records the result of an op. Used by fused ops in every module: {@code backward} receives
      * the gradient of the output and must add into the inputs with {@link #accumulateGrad}.
      * When gradients are disabled, or no input requires one, the result is a constant and no
@@ -134,13 +151,8 @@ public class Tensor {
 
     private static Tensor record(String op, INDArray value, Backward backward, Tensor[] inputs,
             boolean readsGradientOnly) {
-        if (!GradMode.isEnabled()) {
-            return new Tensor(value, false, op, null, null, false);
-        }
-        for (Tensor t : inputs) {
-            if (t.requiresGrad) {
-                return new Tensor(value, true, op, backward, inputs.clone(), readsGradientOnly);
-            }
+        if (records(inputs)) {
+            return new Tensor(value, true, op, backward, inputs.clone(), readsGradientOnly);
         }
         return new Tensor(value, false, op, null, null, false);
     }

@@ -212,6 +212,29 @@ public final class HostMemory {
         return out;
     }
 
+    /**
+     * {@link #toFloatArray} into {@code into} (its first {@code x.length()} elements; the rest is left
+     * as it was), for callers that reuse an array instead of allocating one per call.
+     *
+     * @return {@code into}
+     * @throws IllegalArgumentException if {@code into} is shorter than {@code x}
+     */
+    public static float[] toFloatArray(INDArray x, float[] into) {
+        if (into.length < x.length()) {
+            throw new IllegalArgumentException("toFloatArray: into must hold at least " + x.length()
+                    + " floats, got " + into.length);
+        }
+        INDArray d = dense(x.dataType() == DataType.FLOAT ? x : x.castTo(DataType.FLOAT));
+        if (!AVAILABLE) {
+            float[] all = d.data().asFloat();
+            System.arraycopy(all, 0, into, 0, all.length);
+            return into;
+        }
+        new FloatPointer(d.data().addressPointer()).get(into, 0, Math.toIntExact(d.length()));
+        Reference.reachabilityFence(d);
+        return into;
+    }
+
     /** As {@link #toFloatArray}, in float64: the one way Tessera reads small arrays into Java (losses, PPO math). */
     public static double[] toDoubleArray(INDArray x) {
         INDArray d = dense(x.dataType() == DataType.DOUBLE ? x : x.castTo(DataType.DOUBLE));

@@ -3,6 +3,7 @@ package dev.tessera.host;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -58,5 +59,21 @@ class HostMemoryCopyTest {
         assertArrayEquals(t.toFloatMatrix(), HostMemory.copy(t).toFloatMatrix());
         INDArray d = Nd4j.arange(0, 10).castTo(DataType.DOUBLE);
         assertArrayEquals(d.toDoubleVector(), HostMemory.copy(d).toDoubleVector());
+    }
+
+    @Test
+    void toFloatArrayIntoFillsThePrefixAndRefusesAShortArray() {
+        INDArray x = Nd4j.create(new float[] {1f, -2f, 3.5f}, new long[] {3}, 'c');
+        float[] into = {9f, 9f, 9f, 9f, 9f};
+        float[] out = HostMemory.toFloatArray(x, into);
+        org.junit.jupiter.api.Assertions.assertSame(into, out, "returns the array it was given");
+        assertArrayEquals(new float[] {1f, -2f, 3.5f, 9f, 9f}, into, "the first three set, the rest left");
+        INDArray d = Nd4j.create(new double[] {0.25, 7}, new long[] {2}, 'c');
+        assertArrayEquals(new float[] {0.25f, 7f, 3.5f}, HostMemory.toFloatArray(d, new float[] {0f, 0f, 3.5f}), "float64 converted");
+        INDArray view = Nd4j.create(new float[] {1, 2, 3, 4, 5, 6}, new long[] {2, 3}, 'c').get(NDArrayIndex.all(), NDArrayIndex.point(1));
+        assertArrayEquals(new float[] {2f, 5f}, HostMemory.toFloatArray(view, new float[2]), "a strided view, densely");
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> HostMemory.toFloatArray(x, new float[2]));
+        assertTrue(e.getMessage().contains("at least 3") && e.getMessage().contains("got 2"), e.getMessage());
     }
 }

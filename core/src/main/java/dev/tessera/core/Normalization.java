@@ -39,7 +39,8 @@ public final class Normalization {
      * reused {@link Scratch} arrays instead of new ones: a fresh Java array lands on heap pages the
      * JVM has not touched yet for as long as its young generation has not been cycled, and on the
      * Firecracker VMs Tessera is measured on a first touch costs several microseconds per 4 KB page.
-     * Layer norm's 22 KB per call of (2048, 768) cost it 30–100 µs on a 270 µs kernel.
+     * Layer norm over (2048, 768) allocated 27 KB and took 6.7 page faults per call with new arrays,
+     * 4.7 KB and 1.2 with these.
      */
     private static Tensor fusedNorm(String op, Tensor x, Tensor weight, Tensor bias, double eps, long[] shape, int c, boolean rms) {
         int n = Math.toIntExact(x.length() / c);

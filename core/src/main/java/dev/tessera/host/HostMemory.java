@@ -202,14 +202,7 @@ public final class HostMemory {
      * copied densely first). A memcpy on the CPU backend, ND4J's own conversion elsewhere.
      */
     public static float[] toFloatArray(INDArray x) {
-        INDArray d = dense(x.dataType() == DataType.FLOAT ? x : x.castTo(DataType.FLOAT));
-        if (!AVAILABLE) {
-            return d.data().asFloat();
-        }
-        float[] out = new float[Math.toIntExact(d.length())];
-        new FloatPointer(d.data().addressPointer()).get(out); // shares the address, owns nothing
-        Reference.reachabilityFence(d);
-        return out;
+        return toFloatArray(x, new float[Math.toIntExact(x.length())]);
     }
 
     /**
@@ -230,7 +223,7 @@ public final class HostMemory {
             System.arraycopy(all, 0, into, 0, all.length);
             return into;
         }
-        new FloatPointer(d.data().addressPointer()).get(into, 0, Math.toIntExact(d.length()));
+        new FloatPointer(d.data().addressPointer()).get(into, 0, Math.toIntExact(d.length())); // shares the address, owns nothing
         Reference.reachabilityFence(d);
         return into;
     }
